@@ -1,0 +1,82 @@
+"""Parley's entry point: read the settings, prepare storage and providers, then start NiceGUI.
+
+    python app.py                  a personal app on http://127.0.0.1:8080 (opens the browser)
+    python app.py --no-show        the same without opening a browser
+    python app.py --native         in a native window
+    python app.py --host 0.0.0.0   on a server (team mode)
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from pathlib import Path
+
+from engine.settings import Settings
+
+log = logging.getLogger('parley')
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog='parley', description='A chat app for large language models.')
+    parser.add_argument('--host', help='address to bind (default 127.0.0.1: this machine only)')
+    parser.add_argument('--port', type=int, help='port to listen on (default 8080)')
+    parser.add_argument('--data-dir', type=Path, help="where conversations are kept (default: the user's data dir)")
+    parser.add_argument('--no-show', dest='show', action='store_false', default=None,
+                        help='do not open a browser on start')
+    parser.add_argument('--native', action='store_true', default=None, help='open in a native window')
+    return parser.parse_args(argv)
+
+
+def load_settings(argv: list[str] | None = None) -> Settings:
+    """Flags win over the environment, which wins over `.env`, which wins over the defaults."""
+    args = parse_args(argv)
+    overrides = {name: value for name, value in vars(args).items() if value is not None}
+    return Settings(**overrides)
+
+
+def main(argv: list[str] | None = None) -> None:
+    settings = load_settings(argv)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    # NiceGUI reads these when it is imported: keep its files in Parley's data dir, and keep partial answers out of
+    # ui.markdown's cache (Parley renders markdown in the browser).
+    os.environ.setdefault('NICEGUI_STORAGE_PATH', str(settings.data_dir / 'nicegui'))
+    os.environ.setdefault('MARKDOWN_CONTENT_CACHE_SIZE', '64')
+    logging.basicConfig(level=logging.INFO, format='%(asctime)s %(levelname)s %(name)s: %(message)s')
+
+    from nicegui import app, ui
+
+    from engine.chat import ChatEngine
+    from engine.provider_setup import add_local_ollama, build_registry
+    from storage.database import create_db_engine, default_database_url, migrate
+    from storage.repository import Repository
+    from ui import register, serve_assets
+
+    database = create_db_engine(settings.database_url or default_database_url(settings.data_dir))
+    migrate(database)
+    repository = Repository(database)
+    if interrupted := repository.mark_interrupted():
+        log.info('%d answer(s) were cut off by the last shutdown; they are marked interrupted', interrupted)
+    providers = build_registry(settings)
+    chat = ChatEngine(repository, providers, max_message_chars=settings.max_message_chars)
+
+    async def discover_models() -> None:
+        await add_local_ollama(providers, settings)
+        await providers.refresh()
+
+    app.on_startup(discover_models)
+    app.on_shutdown(chat.shutdown)
+
+    @app.get('/healthz')
+    def health() -> dict[str, str]:
+        return {'status': 'ok'}  # a plain route, so health checks never build a page
+
+    serve_assets()
+    register(chat, settings)
+    ui.run(host=settings.host, port=settings.port, show=settings.show, native=settings.native, reload=False,
+           title='Parley', favicon=Path(__file__).parent / 'assets' / 'icon.svg', show_welcome_message=False)
+
+
+if __name__ == '__main__':
+    main()

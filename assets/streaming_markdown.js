@@ -1,0 +1,49 @@
+// Vue side of ui/streaming_markdown.py: hands server calls to MarkdownRenderer (assets/markdown_renderer.js).
+//
+// The server sends deltas with `append(offset, delta)`, then `finish(length)`; `reset(text, streaming)` replaces
+// everything. Props `content`/`streaming` carry the full state only when NiceGUI re-sends the whole element.
+// On a gap (or on mount while streaming, in case calls arrived before this component existed) it emits
+// `resync` and the element answers with `reset`.
+
+import { loadResource } from "../../static/utils/resources.js";
+import { MarkdownRenderer } from "markdown_renderer";
+
+export default {
+  template: "<div></div>",
+  props: {
+    content: { type: String, default: "" },
+    streaming: { type: Boolean, default: false },
+    resourcePath: { type: String, default: "" },
+  },
+  mounted() {
+    this.renderer = new MarkdownRenderer(this.$el, {
+      onGap: (length) => this.$emit("resync", { length, streaming: !this.renderer.finished }),
+    });
+    this.$el.parleyRenderer = this.renderer; // for tests and devtools
+    this.renderer.reset(this.content, { streaming: this.streaming });
+    if (this.streaming) this.$emit("resync", { length: this.renderer.length, streaming: true });
+    this.$nextTick(() => loadResource(`${window.path_prefix}${this.resourcePath}/markdown.css`));
+  },
+  unmounted() {
+    this.renderer.destroy();
+  },
+  watch: {
+    content(text) {
+      this.renderer.sync(text, this.streaming);
+    },
+    streaming(value) {
+      if (!value) this.renderer.finish(this.content.length);
+    },
+  },
+  methods: {
+    append(offset, delta) {
+      this.renderer.append(offset, delta);
+    },
+    finish(length) {
+      this.renderer.finish(length);
+    },
+    reset(text, streaming) {
+      this.renderer.reset(text, { streaming });
+    },
+  },
+};

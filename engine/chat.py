@@ -1,0 +1,179 @@
+"""The conversation engine: stores the user's message, starts the answer's task, and tells every page about it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from nicegui import Event
+
+from providers.base import ChatMessage, GenerationParams
+from providers.registry import ProviderRegistry
+from storage.models import Conversation, Message, MessageStatus
+from storage.repository import Repository
+
+from .generation import Generation, produce
+
+log = logging.getLogger(__name__)
+
+TITLE_LENGTH = 60
+
+
+class ChatInputError(ValueError):
+    """A message that cannot be sent, with the reason in plain words."""
+
+
+@dataclass(frozen=True)
+class Sent:
+    conversation: Conversation
+    user_message: Message
+    assistant_message: Message
+
+
+def title_from(text: str) -> str:
+    """The first line of the first message, cut at a word boundary."""
+    line = ' '.join(text.split())
+    if len(line) <= TITLE_LENGTH:
+        return line
+    cut = line[:TITLE_LENGTH].rsplit(' ', 1)[0] or line[:TITLE_LENGTH]
+    return cut.rstrip(',.;:') + '…'
+
+
+class ChatEngine:
+    """Owns every running generation (one per conversation, process-wide) and the events pages subscribe to."""
+
+    def __init__(self, repository: Repository, providers: ProviderRegistry, *, max_message_chars: int) -> None:
+        self.repository = repository
+        self.providers = providers
+        self.max_message_chars = max_message_chars
+        self.generations: dict[str, Generation] = {}
+        # Events run each subscriber in its own page's context and unsubscribe it when that page goes away.
+        self.conversations_changed: Event[[]] = Event()
+        self.message_added: Event[[Message]] = Event()
+        self.generation_started: Event[[Generation]] = Event()
+        self.generation_finished: Event[[Generation]] = Event()
+
+    def generation_for(self, conversation_id: str | None) -> Generation | None:
+        return self.generations.get(conversation_id) if conversation_id else None
+
+    def validate(self, text: str) -> str:
+        if not text.strip():
+            raise ChatInputError('Type a message first.')
+        if len(text) > self.max_message_chars:
+            raise ChatInputError(f'This message has {len(text):,} characters; the limit is '
+                                 f'{self.max_message_chars:,} (PARLEY_MAX_MESSAGE_CHARS).')
+        return text
+
+    async def send(self, conversation_id: str | None, text: str, model_key: str | None, *,
+                   user_id: str | None = None, on_created: Callable[[Conversation], None] | None = None) -> Sent:
+        """Store the user's message (creating the conversation if needed), then start the answer.
+
+        `on_created` runs as soon as a new conversation exists, before any event about it is emitted, so the
+        page that sent the first message can take the conversation's id and receive those events itself.
+        """
+        self.validate(text)
+        resolved = self.providers.resolve(model_key)
+        if resolved is None:
+            raise ChatInputError('No model is selected. Configure a provider (see the README) and pick a model.')
+        provider, model = resolved
+        if conversation_id and conversation_id in self.generations:
+            raise ChatInputError('Wait for the current answer to finish, or stop it.')
+        repo = self.repository
+        conversation = repo.get_conversation(conversation_id, user_id=user_id) if conversation_id else None
+        if conversation_id and conversation is None:
+            raise ChatInputError('This conversation no longer exists.')
+        if conversation is None:
+            conversation = await asyncio.to_thread(repo.create_conversation, title=title_from(text),
+                                                   provider=provider.name, model=model, user_id=user_id)
+            if on_created:
+                on_created(conversation)
+        elif (conversation.provider, conversation.model) != (provider.name, model):
+            await asyncio.to_thread(repo.set_conversation_model, conversation.id, provider.name, model)
+        user_message = await asyncio.to_thread(repo.add_message, conversation.id, role='user', content=text)
+        answer = await asyncio.to_thread(repo.add_message, conversation.id, role='assistant', content='',
+                                         status=MessageStatus.STREAMING, provider=provider.name, model=model,
+                                         parent_id=user_message.id)
+        self.message_added.emit(user_message)
+        self.message_added.emit(answer)
+        self._start(conversation, answer)
+        self.conversations_changed.emit()  # a new entry, or an old one moving to the top
+        return Sent(conversation, user_message, answer)
+
+    async def retry(self, conversation_id: str, message_id: str, model_key: str | None = None) -> Generation:
+        """Answer again in place of a failed, stopped or interrupted message."""
+        if conversation_id in self.generations:
+            raise ChatInputError('An answer is already being written.')
+        conversation = self.repository.get_conversation(conversation_id)
+        message = self.repository.get_message(message_id)
+        if conversation is None or message is None or message.role != 'assistant':
+            raise ChatInputError('That answer no longer exists.')
+        resolved = self.providers.resolve(model_key) or self.providers.resolve(f'{message.provider}/{message.model}')
+        if resolved is None:
+            raise ChatInputError('The model of this answer is not configured any more; pick another model.')
+        provider, model = resolved
+        await asyncio.to_thread(self.repository.update_message, message_id, content='', reasoning='', error=None,
+                                status=MessageStatus.STREAMING, stop_reason=None, provider=provider.name, model=model)
+        message = self.repository.get_message(message_id)
+        assert message is not None
+        return self._start(conversation, message)
+
+    def rename(self, conversation_id: str, title: str) -> None:
+        self.repository.rename_conversation(conversation_id, title.strip()[:200])
+        self.conversations_changed.emit()
+
+    def delete(self, conversation_id: str) -> None:
+        """Delete a conversation for good; an answer still being written is stopped first."""
+        if generation := self.generations.pop(conversation_id, None):
+            generation.stop()
+        self.repository.delete_conversation(conversation_id)
+        self.conversations_changed.emit()
+
+    def stop(self, conversation_id: str) -> None:
+        if generation := self.generations.get(conversation_id):
+            generation.stop()
+
+    def _history(self, conversation: Conversation, answer: Message) -> list[ChatMessage]:
+        """What the model sees: every finished turn before the answer being written."""
+        history: list[ChatMessage] = []
+        for message in self.repository.get_messages(conversation.id):
+            if message.seq >= answer.seq:
+                break
+            if message.role == 'user' or (message.role == 'assistant' and message.content):
+                history.append(ChatMessage(message.role, message.content))  # type: ignore[arg-type]
+        return history
+
+    def _start(self, conversation: Conversation, answer: Message) -> Generation:
+        resolved = self.providers.resolve(f'{answer.provider}/{answer.model}')
+        assert resolved is not None
+        provider, model = resolved
+        generation = Generation(conversation.id, answer.id, provider.name, model)
+        params = GenerationParams(system_prompt=conversation.system_prompt)
+        history = self._history(conversation, answer)
+        self.generations[conversation.id] = generation
+        generation.task = asyncio.create_task(self._run(generation, provider, history, params),
+                                              name=f'generation {answer.id}')
+        self.generation_started.emit(generation)
+        return generation
+
+    async def _run(self, generation: Generation, provider, history: list[ChatMessage],
+                   params: GenerationParams) -> None:
+        try:
+            await produce(generation, provider, history, params, self._save)
+        finally:
+            self.generations.pop(generation.conversation_id, None)
+            self.generation_finished.emit(generation)
+
+    async def _save(self, generation: Generation) -> None:
+        try:
+            await asyncio.to_thread(self.repository.update_message, generation.message_id, **generation.snapshot())
+        except Exception:  # the answer stays in memory and the next save tries again
+            log.exception('saving the answer %s failed', generation.message_id)
+
+    async def shutdown(self) -> None:
+        """Stop every answer and let each save what it has (as interrupted, so Retry is offered) before exit."""
+        running = list(self.generations.values())
+        for generation in running:
+            generation.stop(MessageStatus.INTERRUPTED)
+        await asyncio.gather(*(g.finished.wait() for g in running), return_exceptions=True)

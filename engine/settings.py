@@ -1,0 +1,45 @@
+"""Parley's settings: command-line flags over the environment over a `.env` file over defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from platformdirs import user_data_dir
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_PORT = 8080
+
+
+class Settings(BaseSettings):
+    """Every setting Parley reads; `.env.example` documents each variable."""
+
+    model_config = SettingsConfigDict(env_file='.env', env_file_encoding='utf-8', extra='ignore',
+                                      populate_by_name=True)
+
+    host: str = Field('127.0.0.1', validation_alias='PARLEY_HOST')
+    port: int = Field(DEFAULT_PORT, validation_alias='PARLEY_PORT')
+    data_dir: Path = Field(Path(user_data_dir('parley', appauthor=False)), validation_alias='PARLEY_DATA_DIR')
+    show: bool = Field(True, validation_alias='PARLEY_SHOW')
+    native: bool = Field(False, validation_alias='PARLEY_NATIVE')
+    database_url: str | None = Field(None, validation_alias='DATABASE_URL')
+    default_model: str | None = Field(None, validation_alias='PARLEY_DEFAULT_MODEL')
+    max_message_chars: int = Field(200_000, validation_alias='PARLEY_MAX_MESSAGE_CHARS')
+
+    openai_api_key: SecretStr | None = Field(None, validation_alias='OPENAI_API_KEY')
+    openai_base_url: str | None = Field(None, validation_alias='OPENAI_BASE_URL')
+    anthropic_api_key: SecretStr | None = Field(None, validation_alias='ANTHROPIC_API_KEY')
+    anthropic_base_url: str | None = Field(None, validation_alias='ANTHROPIC_BASE_URL')
+    gemini_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices('GEMINI_API_KEY', 'GOOGLE_API_KEY'))
+    gemini_base_url: str | None = Field(None, validation_alias='GOOGLE_GEMINI_BASE_URL')
+
+    # One OpenAI-compatible server (LM Studio, vLLM, OpenRouter, ...) named by the user; Ollama is found by itself.
+    compatible_base_url: str | None = Field(None, validation_alias='PARLEY_OPENAI_COMPATIBLE_BASE_URL')
+    compatible_api_key: SecretStr | None = Field(None, validation_alias='PARLEY_OPENAI_COMPATIBLE_API_KEY')
+    compatible_name: str = Field('local', validation_alias='PARLEY_OPENAI_COMPATIBLE_NAME')
+    ollama_url: str = Field('http://127.0.0.1:11434', validation_alias='PARLEY_OLLAMA_URL')
+
+
+def secret(value: SecretStr | None) -> str | None:
+    """The clear text of a key, read only where a provider client is built."""
+    return value.get_secret_value() if value else None

@@ -1,0 +1,84 @@
+"""The providers this process talks to, and their model lists (cached, with a fallback when listing fails)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+
+from .base import ModelInfo, Provider
+from .errors import ProviderError
+
+log = logging.getLogger(__name__)
+
+MODEL_LIST_TTL = 600.0
+MODEL_LIST_TIMEOUT = 8.0
+
+
+@dataclass
+class ModelList:
+    models: list[str]
+    fetched_at: float
+    problem: str | None = None  # why the list is a fallback, in plain words
+
+
+@dataclass
+class ProviderRegistry:
+    """Looks providers up by name and keeps each one's model list fresh without ever blocking a page."""
+
+    providers: dict[str, Provider] = field(default_factory=dict)
+    lists: dict[str, ModelList] = field(default_factory=dict)
+
+    def add(self, provider: Provider) -> None:
+        self.providers[provider.name] = provider
+
+    def get(self, name: str) -> Provider | None:
+        return self.providers.get(name)
+
+    def __bool__(self) -> bool:
+        return bool(self.providers)
+
+    async def refresh(self, *, force: bool = False) -> None:
+        """Fetch every stale model list concurrently; a slow or broken provider only affects itself."""
+        now = time.monotonic()
+        stale = [p for name, p in self.providers.items()
+                 if force or name not in self.lists or now - self.lists[name].fetched_at > MODEL_LIST_TTL]
+        await asyncio.gather(*(self._refresh_one(provider) for provider in stale))
+
+    async def _refresh_one(self, provider: Provider) -> None:
+        try:
+            models = await asyncio.wait_for(provider.list_models(), MODEL_LIST_TIMEOUT)
+            self.lists[provider.name] = ModelList(sorted(models) or list(provider.fallback_models), time.monotonic())
+        except (ProviderError, TimeoutError) as error:
+            problem = error.message if isinstance(error, ProviderError) else 'listing models timed out'
+            log.warning('model list of %s unavailable: %s', provider.name, problem)
+            self.lists[provider.name] = ModelList(list(provider.fallback_models), time.monotonic(), problem)
+
+    def models(self) -> list[ModelInfo]:
+        """Every known model, from the cache or the fallback lists; never waits on the network."""
+        found: list[ModelInfo] = []
+        for name, provider in self.providers.items():
+            listed = self.lists.get(name)
+            for model in (listed.models if listed else provider.fallback_models):
+                found.append(ModelInfo(name, model))
+        return found
+
+    def problems(self) -> dict[str, str]:
+        """Providers whose models could not be listed, with the reason."""
+        return {name: listed.problem for name, listed in self.lists.items() if listed.problem}
+
+    def resolve(self, key: str | None) -> tuple[Provider, str] | None:
+        """`provider/model` to a provider and model id; model ids may themselves contain slashes."""
+        if not key or '/' not in key:
+            return None
+        name, model = key.split('/', 1)
+        provider = self.providers.get(name)
+        return (provider, model) if provider and model else None
+
+    def default_model(self, preferred: str | None = None) -> str | None:
+        """The preferred model if its provider is configured, otherwise the first model of the first provider."""
+        if preferred and self.resolve(preferred):
+            return preferred
+        models = self.models()
+        return models[0].key if models else None

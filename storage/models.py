@@ -1,0 +1,87 @@
+"""The stored shape of Parley's history: conversations and their messages, as SQLModel tables."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import DateTime, Index, MetaData, Text
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
+
+# Naive UTC on purpose (see utcnow); SQLModel would otherwise declare TIMESTAMP WITH TIME ZONE.
+TIMESTAMP = DateTime(timezone=False)
+
+# Named constraints let later SQLite batch migrations find and drop them; unnamed ones cannot be addressed.
+NAMING_CONVENTION = {
+    'ix': 'ix_%(column_0_label)s',
+    'uq': 'uq_%(table_name)s_%(column_0_name)s',
+    'ck': 'ck_%(table_name)s_%(constraint_name)s',
+    'fk': 'fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s',
+    'pk': 'pk_%(table_name)s',
+}
+
+
+def utcnow() -> datetime:
+    """Now as a naive UTC datetime: both backends store it the same way and comparisons never mix zones."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def new_id() -> str:
+    """A random, unguessable id (team mode puts conversation ids in URLs)."""
+    return uuid.uuid4().hex
+
+
+class MessageRole(StrEnum):
+    USER = 'user'
+    ASSISTANT = 'assistant'
+    SYSTEM = 'system'
+
+
+class MessageStatus(StrEnum):
+    COMPLETE = 'complete'
+    STREAMING = 'streaming'
+    STOPPED = 'stopped'  # the user pressed Stop; the partial answer is kept
+    ERROR = 'error'  # the provider failed; `error` holds the plain-words reason
+    INTERRUPTED = 'interrupted'  # the app died while streaming (set by mark_interrupted at start-up)
+
+
+class StorageModel(SQLModel, registry=registry(metadata=MetaData(naming_convention=NAMING_CONVENTION))):
+    """Base of Parley's tables, on its own metadata so nothing else registered with SQLModel leaks into migrations."""
+
+
+class Conversation(StorageModel, table=True):
+    id: str = Field(default_factory=new_id, primary_key=True)
+    user_id: str | None = Field(default=None, index=True)  # None in single-user mode
+    title: str = ''
+    provider: str
+    model: str
+    system_prompt: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=TIMESTAMP)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=TIMESTAMP, index=True)
+
+
+class Message(StorageModel, table=True):
+    # Unique so two writers can never give a conversation the same position twice; it also serves lookups by
+    # conversation_id alone, so that column needs no index of its own.
+    __table_args__ = (Index('ix_message_conversation_id_seq', 'conversation_id', 'seq', unique=True),)
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    conversation_id: str = Field(foreign_key='conversation.id', ondelete='CASCADE')
+    seq: int
+    # Deleting a message never fails because another was branched from it; the branch just loses its link.
+    parent_id: str | None = Field(default=None, foreign_key='message.id', ondelete='SET NULL')
+    role: str
+    content: str = Field(default='', sa_type=Text)
+    reasoning: str = Field(default='', sa_type=Text)
+    status: str = MessageStatus.COMPLETE.value
+    error: str | None = Field(default=None, sa_type=Text)
+    provider: str = ''
+    model: str = ''
+    stop_reason: str | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    reasoning_tokens: int | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=TIMESTAMP)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=TIMESTAMP)

@@ -1,0 +1,148 @@
+"""Every read and write of conversations and messages; callers get detached plain objects back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, delete, func, select, update
+from sqlmodel import Session, col
+
+from .models import Conversation, Message, MessageStatus, utcnow
+
+UPDATABLE_MESSAGE_FIELDS = frozenset({
+    'content', 'reasoning', 'status', 'error', 'stop_reason', 'input_tokens', 'output_tokens', 'reasoning_tokens',
+    'provider', 'model',  # a retry may answer with another model
+})
+
+
+def storable(text: str) -> str:
+    """text as both backends can keep it: PostgreSQL rejects NUL characters and UTF-8 has no lone surrogates."""
+    if '\x00' in text:
+        text = text.replace('\x00', '\ufffd')
+    try:
+        text.encode('utf-8')
+    except UnicodeEncodeError:  # a lone surrogate, e.g. from JSON that split a surrogate pair
+        text = text.encode('utf-16', 'surrogatepass').decode('utf-16', 'replace')
+    return text
+
+
+class Repository:
+    """Synchronous storage API; safe to call from the event loop and worker threads (one session per call)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        # No expiry on commit: returned objects keep their loaded values after the session closes.
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    # Conversations
+
+    def create_conversation(self, *, title: str, provider: str, model: str, user_id: str | None = None,
+                            system_prompt: str | None = None) -> Conversation:
+        now = utcnow()
+        conversation = Conversation(title=storable(title), provider=provider, model=model, user_id=user_id,
+                                    system_prompt=None if system_prompt is None else storable(system_prompt),
+                                    created_at=now, updated_at=now)
+        with self._session() as session:
+            session.add(conversation)
+        return conversation
+
+    def get_conversation(self, conversation_id: str, *, user_id: str | None = None) -> Conversation | None:
+        """The conversation, or None; with user_id given, only if it belongs to that user."""
+        query = select(Conversation).where(col(Conversation.id) == conversation_id)
+        if user_id is not None:
+            query = query.where(col(Conversation.user_id) == user_id)
+        with self._session() as session:
+            return session.scalars(query).one_or_none()
+
+    def list_conversations(self, *, user_id: str | None = None, limit: int = 200,
+                           before: datetime | None = None) -> list[Conversation]:
+        """Most recently updated first; `before` pages on by updated_at; user_id=None lists everyone's."""
+        query = select(Conversation).order_by(col(Conversation.updated_at).desc(), col(Conversation.id)).limit(limit)
+        if user_id is not None:
+            query = query.where(col(Conversation.user_id) == user_id)
+        if before is not None:
+            query = query.where(col(Conversation.updated_at) < before)
+        with self._session() as session:
+            return list(session.scalars(query))
+
+    def rename_conversation(self, conversation_id: str, title: str) -> None:
+        self._update_conversation(conversation_id, title=storable(title))
+
+    def set_conversation_model(self, conversation_id: str, provider: str, model: str) -> None:
+        self._update_conversation(conversation_id, provider=provider, model=model)
+
+    def touch_conversation(self, conversation_id: str) -> None:
+        """Mark the conversation as just used, moving it to the top of the list."""
+        self._update_conversation(conversation_id)
+
+    def delete_conversation(self, conversation_id: str) -> None:
+        """Delete the conversation; the database cascades the delete to its messages."""
+        with self._session() as session:
+            session.execute(delete(Conversation).where(col(Conversation.id) == conversation_id))
+
+    def _update_conversation(self, conversation_id: str, **values: Any) -> None:
+        with self._session() as session:
+            session.execute(update(Conversation).where(col(Conversation.id) == conversation_id)
+                            .values(updated_at=utcnow(), **values))
+
+    # Messages
+
+    def add_message(self, conversation_id: str, *, role: str, content: str, status: str = MessageStatus.COMPLETE,
+                    provider: str = '', model: str = '', parent_id: str | None = None) -> Message:
+        """Append a message (seq = last + 1) and bump the conversation's updated_at.
+
+        Raises LookupError if the conversation does not exist.
+        """
+        now = utcnow()
+        with self._session() as session:
+            # Updating the conversation first takes its row lock (the write lock on SQLite), so concurrent
+            # appends to one conversation queue here and each then reads the seq the previous one wrote.
+            bumped = session.execute(update(Conversation).where(col(Conversation.id) == conversation_id)
+                                     .values(updated_at=now))
+            if bumped.rowcount == 0:  # type: ignore[attr-defined]
+                raise LookupError(f'no conversation {conversation_id!r}')
+            last = session.scalar(select(func.max(Message.seq)).where(col(Message.conversation_id) == conversation_id))
+            message = Message(conversation_id=conversation_id, seq=(last or 0) + 1, parent_id=parent_id,
+                              role=str(role), content=storable(content), status=str(status), provider=provider,
+                              model=model, created_at=now, updated_at=now)
+            session.add(message)
+        return message
+
+    def update_message(self, message_id: str, **fields: Any) -> None:
+        """Set any of UPDATABLE_MESSAGE_FIELDS (and updated_at); a message deleted meanwhile is ignored."""
+        unknown = fields.keys() - UPDATABLE_MESSAGE_FIELDS
+        if unknown:
+            raise TypeError(f'update_message cannot set {", ".join(sorted(unknown))}')
+        values = {name: storable(value) if isinstance(value, str) else value for name, value in fields.items()}
+        with self._session() as session:
+            session.execute(update(Message).where(col(Message.id) == message_id).values(updated_at=utcnow(), **values))
+
+    def get_message(self, message_id: str) -> Message | None:
+        with self._session() as session:
+            return session.get(Message, message_id)
+
+    def get_messages(self, conversation_id: str) -> list[Message]:
+        """The conversation's messages in order (by seq)."""
+        query = select(Message).where(col(Message.conversation_id) == conversation_id).order_by(col(Message.seq))
+        with self._session() as session:
+            return list(session.scalars(query))
+
+    def mark_interrupted(self) -> int:
+        """At start-up: every message still 'streaming' was cut off by a crash; mark it so. Returns how many."""
+        with self._session() as session:
+            result = session.execute(update(Message).where(col(Message.status) == MessageStatus.STREAMING)
+                                     .values(status=MessageStatus.INTERRUPTED.value, updated_at=utcnow()))
+            return result.rowcount  # type: ignore[attr-defined]
+
+    def delete_messages_after(self, conversation_id: str, seq: int) -> None:
+        """Delete the conversation's messages from seq on (inclusive), e.g. a failed answer before a retry."""
+        with self._session() as session:
+            session.execute(delete(Message).where(col(Message.conversation_id) == conversation_id,
+                                                  col(Message.seq) >= seq))

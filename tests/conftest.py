@@ -1,0 +1,65 @@
+"""Fixtures that start real things: the fake provider server and headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+
+import pytest
+
+from tests.fakes.server import FakeServer, running_fake_server
+
+IN_CI = os.environ.get('CI', '').lower() in {'1', 'true', 'yes'}
+CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+                 '--disable-background-networking', '--disable-component-update', '--disable-sync']
+
+
+def missing_prerequisite(what: str) -> None:
+    """In CI a missing prerequisite fails the run loudly; on a developer's machine it skips with the reason."""
+    if IN_CI:
+        pytest.fail(f'{what} (CI=true: prerequisites must be installed, see README)', pytrace=False)
+    pytest.skip(what)
+
+
+@pytest.fixture(scope='session')
+def fake_server() -> Iterator[FakeServer]:
+    with running_fake_server() as server:
+        yield server
+
+
+def chromium_executable() -> str | None:
+    """Debian's chromium if present; otherwise None lets Playwright use its own downloaded browser."""
+    for name in ('chromium', 'chromium-browser', 'google-chrome'):
+        if path := shutil.which(name):
+            return path
+    return None
+
+
+@pytest.fixture(scope='session')
+def browser():
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        try:
+            browser = playwright.chromium.launch(executable_path=chromium_executable(), headless=True,
+                                                 args=CHROMIUM_ARGS)
+        except PlaywrightError as error:
+            missing_prerequisite(f'Chromium could not start: {error.message.splitlines()[0]}')
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def context(browser):
+    context = browser.new_context(viewport={'width': 1200, 'height': 800})
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context):
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page

@@ -1,0 +1,156 @@
+"""The conversation engine against real storage and the real OpenAI SDK talking to the fake server."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from engine.chat import ChatEngine, ChatInputError, title_from
+from engine.generation import Generation
+from providers.anthropic import anthropic_provider
+from providers.openai import openai_provider
+from providers.registry import ProviderRegistry
+from storage.database import create_db_engine, migrate
+from storage.models import Message
+from storage.repository import Repository
+from tests.fakes.script import script_for
+from tests.fakes.server import FakeServer
+
+MODEL = 'openai/gpt-4o-mini'
+
+
+@pytest.fixture
+def engine(tmp_path: Path, fake_server: FakeServer) -> ChatEngine:
+    database = create_db_engine(f'sqlite:///{tmp_path / "parley.db"}')
+    migrate(database)
+    registry = ProviderRegistry()
+    registry.add(openai_provider('openai', 'test-key', f'{fake_server.url}/openai/v1', key_hint='OPENAI_API_KEY'))
+    registry.add(anthropic_provider('test-key', f'{fake_server.url}/anthropic'))
+    return ChatEngine(Repository(database), registry, max_message_chars=1000)
+
+
+async def finish(engine: ChatEngine, conversation_id: str) -> Generation:
+    generation = engine.generation_for(conversation_id)
+    assert generation is not None
+    await asyncio.wait_for(generation.finished.wait(), 10)
+    await asyncio.sleep(0)  # let the task's own clean-up run
+    return generation
+
+
+async def test_user_message_is_stored_before_the_provider_is_called(engine: ChatEngine) -> None:
+    prompt = 'Hi there [[tokens=30]] [[delay=20]]'
+    sent = await engine.send(None, prompt, MODEL)
+    stored = engine.repository.get_messages(sent.conversation.id)
+    assert [(m.role, m.content, m.status) for m in stored] == [('user', prompt, 'complete'),
+                                                                ('assistant', '', 'streaming')]
+    await finish(engine, sent.conversation.id)
+    answer = engine.repository.get_message(sent.assistant_message.id)
+    assert answer is not None
+    assert (answer.content, answer.status, answer.provider, answer.model) == (
+        script_for(prompt).text, 'complete', 'openai', 'gpt-4o-mini')
+    assert answer.output_tokens == 30
+    assert engine.generation_for(sent.conversation.id) is None
+
+
+async def test_partial_answer_is_saved_while_streaming(engine: ChatEngine) -> None:
+    sent = await engine.send(None, 'Slowly [[tokens=60]] [[delay=25]]', MODEL)
+    await asyncio.sleep(1.1)
+    partial = engine.repository.get_message(sent.assistant_message.id)
+    assert partial is not None and partial.status == 'streaming'
+    assert len(partial.content) > 20, 'the growing answer reaches storage at least once a second'
+    await finish(engine, sent.conversation.id)
+
+
+async def test_stop_keeps_the_partial_answer(engine: ChatEngine) -> None:
+    prompt = 'Long [[tokens=500]] [[delay=10]]'
+    sent = await engine.send(None, prompt, MODEL)
+    await asyncio.sleep(0.5)
+    engine.stop(sent.conversation.id)
+    generation = await finish(engine, sent.conversation.id)
+    stored = engine.repository.get_message(sent.assistant_message.id)
+    assert stored is not None and stored.status == 'stopped'
+    assert stored.content == generation.text and stored.content
+    assert script_for(prompt).text.startswith(stored.content) and stored.content != script_for(prompt).text
+
+
+async def test_provider_error_is_stored_with_plain_words_and_retry_answers(engine: ChatEngine) -> None:
+    sent = await engine.send(None, 'Try twice [[flaky]]', MODEL)
+    await finish(engine, sent.conversation.id)
+    failed = engine.repository.get_message(sent.assistant_message.id)
+    assert failed is not None and failed.status == 'error'
+    assert failed.error and 'overloaded' in failed.error.lower()
+    await engine.retry(sent.conversation.id, failed.id)
+    await finish(engine, sent.conversation.id)
+    answered = engine.repository.get_message(failed.id)
+    assert answered is not None and answered.status == 'complete' and answered.error is None
+    assert answered.content.startswith('Hello! You said: Try twice')
+
+
+async def test_history_and_model_switch(engine: ChatEngine, fake_server: FakeServer) -> None:
+    sent = await engine.send(None, 'First question', MODEL)
+    await finish(engine, sent.conversation.id)
+    await engine.send(sent.conversation.id, 'Second question', 'anthropic/claude-sonnet-5-5')
+    await finish(engine, sent.conversation.id)
+    body = fake_server.recorder.last('anthropic').body
+    assert [(m['role'], m['content'] if isinstance(m['content'], str) else m['content'][0]['text'])
+            for m in body['messages']] == [('user', 'First question'),
+                                           ('assistant', 'Hello! You said: First question'),
+                                           ('user', 'Second question')]
+    conversation = engine.repository.get_conversation(sent.conversation.id)
+    assert conversation is not None and (conversation.provider, conversation.model) == ('anthropic',
+                                                                                      'claude-sonnet-5-5')
+
+
+async def test_events_reach_subscribers_in_order(engine: ChatEngine) -> None:
+    seen: list[str] = []
+    engine.message_added.subscribe(lambda message: seen.append(f'added {message.role}'))
+    engine.generation_started.subscribe(lambda generation: seen.append('started'))
+    engine.generation_finished.subscribe(lambda generation: seen.append(f'finished {generation.status}'))
+    engine.conversations_changed.subscribe(lambda: seen.append('list'))
+    created: list[str] = []
+    sent = await engine.send(None, 'Hello', MODEL, on_created=lambda c: created.append(c.id))
+    await finish(engine, sent.conversation.id)
+    assert created == [sent.conversation.id]
+    assert seen == ['added user', 'added assistant', 'started', 'list', 'finished complete']
+
+
+@pytest.mark.parametrize(('text', 'reason'), [('', 'Type a message'), ('   \n\t', 'Type a message'),
+                                               ('x' * 1001, 'limit is 1,000')])
+async def test_empty_blank_and_huge_messages_are_refused(engine: ChatEngine, text: str, reason: str) -> None:
+    with pytest.raises(ChatInputError, match=reason):
+        await engine.send(None, text, MODEL)
+    assert engine.repository.list_conversations() == []
+
+
+async def test_unknown_model_is_refused_plainly(engine: ChatEngine) -> None:
+    with pytest.raises(ChatInputError, match='No model is selected'):
+        await engine.send(None, 'Hello', 'nobody/nothing')
+
+
+async def test_rename_and_delete_a_conversation_while_it_streams(engine: ChatEngine) -> None:
+    sent = await engine.send(None, 'Long [[tokens=500]] [[delay=10]]', MODEL)
+    generation = engine.generation_for(sent.conversation.id)
+    assert generation is not None
+    engine.rename(sent.conversation.id, '  New title  ')
+    stored = engine.repository.get_conversation(sent.conversation.id)
+    assert stored is not None and stored.title == 'New title'
+    engine.delete(sent.conversation.id)
+    await asyncio.wait_for(generation.finished.wait(), 5)
+    assert engine.repository.get_conversation(sent.conversation.id) is None
+    assert engine.repository.get_messages(sent.conversation.id) == []
+
+
+async def test_shutdown_marks_running_answers_interrupted(engine: ChatEngine) -> None:
+    sent = await engine.send(None, 'Long [[tokens=500]] [[delay=10]]', MODEL)
+    await asyncio.sleep(0.3)
+    await engine.shutdown()
+    stored: Message | None = engine.repository.get_message(sent.assistant_message.id)
+    assert stored is not None and stored.status == 'interrupted' and stored.content
+
+
+def test_title_is_the_first_message_shortened() -> None:
+    assert title_from('  Plan a\npicnic  ') == 'Plan a picnic'
+    long = title_from('word ' * 40)
+    assert long.endswith('…') and len(long) <= 61 and ' ' not in long[-2:]

@@ -1,0 +1,135 @@
+"""What the fake providers answer, decided by directives in the last user message.
+
+Every fake server (OpenAI, Anthropic, Gemini) plays the same `Script`, so one browser test can drive any provider.
+Directives are `[[name]]` or `[[name=value]]` anywhere in the last user message:
+
+- `[[tokens=N]]`      an answer of N deterministic tokens (markdown paragraphs, lists and a code block)
+- `[[delay=MS]]`      milliseconds between tokens (default 0: full speed)
+- `[[markdown]]`      a short answer with a heading, list, table and fenced code
+- `[[html]]`          an answer full of hostile HTML and script
+- `[[echo]]`          the message itself, directives removed
+- `[[reasoning]]`     a few reasoning ("thinking") deltas before the text
+- `[[status=CODE]]`   fail before streaming with that HTTP status (with `[[retry-after=S]]` on 429/503)
+- `[[fail=KIND]]`     break mid-stream after `[[after=N]]` tokens (default 5); KIND is error, drop or malformed
+- `[[stall=S]]`       after `[[after=N]]` tokens, go silent for S seconds
+- `[[flaky]]`         the first request with this exact message fails with 503, later ones answer normally
+Without directives the answer is a short greeting that quotes the message.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+DIRECTIVE = re.compile(r'\[\[([a-z-]+)(?:=([^\]]*))?\]\]')
+
+WORDS = ('alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'kilo',
+         'lima', 'mike', 'november', 'oscar', 'papa', 'quebec', 'romeo', 'sierra', 'tango', 'uniform', 'victor',
+         'whiskey', 'xray', 'yankee', 'zulu')
+
+MARKDOWN_SAMPLE = [
+    '# Heading one\n\n', 'Some **bold** and *italic* text, ', 'with `inline code`.\n\n',
+    '## A list\n\n', '- first item\n', '- second item\n', '- third item\n\n',
+    '| Name | Value |\n', '| --- | --- |\n', '| a | 1 |\n', '| b | 2 |\n\n',
+    '```python\n', 'def greet(name):\n', '    return f"hello {name}"\n', '```\n\n',
+    'That is all.',
+]
+
+HTML_SAMPLE = [
+    'Here is some HTML: ', '<script>window.__pwned = 1; alert(1)</script>', '\n\n',
+    '<img src=x onerror="window.__pwned = 2">', '\n\n',
+    '<a href="javascript:window.__pwned=3">click me</a>', '\n\n',
+    '[a markdown link](javascript:window.__pwned=4)', '\n\n',
+    '<svg onload="window.__pwned=5"><circle r="4"/></svg>', '\n\n',
+    '<iframe src="javascript:window.__pwned=6"></iframe>', '\n\n',
+    '<b onmouseover="window.__pwned=7">bold?</b> ', 'end of answer.',
+]
+
+
+# Messages already seen with [[flaky]]; process-wide on purpose (it is the fake's memory across requests).
+_flaky_seen: set[str] = set()
+
+
+@dataclass
+class Script:
+    """A fully decided answer: what to send, how fast, and how to fail."""
+
+    tokens: list[str] = field(default_factory=list)
+    reasoning: list[str] = field(default_factory=list)
+    delay: float = 0.0
+    status: int | None = None
+    retry_after: float | None = None
+    fail: str | None = None
+    fail_after: int = 5
+    stall: float = 0.0
+    input_tokens: int = 0
+
+    @property
+    def text(self) -> str:
+        """The answer exactly as a client that received every token would have it."""
+        return ''.join(self.tokens)
+
+    @property
+    def sent_tokens(self) -> list[str]:
+        """The tokens actually sent before a mid-stream failure."""
+        return self.tokens[:self.fail_after] if self.fail else self.tokens
+
+
+def long_answer(count: int) -> list[str]:
+    """N tokens of readable markdown: paragraphs, a list every few hundred tokens and a code block."""
+    tokens: list[str] = []
+    for i in range(count):
+        word = WORDS[i % len(WORDS)]
+        if i % 300 == 150:
+            tokens.append(f'\n\n- item {i}\n')
+        elif i % 500 == 250:
+            tokens.append(f'\n\n```python\nx_{i} = {i}\n```\n\n')
+        elif i % 40 == 39:
+            tokens.append(f'{word}.\n\n')
+        else:
+            tokens.append(f'{word} ')
+    return tokens
+
+
+def directives(message: str) -> dict[str, str]:
+    """The `[[name=value]]` directives of a message, as a dict (flags map to '')."""
+    return {name: value or '' for name, value in DIRECTIVE.findall(message)}
+
+
+def strip_directives(message: str) -> str:
+    return DIRECTIVE.sub('', message).strip()
+
+
+def script_for(message: str, input_tokens: int = 0) -> Script:
+    """Decide the whole answer for the last user message."""
+    found = directives(message)
+    script = Script(input_tokens=input_tokens)
+    if 'tokens' in found:
+        script.tokens = long_answer(int(found['tokens']))
+    elif 'markdown' in found:
+        script.tokens = list(MARKDOWN_SAMPLE)
+    elif 'html' in found:
+        script.tokens = list(HTML_SAMPLE)
+    elif 'echo' in found:
+        text = strip_directives(message)
+        script.tokens = [text[i:i + 4] for i in range(0, len(text), 4)] or ['']
+    else:
+        quoted = strip_directives(message)[:200]
+        script.tokens = ['Hello', '! ', 'You ', 'said: ', quoted]
+    if 'reasoning' in found:
+        script.reasoning = ['Let me ', 'think ', 'about ', 'this.']
+    script.delay = float(found.get('delay') or 0) / 1000
+    if 'flaky' in found and message not in _flaky_seen:
+        _flaky_seen.add(message)
+        script.status = 503
+    if found.get('status'):
+        script.status = int(found['status'])
+    if found.get('retry-after'):
+        script.retry_after = float(found['retry-after'])
+    if 'fail' in found:
+        script.fail = found['fail'] or 'error'
+    if 'stall' in found:
+        script.stall = float(found['stall'] or 5)
+    if found.get('after'):
+        script.fail_after = int(found['after'])
+    return script

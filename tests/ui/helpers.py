@@ -1,0 +1,68 @@
+"""What browser tests do as a person would: open Parley, type, send, read answers; and what got stored."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+from playwright.sync_api import Locator, Page, expect
+
+from ui import names
+
+from .conftest import ParleyApp
+
+
+def open_parley(page: Page, app: ParleyApp, path: str = '/') -> None:
+    page.goto(app.url + path)
+    expect(page.get_by_role('textbox', name=names.MESSAGE)).to_be_visible()
+
+
+def send(page: Page, text: str) -> None:
+    box = page.get_by_role('textbox', name=names.MESSAGE)
+    box.fill(text)
+    box.press('Enter')
+
+
+def answers(page: Page) -> Locator:
+    return page.get_by_role('article', name=names.ASSISTANT_MESSAGE)
+
+
+def wait_for_status(answer: Locator, status: str, timeout: float = 20_000) -> None:
+    expect(answer).to_have_attribute('data-status', status, timeout=timeout)
+
+
+def watch_growth(answer: Locator, *, until: str = 'complete', timeout: float = 30.0) -> list[int]:
+    """Sample the visible text length until the answer reaches `until`; returns the distinct lengths seen."""
+    seen: list[int] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = answer.get_attribute('data-status')
+        length = len(answer.inner_text())
+        if not seen or seen[-1] != length:
+            seen.append(length)
+        if status == until:
+            return seen
+        time.sleep(0.03)
+    raise AssertionError(f'answer did not reach {until!r}; lengths seen: {seen[-5:]}')
+
+
+def conversation_id(page: Page) -> str:
+    page.wait_for_url('**/c/*')
+    return page.url.rsplit('/c/', 1)[1]
+
+
+def stored(app: ParleyApp, conversation: str) -> list[tuple[str, str, str]]:
+    """(role, content, status) of every stored message of a conversation, in order."""
+    with sqlite3.connect(Path(app.data_dir) / 'parley.db') as db:
+        return db.execute('select role, content, status from message where conversation_id = ? order by seq',
+                          (conversation,)).fetchall()
+
+
+def wait_until(predicate, timeout: float = 10.0, message: str = 'condition') -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f'timed out waiting for {message}')

@@ -1,0 +1,175 @@
+"""A tiny NiceGUI app for the StreamingMarkdown browser tests: `python -m tests.ui.markdown_harness PORT`.
+
+`/` streams ANSWER into one element at 25 deltas a second (Start), with buttons that make the wire misbehave
+(replay, lose or overlap a delta) and a second element that renders the same text at once, for comparison.
+`/hostile` shows model output that tries to run script and load things, finished and streaming.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import sys
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import PlainTextResponse, Response
+from nicegui import app, ui
+from nicegui.awaitable_response import AwaitableResponse, NullResponse
+
+from ui.streaming_markdown import StreamingMarkdown
+
+CHUNK = 16  # characters per delta
+INTERVAL = 0.04  # seconds between deltas
+
+CODE = '''import os
+
+def greet(name: str) -> str:
+    """Say hello."""
+    return f"Hello, {name}!"  # from {os.name}
+'''
+
+ANSWER = f'''# Streaming answer
+
+Parley renders **markdown** in the browser, with *emphasis*, `inline code` and a
+[link](https://example.com/docs). Emoji take two UTF-16 units 🚀 and must not shift offsets.
+
+## A list
+
+- First item
+- Second item with `code`
+  - Nested item
+- Third item
+
+1. One
+2. Two
+3. Three
+
+## A table
+
+| Language | Typing | Speed |
+| :------- | :----: | ----: |
+| Python | dynamic | medium |
+| Rust | static | fast |
+
+## Code
+
+```python
+{CODE}```
+
+> A blockquote closes the answer,
+> over two lines.
+
+Done.
+'''
+
+PIXEL = base64.b64decode('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNk+A8AAQUBAScY42YAAAAASUVORK5CYII=')
+
+
+def hostile_text(base_url: str) -> str:
+    return f'''## Hostile output
+
+<script>window.__pwned = 'script'; alert('script')</script>
+
+<img src="x" onerror="window.__pwned = 'img'">
+
+<svg onload="window.__pwned = 'svg'"></svg>
+
+<iframe src="javascript:window.__pwned = 'iframe'"></iframe>
+
+<form action="https://evil.example/"><input name="secret"></form>
+
+[a javascript link](javascript:window.__pwned='link'), [a data link](data:text/html;base64,PHNjcmlwdD4=),
+[a vbscript link](vbscript:msgbox(1)) and a [normal link](https://example.com/).
+
+![a local pixel]({base_url}/pixel.png)
+
+![a remote cat](https://images.example.invalid/cat.png)
+
+![inline data](data:image/png;base64,{base64.b64encode(PIXEL).decode()})
+'''
+
+
+class FlakyWireMarkdown(StreamingMarkdown):
+    """StreamingMarkdown whose outgoing appends can be lost, overlapped or replayed, as over a flaky socket."""
+
+    def __init__(self, content: str = '', *, streaming: bool = False) -> None:
+        super().__init__(content, streaming=streaming)
+        self.fault: str | None = None
+        self.last_append: tuple[Any, ...] = ()
+        self.resets = 0
+
+    def run_method(self, name: str, *args: Any, timeout: float = 1) -> AwaitableResponse:
+        if name == 'append':
+            fault, self.fault = self.fault, None
+            previous, self.last_append = self.last_append, args
+            if fault == 'lose':
+                return NullResponse()
+            if fault == 'overlap' and previous:
+                args = (previous[0], previous[1] + args[1])  # re-sends the previous delta in front of this one
+        elif name == 'reset':
+            self.resets += 1
+        return super().run_method(name, *args, timeout=timeout)
+
+    def replay(self) -> None:
+        if self.last_append:
+            super().run_method('append', *self.last_append)
+
+
+@app.get('/healthz')
+def healthz() -> PlainTextResponse:
+    return PlainTextResponse('ok')
+
+
+@app.get('/pixel.png')
+def pixel() -> Response:
+    return Response(PIXEL, media_type='image/png', headers={'Cache-Control': 'no-store'})
+
+
+@ui.page('/')
+def streaming_page(dark: bool = False) -> None:
+    ui.dark_mode(dark)
+    with ui.column().classes('w-full max-w-3xl mx-auto p-4 gap-3'):
+        with ui.row().classes('gap-2'):
+            start = ui.button('Start')
+            replay = ui.button('Replay last delta')
+            lose = ui.button('Lose next delta')
+            overlap = ui.button('Overlap next delta')
+            finish = ui.button('Finish')
+        status = ui.label()
+        answer = FlakyWireMarkdown(streaming=True).props('data-testid=stream')
+        ui.separator()
+        ui.label('Rendered at once').classes('text-caption')
+        StreamingMarkdown(ANSWER).props('data-testid=reference')
+
+    def tick() -> None:
+        sent = len(answer.text)
+        if sent < len(ANSWER):
+            answer.append(sent, ANSWER[sent:sent + CHUNK])
+        else:
+            timer.active = False
+        status.text = f'Sent {len(answer.text)} of {len(ANSWER)}. Resyncs: {answer.resets}'
+
+    timer = ui.timer(INTERVAL, tick, active=False)
+    tick()
+    start.on_click(lambda: timer.activate())
+    replay.on_click(answer.replay)
+    lose.on_click(lambda: setattr(answer, 'fault', 'lose'))
+    overlap.on_click(lambda: setattr(answer, 'fault', 'overlap'))
+    finish.on_click(answer.finish)
+
+
+@ui.page('/hostile')
+def hostile_page(request: Request, dark: bool = False) -> None:
+    ui.dark_mode(dark)
+    text = hostile_text(str(request.base_url).rstrip('/'))
+    with ui.column().classes('w-full max-w-3xl mx-auto p-4 gap-3'):
+        StreamingMarkdown(text).props('data-testid=hostile')
+        ui.separator()
+        streamed = StreamingMarkdown(streaming=True).props('data-testid=hostile-stream')
+    ui.timer(INTERVAL, lambda: streamed.append(0, text), once=True)  # rendered as the open tail
+
+
+if __name__ in {'__main__', '__mp_main__'}:
+    port = int(sys.argv[1] if len(sys.argv) > 1 else os.environ.get('PORT', '8765'))
+    ui.run(host='127.0.0.1', port=port, show=False, reload=False, title='Markdown harness')

@@ -1,0 +1,139 @@
+"""The core chat flow in Chromium: answers stream in, survive reloads, show in a second tab, stop, fail and retry."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.fakes.script import script_for
+from ui import names
+
+from .conftest import ParleyApp
+from .helpers import answers, conversation_id, open_parley, send, stored, wait_for_status, wait_until, watch_growth
+
+pytestmark = pytest.mark.browser
+
+
+def test_answer_grows_in_place_and_is_kept_after_reload(page: Page, parley: ParleyApp) -> None:
+    open_parley(page, parley)
+    prompt = 'Tell me a story [[tokens=240]] [[delay=8]]'
+    send(page, prompt)
+    expect(page.get_by_role('article', name=names.USER_MESSAGE).last).to_contain_text('Tell me a story')
+    answer = answers(page).last
+    expect(answer).to_have_attribute('aria-busy', 'true')
+    lengths = watch_growth(answer)
+    assert len(lengths) >= 4, f'expected several intermediate states, saw {lengths}'
+    assert lengths == sorted(lengths), 'the answer should only grow while it streams'
+    expect(answer).to_have_attribute('aria-busy', 'false')
+    expect(page.get_by_role('status', name=names.ANSWER_STATUS)).to_have_text(names.STATUS_COMPLETE)
+    streamed = answer.inner_text()
+
+    conversation = conversation_id(page)
+    assert stored(parley, conversation) == [('user', prompt, 'complete'),
+                                             ('assistant', script_for(prompt).text, 'complete')]
+    page.reload()
+    answer = answers(page).last
+    wait_for_status(answer, 'complete')
+    assert answer.inner_text() == streamed
+
+
+def test_markdown_is_rendered(page: Page, parley: ParleyApp) -> None:
+    open_parley(page, parley)
+    send(page, 'Show me markdown [[markdown]]')
+    answer = answers(page).last
+    wait_for_status(answer, 'complete')
+    expect(answer.get_by_role('heading', name='Heading one')).to_be_visible()
+    expect(answer.get_by_role('listitem')).to_have_count(3)
+    expect(answer.get_by_role('table')).to_be_visible()
+    expect(answer.get_by_role('cell', name='b', exact=True)).to_be_visible()
+    expect(answer.locator('pre code')).to_contain_text('def greet(name):')
+    expect(answer.get_by_role('button', name=names.COPY_CODE)).to_be_visible()
+
+
+def test_reload_in_the_middle_continues_the_stream(page: Page, parley: ParleyApp) -> None:
+    open_parley(page, parley)
+    prompt = 'Long one [[tokens=500]] [[delay=10]]'
+    send(page, prompt)
+    answer = answers(page).last
+    wait_until(lambda: len(answer.inner_text()) > 300, message='some text before the reload')
+    page.reload()
+    answer = answers(page).last
+    expect(answer).to_have_attribute('data-status', 'streaming')
+    partial = len(answer.inner_text())
+    assert partial > 300, 'the reloaded page should show the text written so far'
+    lengths = watch_growth(answer)
+    assert len(lengths) >= 3, 'the reloaded page should keep streaming'
+    live = answer.inner_text()
+    conversation = conversation_id(page)
+    assert stored(parley, conversation)[-1] == ('assistant', script_for(prompt).text, 'complete')
+    page.reload()
+    wait_for_status(answers(page).last, 'complete')
+    assert answers(page).last.inner_text() == live, 'no text may be missing or doubled'
+
+
+def test_second_tab_shows_the_same_stream(page: Page, parley: ParleyApp, context) -> None:
+    open_parley(page, parley)
+    send(page, 'Two tabs [[tokens=400]] [[delay=10]]')
+    conversation = conversation_id(page)
+    other = context.new_page()
+    open_parley(other, parley, f'/c/{conversation}')
+    other_answer = answers(other).last
+    expect(other_answer).to_have_attribute('data-status', 'streaming')
+    lengths = watch_growth(other_answer)
+    assert len(lengths) >= 3
+    wait_for_status(answers(page).last, 'complete')
+    assert other_answer.inner_text() == answers(page).last.inner_text()
+
+
+def test_new_message_from_one_tab_appears_in_the_other(page: Page, parley: ParleyApp, context) -> None:
+    open_parley(page, parley)
+    send(page, 'First message in a shared conversation')
+    conversation = conversation_id(page)
+    wait_for_status(answers(page).last, 'complete')
+    other = context.new_page()
+    open_parley(other, parley, f'/c/{conversation}')
+    send(page, 'Second message, sent from the first tab [[tokens=60]] [[delay=10]]')
+    expect(other.get_by_role('article', name=names.USER_MESSAGE)).to_have_count(2)
+    wait_for_status(answers(other).last, 'complete')
+    assert answers(other).last.inner_text() == answers(page).last.inner_text()
+
+
+def test_stop_keeps_the_partial_answer(page: Page, parley: ParleyApp) -> None:
+    open_parley(page, parley)
+    prompt = 'Stop me [[tokens=2000]] [[delay=10]]'
+    send(page, prompt)
+    answer = answers(page).last
+    wait_until(lambda: len(answer.inner_text()) > 100, message='some text')
+    page.get_by_role('button', name=names.STOP).click()
+    wait_for_status(answer, 'stopped')
+    expect(page.get_by_role('button', name=names.SEND)).to_be_visible()
+    expect(answer.get_by_role('button', name=names.RETRY)).to_be_visible()
+    shown = answer.inner_text()
+    _, content, status = stored(parley, conversation_id(page))[-1]
+    assert status == 'stopped' and content and script_for(prompt).text.startswith(content)
+    assert len(content) < len(script_for(prompt).text)
+    page.reload()
+    wait_for_status(answers(page).last, 'stopped')
+    assert answers(page).last.inner_text().startswith(shown.split('Stopped.')[0].strip()[:50])
+
+
+def test_provider_error_is_shown_and_retry_answers(page: Page, parley: ParleyApp) -> None:
+    open_parley(page, parley)
+    send(page, 'Please answer [[flaky]]')
+    answer = answers(page).last
+    wait_for_status(answer, 'error')
+    expect(answer.get_by_role('alert')).to_contain_text('overloaded')
+    answer.get_by_role('button', name=names.RETRY).click()
+    wait_for_status(answer, 'complete')
+    expect(answer).to_contain_text('Hello! You said: Please answer')
+    assert stored(parley, conversation_id(page))[-1][2] == 'complete'
+
+
+def test_error_in_the_middle_keeps_the_partial_answer(page: Page, parley: ParleyApp) -> None:
+    open_parley(page, parley)
+    send(page, 'Break halfway [[tokens=50]] [[fail=drop]] [[after=20]]')
+    answer = answers(page).last
+    wait_for_status(answer, 'error')
+    expect(answer.get_by_role('alert')).to_be_visible()
+    expect(answer).to_contain_text('alpha bravo')
+    expect(page.get_by_role('textbox', name=names.MESSAGE)).to_be_enabled()

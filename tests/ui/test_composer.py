@@ -1,0 +1,63 @@
+"""The composer: Enter sends, Shift+Enter breaks the line, blank messages cannot be sent, focus comes back."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from ui import names
+
+from .conftest import ParleyApp
+from .helpers import answers, open_parley, wait_for_status
+
+pytestmark = pytest.mark.browser
+
+
+def test_enter_sends_and_shift_enter_breaks_the_line(page: Page, parley: ParleyApp) -> None:
+    open_parley(page, parley)
+    box = page.get_by_role('textbox', name=names.MESSAGE)
+    box.click()
+    box.type('first line')
+    box.press('Shift+Enter')
+    box.type('second line')
+    expect(box).to_have_value('first line\nsecond line')
+    box.press('Enter')
+    user = page.get_by_role('article', name=names.USER_MESSAGE).last
+    expect(user).to_have_text('first line\nsecond line')
+    expect(box).to_have_value('')
+    expect(box).to_be_focused()
+    wait_for_status(answers(page).last, 'complete')
+
+
+def test_blank_message_cannot_be_sent(page: Page, parley: ParleyApp) -> None:
+    open_parley(page, parley)
+    box = page.get_by_role('textbox', name=names.MESSAGE)
+    send = page.get_by_role('button', name=names.SEND)
+    expect(send).to_be_disabled()
+    box.fill('   \n  ')
+    expect(send).to_be_disabled()
+    box.press('Enter')
+    expect(page.get_by_role('article')).to_have_count(0)
+    expect(page).not_to_have_url('**/c/*')
+
+
+def test_stop_replaces_send_while_streaming(page: Page, parley: ParleyApp) -> None:
+    open_parley(page, parley)
+    box = page.get_by_role('textbox', name=names.MESSAGE)
+    box.fill('Long [[tokens=300]] [[delay=10]]')
+    page.get_by_role('button', name=names.SEND).click()
+    expect(page.get_by_role('button', name=names.STOP)).to_be_visible()
+    expect(page.get_by_role('button', name=names.SEND)).to_have_count(0)
+    wait_for_status(answers(page).last, 'complete')
+    expect(page.get_by_role('button', name=names.STOP)).to_have_count(0)
+    expect(page.get_by_role('button', name=names.SEND)).to_be_visible()
+
+
+def test_thinking_indicator_until_the_first_token(page: Page, parley: ParleyApp) -> None:
+    open_parley(page, parley)
+    page.get_by_role('textbox', name=names.MESSAGE).fill('Slow start [[stall=1.5]] [[after=0]]')
+    page.get_by_role('textbox', name=names.MESSAGE).press('Enter')
+    answer = answers(page).last
+    expect(answer.get_by_text('Thinking…')).to_be_visible()
+    expect(answer.get_by_text('Thinking…')).to_be_hidden(timeout=5000)
+    wait_for_status(answer, 'complete')

@@ -1,0 +1,81 @@
+"""The conversation list: new chats appear in every tab, entries open, rename and delete (with confirmation)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from ui import names
+
+from .conftest import ParleyApp
+from .helpers import answers, conversation_id, open_parley, send, wait_for_status
+
+pytestmark = pytest.mark.browser
+
+
+def sidebar(page: Page):
+    return page.get_by_role('navigation', name=names.CONVERSATIONS)
+
+
+def test_new_chat_appears_in_every_tab_and_is_current(page: Page, parley: ParleyApp, context) -> None:
+    other = context.new_page()
+    open_parley(other, parley)
+    open_parley(page, parley)
+    send(page, 'Plan a picnic for Saturday')
+    conversation = conversation_id(page)
+    entry = sidebar(page).get_by_role('link', name='Plan a picnic for Saturday')
+    expect(entry).to_have_attribute('aria-current', 'page')
+    expect(entry).to_have_attribute('href', f'/c/{conversation}')
+    expect(sidebar(other).get_by_role('link', name='Plan a picnic for Saturday')).to_be_visible()
+    expect(sidebar(page).get_by_text('Today')).to_be_visible()
+    wait_for_status(answers(page).last, 'complete')
+
+
+def test_new_chat_button_opens_an_empty_composer(page: Page, parley: ParleyApp) -> None:
+    open_parley(page, parley)
+    send(page, 'Something to leave behind')
+    conversation_id(page)
+    page.get_by_role('button', name=names.NEW_CHAT).click()
+    page.wait_for_url(parley.url + '/')
+    expect(page.get_by_role('article')).to_have_count(0)
+    expect(page.get_by_role('textbox', name=names.MESSAGE)).to_have_value('')
+
+
+def test_open_rename_and_delete(page: Page, parley: ParleyApp) -> None:
+    open_parley(page, parley)
+    send(page, 'Rename me please')
+    conversation = conversation_id(page)
+    wait_for_status(answers(page).last, 'complete')
+    page.get_by_role('button', name=names.NEW_CHAT).click()
+    page.wait_for_url(parley.url + '/')
+
+    entry = sidebar(page).get_by_role('link', name='Rename me please')
+    entry.click()
+    page.wait_for_url(f'**/c/{conversation}')
+    expect(page.get_by_role('article', name=names.USER_MESSAGE)).to_have_text('Rename me please')
+
+    row = sidebar(page).locator('.parley-entry', has=page.get_by_role('link', name='Rename me please'))
+    row.get_by_role('button', name=names.CONVERSATION_MENU).click()
+    page.get_by_role('button', name=names.RENAME).click()
+    title = page.get_by_role('textbox', name=names.TITLE)
+    title.fill('Renamed conversation')
+    page.get_by_role('button', name=names.SAVE).click()
+    expect(sidebar(page).get_by_role('link', name='Renamed conversation')).to_be_visible()
+    page.reload()
+    expect(sidebar(page).get_by_role('link', name='Renamed conversation')).to_be_visible()
+
+    row = sidebar(page).locator('.parley-entry', has=page.get_by_role('link', name='Renamed conversation'))
+    row.get_by_role('button', name=names.CONVERSATION_MENU).click()
+    page.get_by_role('button', name=names.DELETE).click()
+    dialog = page.get_by_role('dialog')
+    expect(dialog).to_be_visible()
+    dialog.get_by_role('button', name=names.CANCEL).click()
+    expect(sidebar(page).get_by_role('link', name='Renamed conversation')).to_be_visible()
+
+    row.get_by_role('button', name=names.CONVERSATION_MENU).click()
+    page.get_by_role('button', name=names.DELETE).click()
+    page.get_by_role('dialog').get_by_role('button', name=names.DELETE).click()
+    page.wait_for_url(parley.url + '/')
+    expect(sidebar(page).get_by_role('link', name='Renamed conversation')).to_have_count(0)
+    page.goto(f'{parley.url}/c/{conversation}')
+    page.wait_for_url(parley.url + '/')

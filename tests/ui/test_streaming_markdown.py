@@ -1,0 +1,300 @@
+"""StreamingMarkdown in a real browser: what a person sees while an answer streams, and that hostile output is inert.
+
+The page under test is tests/ui/markdown_harness.py, started as its own process on a free port.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from tests.fakes.server import free_port
+from tests.ui.markdown_harness import ANSWER, CODE
+from ui.streaming_markdown import utf16_length
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+STREAM = '[data-testid=stream]'
+
+# Records what the reader sees change, and every change inside the frozen part other than appended blocks.
+RECORDER = '''() => {
+  const root = document.querySelector('[data-testid=stream]');
+  const frozen = root.querySelector('.pm-frozen');
+  window.lengths = [];
+  window.frozenChanges = [];
+  window.frozenAdded = [];
+  new MutationObserver(() => {
+    const length = root.textContent.length;
+    if (window.lengths.at(-1) !== length) window.lengths.push(length);
+  }).observe(root, { subtree: true, childList: true, characterData: true });
+  new MutationObserver((records) => {
+    for (const r of records) {
+      if (r.type === 'childList' && r.target === frozen && r.removedNodes.length === 0) {
+        window.frozenAdded.push(...r.addedNodes);
+      } else {
+        window.frozenChanges.push(`${r.type} on ${r.target.nodeName}`);
+      }
+    }
+  }).observe(frozen, { subtree: true, childList: true, characterData: true, attributes: true });
+}'''
+
+OPEN_FENCE_SHOWN_PLAIN = '''() => {
+  const code = document.querySelector('[data-testid=stream] .pm-tail pre code');
+  return code !== null && code.textContent.includes('def greet') && code.querySelector('span') === null;
+}'''
+
+FENCE_HIGHLIGHTED = '''() => {
+  const code = document.querySelector('[data-testid=stream] pre code');
+  return code !== null && code.querySelector('.hljs-keyword') !== null;
+}'''
+
+# Block boundaries that are easy to get wrong: loose lists, fences with blank lines (in list items, with longer
+# closing runs, nested in a longer fence), indented continuations, setext headings.
+TRICKY = """Intro paragraph
+continues lazily.
+
+1. Step one:
+
+   ```bash
+   echo one
+
+   echo two
+   ```
+
+2. Step two
+   with continuation.
+
+- a
+- b
+
+    indented continuation
+
+~~~
+tilde fence
+
+~~~~
+
+````md
+```js
+inner
+```
+
+still inside
+````
+
+Setext
+======
+
+| a | b |
+|---|---|
+| 1 | 2 |
+
+Last `line` with **bold
+"""
+
+
+@pytest.fixture(scope='module')
+def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    log = tmp_path_factory.mktemp('markdown_harness') / 'harness.log'
+    # Without PYTEST_CURRENT_TEST, or NiceGUI would take the harness for its own screen test and ignore the port.
+    env = {key: value for key, value in os.environ.items() if key != 'PYTEST_CURRENT_TEST'}
+    process = subprocess.Popen([sys.executable, '-m', 'tests.ui.markdown_harness', str(port)], cwd=ROOT, env=env,
+                               stdout=log.open('wb'), stderr=subprocess.STDOUT)
+    url = f'http://127.0.0.1:{port}'
+    deadline = time.monotonic() + 30
+    while True:
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f'markdown harness did not start:\n{log.read_text()[-3000:]}')
+        try:
+            if httpx.get(f'{url}/healthz', timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def open_stream(page: Page, harness: str) -> tuple[Locator, Locator]:
+    page.goto(harness + '/')
+    reference = page.get_by_test_id('reference')
+    expect(reference.get_by_role('heading', name='Streaming answer')).to_be_visible()
+    page.wait_for_function(f'document.querySelector("{STREAM}")?.parleyRenderer !== undefined')
+    return page.get_by_test_id('stream'), reference
+
+
+def wait_until_streamed(page: Page) -> None:
+    expect(page.get_by_text(f'Sent {len(ANSWER)} of {len(ANSWER)}')).to_be_visible()
+    page.wait_for_function(f'document.querySelector("{STREAM}").parleyRenderer.length === {utf16_length(ANSWER)}')
+
+
+def finish(page: Page) -> None:
+    page.get_by_role('button', name='Finish').click()
+    page.wait_for_function(f'''() => {{
+      const r = document.querySelector("{STREAM}").parleyRenderer;
+      return r.finished && r.frozenEnd === r.length && r.tail.childNodes.length === 0;
+    }}''')
+
+
+def test_answer_grows_freezes_finished_blocks_and_ends_as_rendered_at_once(page: Page, harness: str) -> None:
+    page.context.grant_permissions(['clipboard-read', 'clipboard-write'], origin=harness)
+    stream, reference = open_stream(page, harness)
+    page.evaluate(RECORDER)
+    page.get_by_role('button', name='Start').click()
+
+    # The first finished block is written once; mark it and expect to find the same node at the end.
+    page.wait_for_function(f'document.querySelector("{STREAM} .pm-frozen h1") !== null')
+    page.evaluate(f'document.querySelector("{STREAM} .pm-frozen h1").parleyMark = "kept"')
+
+    # While its fence is open, code is plain text in the tail; once the fence closes it is highlighted.
+    page.wait_for_function(OPEN_FENCE_SHOWN_PLAIN, polling='raf')
+    page.wait_for_function(FENCE_HIGHLIGHTED)
+    wait_until_streamed(page)
+    finish(page)
+
+    headings = stream.get_by_role('heading')
+    expect(headings).to_have_text(['Streaming answer', 'A list', 'A table', 'Code'])
+    expect(stream.get_by_role('listitem')).to_have_text(
+        ['First item', 'Second item with code Nested item', 'Nested item', 'Third item', 'One', 'Two', 'Three'])
+    expect(stream.get_by_role('columnheader')).to_have_text(['Language', 'Typing', 'Speed'])
+    expect(stream.get_by_role('cell')).to_have_text(['Python', 'dynamic', 'medium', 'Rust', 'static', 'fast'])
+    expect(stream.get_by_role('link', name='link')).to_have_attribute('rel', 'noopener noreferrer')
+    expect(stream.locator('.pm-code-header')).to_have_text('pythonCopy')
+    assert stream.locator('pre code').text_content() == CODE
+    expect(stream.locator('pre code .hljs-keyword').first).to_have_text('import')
+    expect(stream.locator('blockquote')).to_have_text('A blockquote closes the answer, over two lines.')
+    expect(page.get_by_text('Resyncs: 0')).to_be_visible()  # UTF-16 offsets held across the emoji
+
+    lengths = page.evaluate('window.lengths')
+    final = page.evaluate(f'document.querySelector("{STREAM}").textContent.length')
+    assert len({length for length in lengths if length < final}) >= 10, lengths
+    assert lengths[-1] == final
+
+    assert page.evaluate('window.frozenChanges') == []
+    assert page.evaluate(f'''() => {{
+      const frozen = document.querySelector("{STREAM} .pm-frozen");
+      const added = window.frozenAdded;
+      return added.length > 10 && added.every((node) => node.parentNode === frozen)
+        && frozen.childNodes.length === added.length && frozen.querySelector('h1').parleyMark === 'kept';
+    }}''')
+    assert stream.inner_html() == reference.inner_html()
+
+    copy = stream.get_by_role('button', name='Copy code')
+    copy.click()
+    expect(copy).to_have_text('Copied')
+    assert page.evaluate('navigator.clipboard.readText()') == CODE
+
+
+def test_replays_overlaps_and_gaps_end_on_the_same_text(page: Page, harness: str) -> None:
+    stream, reference = open_stream(page, harness)
+    renderer = f'document.querySelector("{STREAM}").parleyRenderer'
+    page.get_by_role('button', name='Start').click()
+    page.wait_for_function(f'{renderer}.length > 100')
+    page.get_by_role('button', name='Overlap next delta').click()
+    page.wait_for_function(f'{renderer}.length > 250')
+    page.get_by_role('button', name='Lose next delta').click()
+    expect(page.get_by_text('Resyncs: 1')).to_be_visible()
+    wait_until_streamed(page)
+    finish(page)
+    assert page.evaluate(f'{renderer}.stats.gaps') >= 1
+    assert stream.inner_html() == reference.inner_html()
+
+    page.evaluate(RECORDER)
+    before = page.evaluate(f'{renderer}.stats.replays')
+    page.get_by_role('button', name='Replay last delta').click()
+    page.wait_for_function(f'{renderer}.stats.replays > {before}')
+    page.evaluate('() => new Promise(requestAnimationFrame)')
+    assert page.evaluate('window.lengths') == []
+    assert page.evaluate('window.frozenChanges') == []
+    assert stream.inner_html() == reference.inner_html()
+    expect(page.get_by_text('Resyncs: 1')).to_be_visible()
+
+
+def test_hostile_output_runs_nothing_and_loads_nothing(page: Page, harness: str) -> None:
+    dialogs: list[str] = []
+    page.on('dialog', lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    requests: list[str] = []
+    page.on('request', lambda request: requests.append(request.url))
+    page.goto(harness + '/hostile')
+
+    for testid in ('hostile', 'hostile-stream'):
+        answer = page.get_by_test_id(testid)
+        # Shown as text a person can read, not as markup.
+        expect(answer.get_by_text("<script>window.__pwned = 'script'")).to_be_visible()
+        expect(answer.get_by_text('<img src="x" onerror=')).to_be_visible()
+        expect(answer.get_by_text('[a javascript link](javascript:')).to_be_visible()
+        expect(answer.get_by_role('button', name='Load image from images.example.invalid')).to_be_visible()
+        expect(answer.get_by_text('inline data')).to_be_visible()
+        assert answer.locator('script, iframe, svg, object, embed, form, input, img, [style], [onerror], [onload]'
+                              ).count() == 0
+        hrefs = answer.locator('a').evaluate_all('links => links.map((a) => a.getAttribute("href"))')
+        assert hrefs == ['https://evil.example/', 'https://example.com/']
+        expect(answer.get_by_role('link', name='normal link')).to_have_attribute('target', '_blank')
+
+    page.wait_for_load_state('networkidle')
+    assert page.evaluate('window.__pwned') is None
+    assert dialogs == []
+    assert not [url for url in requests if 'pixel.png' in url or 'example' in url]
+
+    # Second layer: even raw HTML (which markdown-it never emits with html: false) is sanitised.
+    html = page.evaluate('''async () => {
+      const { sanitizeToFragment } = await import('markdown_renderer');
+      const box = document.createElement('div');
+      box.append(sanitizeToFragment(`<img src="x" onerror="window.__pwned = 1"><script>window.__pwned = 2</script>
+        <a href="javascript:window.__pwned = 3">js</a><a href="data:text/html,x">data</a>
+        <svg onload="window.__pwned = 4"></svg><iframe src="https://example.com/"></iframe>
+        <form><input name="x"></form><p style="color: red">styled</p>`));
+      return box.innerHTML;
+    }''')
+    for banned in ('onerror', 'script', 'javascript:', 'data:', 'svg', 'iframe', 'form', 'input', 'style=', ' src='):
+        assert banned not in html, (banned, html)
+
+
+def test_remote_image_loads_only_when_asked(page: Page, harness: str) -> None:
+    requests: list[str] = []
+    page.on('request', lambda request: requests.append(request.url))
+    page.goto(harness + '/hostile')
+    answer = page.get_by_test_id('hostile')
+    button = answer.get_by_role('button', name='Load image from 127.0.0.1')
+    expect(button).to_have_text('Load image: a local pixel')
+    page.wait_for_load_state('networkidle')
+    assert not [url for url in requests if 'pixel.png' in url]
+
+    with page.expect_request('**/pixel.png'):
+        button.click()
+    image = answer.get_by_role('img', name='a local pixel')
+    expect(image).to_be_visible()
+    image.evaluate('img => img.decode()')
+    assert image.evaluate('img => img.naturalWidth') == 1
+    assert len([url for url in requests if 'pixel.png' in url]) == 1
+
+
+def test_character_by_character_renders_like_all_at_once(page: Page, harness: str) -> None:
+    open_stream(page, harness)
+    result = page.evaluate('''async (text) => {
+      const { MarkdownRenderer } = await import('markdown_renderer');
+      const once = new MarkdownRenderer(document.createElement('div'));
+      once.reset(text, { streaming: false });
+      const streamed = new MarkdownRenderer(document.createElement('div'));
+      for (let i = 0; i < text.length; i++) {
+        streamed.append(i, text[i]);
+        streamed.flush();
+      }
+      streamed.finish(text.length);
+      streamed.flush();
+      return { once: once.root.innerHTML, streamed: streamed.root.innerHTML, blocks: streamed.stats.frozenBlocks };
+    }''', TRICKY)
+    assert result['streamed'] == result['once']
+    assert result['blocks'] == 9  # the eight blank-line-separated blocks above, then the tail at finish

@@ -1,0 +1,96 @@
+"""The chat page at `/` (a new chat) and `/c/{id}` (one conversation): header, sidebar, messages, composer."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from nicegui import ui
+from starlette.responses import RedirectResponse
+
+from engine.chat import ChatEngine, ChatInputError
+from engine.settings import Settings
+
+from . import names
+from .composer import Composer
+from .conversation_view import ConversationView
+from .header import Header
+from .sidebar import Sidebar
+from .theme import add_head
+
+log = logging.getLogger(__name__)
+
+NO_PROVIDER = '''**No model provider is configured yet.**
+
+Add a key to a `.env` file next to `app.py` (or to the environment) and restart Parley:
+
+- `OPENAI_API_KEY=...` for OpenAI
+- `ANTHROPIC_API_KEY=...` for Anthropic
+- `GEMINI_API_KEY=...` for Google Gemini
+- `PARLEY_OPENAI_COMPATIBLE_BASE_URL=http://localhost:1234/v1` for LM Studio, vLLM, OpenRouter or any
+  OpenAI-compatible server (Ollama on its usual port is found by itself)
+
+`.env.example` lists every setting.'''
+
+
+def register(engine: ChatEngine, settings: Settings) -> None:
+    """Add the chat pages to the app."""
+
+    @ui.page('/', title='Parley')
+    def new_chat() -> None:
+        chat_page(engine, settings, None)
+
+    @ui.page('/c/{conversation_id}', title='Parley')
+    def conversation(conversation_id: str) -> RedirectResponse | None:
+        if engine.repository.get_conversation(conversation_id) is None:
+            return RedirectResponse('/')  # deleted (or never existed): a new chat rather than an empty page
+        chat_page(engine, settings, conversation_id)
+        return None
+
+
+def chat_page(engine: ChatEngine, settings: Settings, conversation_id: str | None) -> None:
+    add_head()
+    conversation = engine.repository.get_conversation(conversation_id) if conversation_id else None
+    model = (f'{conversation.provider}/{conversation.model}' if conversation
+             else engine.providers.default_model(settings.default_model))
+    sidebar: Sidebar | None = None
+    header = Header(engine.providers, model, on_toggle_sidebar=lambda: sidebar and sidebar.drawer.toggle())
+    view: ConversationView | None = None
+    sidebar = Sidebar(engine, current=lambda: view.conversation_id if view else conversation_id,
+                      on_deleted=lambda deleted: deleted == (view and view.conversation_id) and ui.navigate.to('/'))
+    composer: Composer | None = None
+    view = ConversationView(engine, conversation_id, model=lambda: header.model,
+                            on_busy=lambda busy: composer and composer.set_busy(busy))
+    if conversation_id is None:
+        with view.empty:
+            ui.label('What can I help with?').classes('parley-welcome')
+            if not engine.providers:
+                ui.markdown(NO_PROVIDER).classes('parley-notice')
+
+    async def send(text: str) -> bool:
+        try:
+            sent = await engine.send(view.conversation_id, text, header.model, on_created=view.adopt)
+        except ChatInputError as error:
+            ui.notify(str(error), type='warning')
+            return False
+        except Exception:  # storage failed: keep the text in the composer and say so
+            log.exception('sending failed')
+            ui.notify('Parley could not save your message, so it was not sent. Your text is still in the box.',
+                      type='negative')
+            return False
+        ui.run_javascript('window.parleyScroll && window.parleyScroll.pin()')
+        if conversation_id is None:
+            path = json.dumps(f'/c/{sent.conversation.id}')
+            ui.run_javascript(f'history.replaceState(null, "", (window.path_prefix || "") + {path})')
+        return True
+
+    def stop() -> None:
+        if view.conversation_id:
+            engine.stop(view.conversation_id)
+
+    with ui.footer().classes('parley-footer'):
+        composer = Composer(send, stop)
+    composer.set_busy(engine.generation_for(view.conversation_id) is not None)
+    jump = ui.button(icon='arrow_downward').props('round unelevated').classes('parley-jump')
+    jump.props['aria-label'] = names.JUMP_TO_LATEST
+    jump.on('click', js_handler='() => window.parleyScroll && window.parleyScroll.jump()')

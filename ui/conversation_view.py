@@ -1,0 +1,96 @@
+"""The message log of one conversation, built from storage and kept live by the engine's events."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from nicegui import ui
+
+from engine.chat import ChatEngine, ChatInputError
+from engine.generation import Generation
+from storage.models import Conversation, Message, MessageStatus
+
+from . import names
+from .message_view import STATUS_WORDS, MessageView
+
+
+class ConversationView:
+    """Shows `conversation_id` (None: a new chat, adopted when its first message is sent)."""
+
+    def __init__(self, engine: ChatEngine, conversation_id: str | None, *,
+                 on_busy: Callable[[bool], None], model: Callable[[], str | None]) -> None:
+        self.engine = engine
+        self.conversation_id = conversation_id
+        self.on_busy = on_busy
+        self.model = model
+        self.views: dict[str, MessageView] = {}
+        with ui.element('div').classes('parley-column'):
+            self.empty = ui.element('div').classes('parley-empty')
+            self.log = ui.element('div').classes('parley-log')
+            self.log.props['role'] = 'log'
+            self.log.props['aria-label'] = names.MESSAGES
+            # Announced once per answer (start and end), never per token.
+            self.status = ui.element('div').classes('parley-sr-only')
+            self.status.props['role'] = 'status'
+            self.status.props['aria-label'] = names.ANSWER_STATUS
+            with self.status:
+                self.status_text = ui.label('')
+        self._load()
+        engine.message_added.subscribe(self._on_message_added)
+        engine.generation_started.subscribe(self._on_generation_started)
+
+    def adopt(self, conversation: Conversation) -> None:
+        """The new chat on this page just became `conversation`."""
+        self.conversation_id = conversation.id
+
+    def _load(self) -> None:
+        if self.conversation_id is None:
+            return
+        messages = self.engine.repository.get_messages(self.conversation_id)
+        generation = self.engine.generation_for(self.conversation_id)
+        for message in messages:
+            self._add(message)
+        if generation and generation.message_id in self.views:
+            self._attach(generation)
+        elif any(m.status == MessageStatus.STREAMING for m in messages):
+            self._reload_finished(messages)
+
+    def _reload_finished(self, messages: list[Message]) -> None:
+        """An answer finished between reading storage and looking for its generation: show what was saved."""
+        for message in messages:
+            if message.status == MessageStatus.STREAMING and (saved := self.engine.repository.get_message(message.id)):
+                view = self.views[message.id]
+                view.body.reset(saved.content, streaming=False)
+                view.show_status(saved.status, saved.error)
+
+    def _add(self, message: Message) -> MessageView:
+        with self.log:
+            view = MessageView(message, on_retry=self.retry, on_finished=self._on_finished)
+        self.views[message.id] = view
+        self.empty.visible = False
+        return view
+
+    def _attach(self, generation: Generation) -> None:
+        self.views[generation.message_id].attach(generation)
+        self.status_text.text = names.STATUS_RESPONDING
+        self.on_busy(True)
+
+    def _on_message_added(self, message: Message) -> None:
+        if message.conversation_id == self.conversation_id and message.id not in self.views:
+            self._add(message)
+
+    def _on_generation_started(self, generation: Generation) -> None:
+        if generation.conversation_id == self.conversation_id and generation.message_id in self.views:
+            self._attach(generation)
+
+    def _on_finished(self, generation: Generation) -> None:
+        self.status_text.text = STATUS_WORDS.get(generation.status, names.STATUS_COMPLETE)
+        self.on_busy(False)
+
+    async def retry(self, message_id: str) -> None:
+        if self.conversation_id is None:
+            return
+        try:
+            await self.engine.retry(self.conversation_id, message_id, self.model())
+        except ChatInputError as error:
+            ui.notify(str(error), type='warning')

@@ -1,0 +1,53 @@
+"""The header: sidebar toggle, the model picker and the dark-mode switch."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from nicegui import app, ui
+
+from providers.registry import ProviderRegistry
+
+from . import names
+
+DARK_KEY = 'dark_mode'
+
+
+class Header:
+    """`model` is the picker's `provider/model` key; options refresh in the background, never blocking the page."""
+
+    def __init__(self, providers: ProviderRegistry, model: str | None, on_toggle_sidebar: Callable[[], None]) -> None:
+        self.providers = providers
+        with ui.header().classes('parley-header'):
+            toggle = ui.button(icon='menu', on_click=on_toggle_sidebar).props('flat round dense')
+            toggle.props['aria-label'] = names.TOGGLE_SIDEBAR
+            ui.label('Parley').classes('parley-brand')
+            self.select = ui.select(self._options(model), value=model, with_input=True).classes('parley-model')
+            self.select.props('dense outlined options-dense behavior=menu')
+            self.select.props['aria-label'] = names.MODEL
+            ui.space()
+            dark = ui.dark_mode(app.storage.general.get(DARK_KEY, False))
+            switch = ui.switch(value=dark.value, on_change=lambda e: self._set_dark(dark, e.value))
+            switch.props('icon=dark_mode').props['aria-label'] = names.DARK_MODE
+            switch.classes('parley-dark-switch')
+        if not providers.lists:
+            ui.timer(0.1, self.refresh_models, once=True)
+
+    @property
+    def model(self) -> str | None:
+        return self.select.value
+
+    def _options(self, current: str | None) -> list[str]:
+        options = [info.key for info in self.providers.models()]
+        if current and current not in options:
+            options.insert(0, current)  # a conversation keeps showing its model even if the list lost it
+        return options
+
+    async def refresh_models(self) -> None:
+        await self.providers.refresh()
+        self.select.set_options(self._options(self.select.value), value=self.select.value)
+
+    @staticmethod
+    def _set_dark(dark: ui.dark_mode, value: bool) -> None:
+        dark.value = value
+        app.storage.general[DARK_KEY] = value

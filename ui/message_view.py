@@ -1,0 +1,115 @@
+"""One message on the page: the user's as plain text, the assistant's as markdown that can follow a live answer."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from nicegui import ui
+
+from engine.generation import Generation
+from storage.models import Message, MessageStatus
+
+from . import names
+from .streaming_markdown import StreamingMarkdown
+
+PUMP_INTERVAL = 0.04  # at most 25 updates a second per stream, however fast the provider is
+
+STATUS_WORDS = {
+    MessageStatus.COMPLETE: names.STATUS_COMPLETE,
+    MessageStatus.STOPPED: names.STATUS_STOPPED,
+    MessageStatus.ERROR: names.STATUS_FAILED,
+    MessageStatus.INTERRUPTED: names.STATUS_INTERRUPTED,
+}
+RETRYABLE = {MessageStatus.ERROR, MessageStatus.STOPPED, MessageStatus.INTERRUPTED}
+
+
+class MessageView:
+    """An `article` for one message; `attach` makes an assistant message follow a running generation."""
+
+    def __init__(self, message: Message, *, on_retry: Callable[[str], Awaitable[None]],
+                 on_finished: Callable[[Generation], None]) -> None:
+        self.message_id = message.id
+        self.on_retry = on_retry
+        self.on_finished = on_finished
+        self.timer: ui.timer | None = None
+        self.reasoning: StreamingMarkdown | None = None
+        is_user = message.role == 'user'
+        with ui.element('article').classes(f'parley-message parley-{message.role}') as self.root:
+            self.root.props['role'] = 'article'
+            self.root.props['aria-label'] = names.USER_MESSAGE if is_user else names.ASSISTANT_MESSAGE
+            self.root.props['data-status'] = message.status
+            self.root.props['data-message-id'] = message.id
+            if is_user:
+                # Vue sets this as text, never as HTML: what the user typed is shown exactly and runs nothing.
+                ui.label(message.content).classes('parley-user-text')
+                return
+            self.reasoning_slot = ui.element('div').classes('parley-reasoning-slot')
+            if message.reasoning:
+                self._show_reasoning(message.reasoning, streaming=False)
+            self.thinking = ui.element('div').classes('parley-thinking')
+            with self.thinking:
+                ui.element('span').classes('parley-dots')
+                ui.label('Thinking…')
+            self.thinking.visible = False
+            streaming = message.status == MessageStatus.STREAMING
+            self.body = StreamingMarkdown(message.content, streaming=streaming)
+            self.footer = ui.element('div').classes('parley-message-footer')
+        self.show_status(message.status, message.error)
+
+    def attach(self, generation: Generation) -> None:
+        """Follow a running answer from what this page already has; the timer dies with the page."""
+        self.generation = generation
+        self.body.reset(generation.text, streaming=True)
+        self.sent_reasoning = 0
+        self.show_status(MessageStatus.STREAMING, None)
+        self.thinking.visible = generation.waiting
+        if self.timer is None:
+            self.timer = ui.timer(PUMP_INTERVAL, self._pump)
+        self.timer.active = True
+
+    def _pump(self) -> None:
+        generation = self.generation
+        done = generation.is_done  # read before the text, so the last delta is never missed
+        if generation.reasoning and len(generation.reasoning) > self.sent_reasoning:
+            if self.reasoning is None:
+                self._show_reasoning('', streaming=True)
+            assert self.reasoning is not None
+            self.reasoning.append(self.sent_reasoning, generation.reasoning[self.sent_reasoning:])
+            self.sent_reasoning = len(generation.reasoning)
+        sent = len(self.body.text)
+        if len(generation.text) > sent:
+            self.body.append(sent, generation.text[sent:])
+        if self.thinking.visible and not generation.waiting:
+            self.thinking.visible = False
+        if done:
+            assert self.timer is not None
+            self.timer.active = False
+            self.body.finish()
+            if self.reasoning is not None:
+                self.reasoning.finish()
+            self.show_status(generation.status, generation.error)
+            self.on_finished(generation)
+
+    def _show_reasoning(self, text: str, *, streaming: bool) -> None:
+        with self.reasoning_slot, ui.expansion(names.REASONING, icon='psychology').classes('parley-reasoning') as box:
+            box.props['aria-label'] = names.REASONING
+            self.reasoning = StreamingMarkdown(text, streaming=streaming)
+
+    def show_status(self, status: str, error: str | None) -> None:
+        self.root.props['data-status'] = status
+        if self.root.props.get('aria-label') == names.USER_MESSAGE:
+            return
+        self.root.props['aria-busy'] = 'true' if status == MessageStatus.STREAMING else 'false'
+        self.footer.clear()
+        if status == MessageStatus.STREAMING:
+            return
+        with self.footer:
+            if status == MessageStatus.ERROR:
+                ui.label(error or 'The answer failed.').classes('parley-error').props['role'] = 'alert'
+            elif status == MessageStatus.STOPPED:
+                ui.label('Stopped.').classes('parley-note')
+            elif status == MessageStatus.INTERRUPTED:
+                ui.label('Interrupted: Parley stopped while writing this answer.').classes('parley-note')
+            if status in RETRYABLE:
+                retry = ui.button(names.RETRY, icon='refresh', on_click=lambda: self.on_retry(self.message_id))
+                retry.props('flat dense no-caps').props['aria-label'] = names.RETRY

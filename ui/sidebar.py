@@ -1,0 +1,109 @@
+"""The conversation list: newest first, grouped by day, with open, rename and delete; live in every tab."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from nicegui import ui
+
+from engine.chat import ChatEngine
+from storage.models import Conversation, utcnow
+
+from . import names
+
+GROUPS = ('Today', 'Yesterday', 'Previous 7 days', 'Older')
+
+
+def group_of(updated_at: datetime, now: datetime) -> str:
+    """The sidebar heading for a conversation last touched at `updated_at` (both naive UTC)."""
+    days = (now.date() - updated_at.date()).days
+    if days <= 0:
+        return GROUPS[0]
+    if days == 1:
+        return GROUPS[1]
+    return GROUPS[2] if days <= 7 else GROUPS[3]
+
+
+class Sidebar:
+    """`current()` tells which conversation the page shows, so its entry gets aria-current."""
+
+    def __init__(self, engine: ChatEngine, current: Callable[[], str | None],
+                 on_deleted: Callable[[str], None]) -> None:
+        self.engine = engine
+        self.current = current
+        self.on_deleted = on_deleted
+        with ui.left_drawer(value=True, bordered=True).classes('parley-sidebar') as self.drawer:
+            new = ui.button(names.NEW_CHAT, icon='edit_square', on_click=lambda: ui.navigate.to('/'))
+            new.props('flat no-caps align=left').classes('parley-new-chat').props['aria-label'] = names.NEW_CHAT
+            with ui.element('nav').classes('parley-conversations') as self.nav:
+                self.nav.props['aria-label'] = names.CONVERSATIONS
+                self.entries = ui.element('div')
+        self.render()
+        engine.conversations_changed.subscribe(self.render)
+
+    def render(self) -> None:
+        """Rebuild the list; it changes only when a conversation is added, renamed, deleted or reordered."""
+        conversations = self.engine.repository.list_conversations()
+        now = utcnow()
+        self.entries.clear()
+        with self.entries:
+            if not conversations:
+                ui.label('No conversations yet.').classes('parley-sidebar-empty')
+            group = None
+            for conversation in conversations:
+                if (heading := group_of(conversation.updated_at, now)) != group:
+                    group = heading
+                    ui.label(heading).classes('parley-group')
+                self._entry(conversation)
+
+    def _entry(self, conversation: Conversation) -> None:
+        title = conversation.title or 'Untitled'
+        with ui.element('div').classes('parley-entry') as row:
+            link = ui.link(title, f'/c/{conversation.id}').classes('parley-entry-link')
+            if conversation.id == self.current():
+                link.props['aria-current'] = 'page'
+                row.classes('parley-entry-current')
+            menu_button = ui.button(icon='more_horiz').props('flat round dense size=sm')
+            menu_button.props['aria-label'] = names.CONVERSATION_MENU
+            with menu_button, ui.menu().props('auto-close'):
+                rename = ui.button(names.RENAME, icon='edit', on_click=lambda: self._rename(conversation))
+                rename.props('flat no-caps align=left').classes('w-full')
+                delete = ui.button(names.DELETE, icon='delete', on_click=lambda: self._delete(conversation))
+                delete.props('flat no-caps align=left color=negative').classes('w-full')
+
+    def _rename(self, conversation: Conversation) -> None:
+        # Dialogs live in the drawer, not in the entry: re-rendering the list must not delete an open dialog.
+        with self.drawer, ui.dialog() as dialog, ui.card().classes('parley-dialog'):
+            ui.label('Rename conversation').classes('text-h6')
+            field = ui.input(value=conversation.title).props('autofocus outlined').classes('w-full')
+            field.props['aria-label'] = names.TITLE
+
+            def save() -> None:
+                title = (field.value or '').strip()
+                if title:
+                    self.engine.rename(conversation.id, title)
+                dialog.close()
+
+            field.on('keydown.enter', save)
+            with ui.row().classes('justify-end w-full'):
+                ui.button(names.CANCEL, on_click=dialog.close).props('flat no-caps')
+                ui.button(names.SAVE, on_click=save).props('unelevated no-caps')
+        dialog.on('hide', dialog.delete)
+        dialog.open()
+
+    def _delete(self, conversation: Conversation) -> None:
+        with self.drawer, ui.dialog() as dialog, ui.card().classes('parley-dialog'):
+            ui.label('Delete conversation?').classes('text-h6')
+            ui.label(f'“{conversation.title or "Untitled"}” and all its messages will be deleted for good.')
+
+            def delete() -> None:
+                dialog.close()
+                self.on_deleted(conversation.id)
+                self.engine.delete(conversation.id)
+
+            with ui.row().classes('justify-end w-full'):
+                ui.button(names.CANCEL, on_click=dialog.close).props('flat no-caps')
+                ui.button(names.DELETE, on_click=delete).props('unelevated no-caps color=negative')
+        dialog.on('hide', dialog.delete)
+        dialog.open()

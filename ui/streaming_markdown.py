@@ -1,0 +1,76 @@
+"""StreamingMarkdown: an answer rendered as markdown in the browser, fed by offset-tagged text deltas.
+
+The browser side is assets/streaming_markdown.js (Vue) around assets/markdown_renderer.js (markdown-it,
+highlight.js and DOMPurify from assets/vendor/, served by this app: nothing loads from a CDN).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nicegui import events, ui
+
+ASSETS = Path(__file__).resolve().parent.parent / 'assets'
+
+
+def utf16_length(text: str) -> int:
+    """Length as JavaScript counts it: the wire offsets are in UTF-16 code units, Python's in code points."""
+    return len(text.encode('utf-16-le')) // 2
+
+
+class StreamingMarkdown(
+    ui.element,
+    component='../assets/streaming_markdown.js',
+    dependencies=['../assets/markdown_renderer.js'],  # importmap name: markdown_renderer
+    esm={'parley-vendor': '../assets/vendor'},  # importmap prefix: parley-vendor/
+    default_classes='parley-markdown',
+):
+    """Markdown that grows by deltas: `append` while streaming, `finish` at the end, `reset` to start over."""
+
+    def __init__(self, content: str = '', *, streaming: bool = False) -> None:
+        super().__init__()
+        self._props['content'] = content
+        self._props['streaming'] = streaming
+        self._wire_length = utf16_length(content)
+        self.add_resource(ASSETS)  # markdown.css (and the highlight.js themes it imports)
+        self.on('resync', self._handle_resync)
+
+    @property
+    def text(self) -> str:
+        """The full text the server has given this element."""
+        return self._props['content']
+
+    def append(self, offset: int, delta: str) -> None:
+        """Add `delta`, which starts at `offset` (in characters) of the text; only the new part is sent."""
+        text = self.text
+        if offset > len(text):
+            raise ValueError(f'append at {offset} would leave a gap: the text has {len(text)} characters')
+        fresh = delta[len(text) - offset:]
+        if not fresh:
+            return
+        # Keep the prop whole for any later full re-send of the element, but do not trigger one now.
+        with self._props.suspend_updates():
+            self._props['content'] = text + fresh
+        self.run_method('append', self._wire_length, fresh)
+        self._wire_length += utf16_length(fresh)
+
+    def finish(self) -> None:
+        """The answer is final: the browser renders its tail as a finished block (highlighted, frozen)."""
+        with self._props.suspend_updates():
+            self._props['streaming'] = False
+        self.run_method('finish', self._wire_length)
+
+    def reset(self, content: str, *, streaming: bool) -> None:
+        """Replace the whole text (a full resync)."""
+        with self._props.suspend_updates():
+            self._props['content'] = content
+            self._props['streaming'] = streaming
+        self._wire_length = utf16_length(content)
+        self.run_method('reset', content, streaming)
+
+    def _handle_resync(self, event: events.GenericEventArguments) -> None:
+        # The browser saw a gap, or mounted while streaming: send everything unless it already has it.
+        args = event.args if isinstance(event.args, dict) else {}
+        if args.get('length') == self._wire_length and args.get('streaming') == self._props['streaming']:
+            return
+        self.reset(self.text, streaming=self._props['streaming'])
