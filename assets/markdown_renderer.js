@@ -222,7 +222,7 @@ export class MarkdownRenderer {
       return;
     }
     this.finished = true;
-    this.schedule();
+    this.flush(); // at once, not next frame: the final text is on screen before the status says complete
   }
 
   /** Compare with the text the server last sent as a prop; resync only if they disagree. */

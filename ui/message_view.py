@@ -59,6 +59,7 @@ class MessageView:
     def attach(self, generation: Generation) -> None:
         """Follow a running answer from what this page already has; the timer dies with the page."""
         self.generation = generation
+        self.final_sent = False
         self.body.reset(generation.text, streaming=True)
         self.sent_reasoning = 0
         self.show_status(MessageStatus.STREAMING, None)
@@ -69,6 +70,14 @@ class MessageView:
 
     def _pump(self) -> None:
         generation = self.generation
+        if self.final_sent:
+            # One tick after the last text: NiceGUI sends element updates before method calls within a flush,
+            # so the status changes only once the browser has the whole answer.
+            assert self.timer is not None
+            self.timer.active = False
+            self.show_status(generation.status, generation.error)
+            self.on_finished(generation)
+            return
         done = generation.is_done  # read before the text, so the last delta is never missed
         if generation.reasoning and len(generation.reasoning) > self.sent_reasoning:
             if self.reasoning is None:
@@ -82,13 +91,11 @@ class MessageView:
         if self.thinking.visible and not generation.waiting:
             self.thinking.visible = False
         if done:
-            assert self.timer is not None
-            self.timer.active = False
+            self.thinking.visible = False
             self.body.finish()
             if self.reasoning is not None:
                 self.reasoning.finish()
-            self.show_status(generation.status, generation.error)
-            self.on_finished(generation)
+            self.final_sent = True
 
     def _show_reasoning(self, text: str, *, streaming: bool) -> None:
         with self.reasoning_slot, ui.expansion(names.REASONING, icon='psychology').classes('parley-reasoning') as box:

@@ -33,7 +33,9 @@ class Sidebar:
         self.engine = engine
         self.current = current
         self.on_deleted = on_deleted
-        with ui.left_drawer(value=True, bordered=True).classes('parley-sidebar') as self.drawer:
+        # open on wide screens, a slide-over on narrow ones; full height, so header and composer sit beside it
+        with ui.left_drawer(value=None, bordered=True, top_corner=True, bottom_corner=True) as self.drawer:
+            self.drawer.classes('parley-sidebar')
             new = ui.button(names.NEW_CHAT, icon='edit_square', on_click=lambda: ui.navigate.to('/'))
             new.props('flat no-caps align=left').classes('parley-new-chat').props['aria-label'] = names.NEW_CHAT
             with ui.element('nav').classes('parley-conversations') as self.nav:

@@ -111,7 +111,7 @@ def test_follows_while_streaming_and_hides_jump_button(chat: Page) -> None:
 
 def test_wheel_up_detaches_holds_position_and_jump_returns(chat: Page) -> None:
     detach_and_settle(chat, lambda: wheel_up(chat))
-    assert_steady(chat, 1.2)
+    assert_steady(chat, 1.0)
     expect(jump_button(chat)).to_be_visible()
     jump_button(chat).click()
     chat.wait_for_function(f'window.parleyScroll.isPinned() && window.gap() <= {GAP_PX}')
@@ -123,7 +123,7 @@ def test_wheel_up_detaches_holds_position_and_jump_returns(chat: Page) -> None:
 def test_upward_keys_detach(chat: Page, key: str) -> None:
     chat.evaluate('document.activeElement.blur()')
     detach_and_settle(chat, lambda: chat.keyboard.press(key))
-    assert_steady(chat, 0.5)
+    assert_steady(chat, 0.3)
     expect(jump_button(chat)).to_be_visible()
 
 
@@ -184,7 +184,7 @@ def test_nothing_moves_when_a_detached_answer_ends(chat: Page) -> None:
     expect(jump_button(chat)).to_be_visible()
 
 
-def test_upward_wheel_and_touch_detach_before_the_page_moves(chat: Page) -> None:
+def test_upward_wheel_touch_and_key_detach_before_the_page_moves(chat: Page) -> None:
     # Synthetic events move nothing, so only the intent itself can detach here.
     wheel = "new WheelEvent('wheel', {deltaY: -100, bubbles: true})"
     assert chat.evaluate(f"document.querySelector('[role=log] p').dispatchEvent({wheel}); parleyScroll.isPinned()") \

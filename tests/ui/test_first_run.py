@@ -1,0 +1,47 @@
+"""A fresh install: with no provider configured Parley still starts and says how to add one; dark mode sticks."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.fakes.server import FakeServer
+from ui import names
+
+from .conftest import start_parley
+from .helpers import open_parley
+
+pytestmark = pytest.mark.browser
+
+NO_KEYS = {'OPENAI_API_KEY': '', 'ANTHROPIC_API_KEY': '', 'GEMINI_API_KEY': '', 'PARLEY_DEFAULT_MODEL': ''}
+
+
+def test_without_providers_the_page_says_how_to_add_one(page: Page, fake_server: FakeServer, tmp_path: Path) -> None:
+    app = start_parley(fake_server, tmp_path / 'data', env=NO_KEYS)
+    try:
+        open_parley(page, app)
+        notice = page.get_by_text('No model provider is configured yet.')
+        expect(notice).to_be_visible()
+        expect(page.get_by_text('OPENAI_API_KEY=...')).to_be_visible()
+        page.get_by_role('textbox', name=names.MESSAGE).fill('Hello?')
+        page.get_by_role('textbox', name=names.MESSAGE).press('Enter')
+        expect(page.get_by_text('No model is selected')).to_be_visible()
+        expect(page.get_by_role('textbox', name=names.MESSAGE)).to_have_value('Hello?')
+    finally:
+        app.stop()
+
+
+def test_dark_mode_switch_is_remembered(page: Page, parley) -> None:
+    dark = re.compile(r'\bbody--dark\b')
+    open_parley(page, parley)
+    expect(page.locator('body')).not_to_have_class(dark)
+    page.get_by_role('switch', name=names.DARK_MODE).click()
+    expect(page.locator('body')).to_have_class(dark)
+    expect(page.get_by_role('switch', name=names.DARK_MODE)).to_be_checked()
+    page.reload()
+    expect(page.locator('body')).to_have_class(dark)
+    page.get_by_role('switch', name=names.DARK_MODE).click()  # leave the shared app as it was
+    expect(page.locator('body')).not_to_have_class(dark)
