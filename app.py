@@ -44,6 +44,8 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault('NICEGUI_STORAGE_PATH', str(settings.data_dir / 'nicegui'))
     os.environ.setdefault('MARKDOWN_CONTENT_CACHE_SIZE', '64')
     logging.basicConfig(level=logging.INFO, format='%(asctime)s %(levelname)s %(name)s: %(message)s')
+    for chatty in ('httpx', 'httpx2', 'alembic.runtime.migration'):  # one line per request or step is noise
+        logging.getLogger(chatty).setLevel(logging.WARNING)
 
     from nicegui import app, ui
 
@@ -52,6 +54,7 @@ def main(argv: list[str] | None = None) -> None:
     from storage.database import create_db_engine, default_database_url, migrate
     from storage.repository import Repository
     from ui import register, serve_assets
+    from ui.csp import install_csp
 
     database = create_db_engine(settings.database_url or default_database_url(settings.data_dir))
     migrate(database)
@@ -73,6 +76,7 @@ def main(argv: list[str] | None = None) -> None:
         return {'status': 'ok'}  # a plain route, so health checks never build a page
 
     serve_assets()
+    install_csp(app)
     register(chat, settings)
     ui.run(host=settings.host, port=settings.port, show=settings.show, native=settings.native, reload=False,
            title='Parley', favicon=Path(__file__).parent / 'assets' / 'icon.svg', show_welcome_message=False)

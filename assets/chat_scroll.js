@@ -40,6 +40,8 @@ let seenHeight = 0;  // scrollHeight at the last layout this script saw, i.e. th
 let observedLog = null;
 let followQueued = false;
 let touchY = null;
+let anchor = null;  // the oldest message shown, and its place in the page: older ones inserted above it must
+let anchorTop = 0;  // not move the view (Parley sets overflow-anchor: none, and WebKit has no anchoring at all)
 
 function distanceToBottom(el = scroller()) {
   return el.scrollHeight - el.clientHeight - el.scrollTop;
@@ -100,8 +102,30 @@ function onScroll() {
   updateClasses();
 }
 
+function pageTop(node) {
+  return node.getBoundingClientRect().top + scroller().scrollTop;
+}
+
+// Older messages arrive above the oldest one shown (the reader scrolled up to load them): shift the view by what
+// was inserted, so the text under the reader's eyes stays put.
+function keepAnchor() {
+  if (!observedLog) return;
+  if (!pinned && anchor?.isConnected) {
+    const shift = pageTop(anchor) - anchorTop;
+    if (Math.abs(shift) > MOVE_EPSILON_PX) {
+      const el = scroller();
+      el.scrollTo({ top: el.scrollTop + shift, behavior: 'instant' });
+      lastTop = el.scrollTop;
+      expectedTop = lastTop;
+    }
+  }
+  anchor = observedLog.querySelector('[role="article"]');
+  if (anchor) anchorTop = pageTop(anchor);
+}
+
 function follow() {
   const el = scroller();
+  keepAnchor();
   // Scroll events are dispatched once per frame, so a reader's move may not have been reported yet: honour it
   // before pinning, or the pin would undo it.
   if (Math.abs(el.scrollTop - lastTop) > MOVE_EPSILON_PX) noticeReaderMove(el.scrollTop, el);
@@ -171,6 +195,7 @@ function install() {
   resizeObserver.observe(document.body);
   new MutationObserver(() => {
     watchLog(resizeObserver);
+    keepAnchor();  // now, before paint: waiting for the next frame would show the jump
     queueFollow();
   }).observe(document.body, { childList: true, subtree: true, characterData: true });
   watchLog(resizeObserver);

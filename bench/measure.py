@@ -184,11 +184,14 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
 
 
-def sdk_floor_cpu(base_url: str, messages: list[str]) -> dict[str, float]:
-    """CPU seconds of the plain SDK loop (bench/sdk_floor.py) reading the same streams concurrently."""
+def sdk_floor(base_url: str, messages: list[str], last_byte: dict[str, float]) -> dict[str, float]:
+    """CPU seconds of the plain SDK loop (bench/sdk_floor.py) reading the same streams concurrently, and how long
+    after the fake's last byte it had parsed everything (`lag_ms`, the latest stream's)."""
     result = subprocess.run([sys.executable, '-m', 'bench.sdk_floor', base_url], input=json.dumps(messages),
                             capture_output=True, text=True, timeout=600, check=True)
-    return json.loads(result.stdout)
+    floor = json.loads(result.stdout)
+    floor['lag_ms'] = round((floor.pop('ended_at') - max(last_byte[m] for m in messages)) * 1000, 1)
+    return floor
 
 
 @contextlib.contextmanager

@@ -15,7 +15,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -130,13 +130,16 @@ class Stream:
     page: Page
     probe: PageProbe
     prompt: str
+    body: str  # selector of the text to watch inside the answer
+    keep_frames: bool = False
     sent_at: float = 0.0
     offset: float = 0.0
     loads: int = 0
     opened: int = 0
     closed: int = 0
     finished: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    timeline: PageTimeline | None = None
 
 
 def open_chat(page: Page, url: str) -> None:
@@ -149,14 +152,15 @@ def send(page: Page, text: str) -> None:
     page.get_by_role('button', name='Send').click()
 
 
-def prepare(page: Page, app: AppUnderTest, scenario: Scenario, prompt: str) -> Stream:
-    """A fresh chat page with its probe, the prompt typed in, the page quiet: ready for the click on Send."""
+def prepare(page: Page, app: AppUnderTest, scenario: Scenario, prompt: str, keep_frames: bool) -> Stream:
+    """A fresh chat page with its probe and the prompt typed in: ready for the click on Send."""
     probe = PageProbe(page)
+    body = app.body + scenario.body_suffix
     open_chat(page, app.url)
-    page.evaluate('([answer, body]) => window.__bench.watch(answer, body)', [ANSWER, app.body + scenario.body_suffix])
+    page.evaluate('([answer, body]) => window.__bench.watch(answer, body)', [ANSWER, body])
     page.get_by_role('textbox', name='Message').fill(prompt)
     expect(page.get_by_role('button', name='Send')).to_be_enabled()
-    return Stream(page, probe, prompt)
+    return Stream(page, probe, prompt, body, keep_frames)
 
 
 def click_send(stream: Stream) -> None:
@@ -179,7 +183,7 @@ def wait_complete(streams: list[Stream], deadline: float) -> None:
         except PlaywrightTimeout:
             return
         except Exception as error:  # a page that reloads loses its __bench: that is a failure to finish
-            stream.extra['error'] = str(error).splitlines()[0]
+            stream.error = str(error).splitlines()[0]
             return
 
 
@@ -195,14 +199,16 @@ def read_stream(stream: Stream, fake: FakeServer) -> dict[str, Any]:
     result: dict[str, Any] = {'finished': stream.finished and visible is not None and not reloaded,
                               'reloaded': reloaded, 'disconnected': dropped,
                               'clock_alignment_ms': round(abs(after - stream.offset) * 1000, 2),
-                              'cdp_clock_ok': probe.frame_clock_ok, **stream.extra}
+                              'cdp_clock_ok': probe.frame_clock_ok}
+    if stream.error:
+        result['error'] = stream.error
     if not result['finished'] or visible is None:
         return result
     frames = probe.frames_between(stream.sent_at, visible)
     duration = visible - stream.sent_at
     chars = stream.page.evaluate(
         '([answer, body]) => { const all = document.querySelectorAll(answer);'
-        ' return all[all.length - 1].querySelector(body).innerText.length; }', [ANSWER, stream.extra['body']])
+        ' return all[all.length - 1].querySelector(body).innerText.length; }', [ANSWER, stream.body])
     tasks = [(start, length) for start, length in timeline.longtasks
              if start + length >= stream.sent_at and start <= visible]
     last_byte = fake.recorder.last_byte.get(stream.prompt)
@@ -215,12 +221,22 @@ def read_stream(stream: Stream, fake: FakeServer) -> dict[str, Any]:
         'longtask_max_ms': round(max((length for _, length in tasks), default=0) * 1000, 1),
     })
     result['bytes_per_char'] = round(result['bytes'] / max(chars, 1), 3)
-    stream.extra['timeline'] = timeline
+    if stream.keep_frames:
+        keep = int(os.environ.get('BENCH_FRAME_CHARS', '120'))  # how much of each frame to keep
+        result['frame_log'] = [[round((frame.at - stream.sent_at) * 1000, 1), frame.size, frame.text[:keep]]
+                               for frame in frames]
+        result['page_log'] = [[round((t - stream.sent_at) * 1000, 1), length, status] for t, length, status in
+                              timeline.log]
+        result['longtask_log'] = [[round((start - stream.sent_at) * 1000, 1), round(length * 1000, 1)]
+                                  for start, length in tasks]
+        if last_byte:
+            result['last_byte_at_ms'] = round((last_byte - stream.sent_at) * 1000, 1)
+    stream.timeline = timeline
     return result
 
 
 def run(browser: Browser, app: AppUnderTest, scenario: Scenario, fake: FakeServer, sent_times: SentTimes,
-        limit: float) -> dict[str, Any]:
+        limit: float, keep_frames: bool = False) -> dict[str, Any]:
     """Stream the scenario's answers in fresh pages of a warmed-up context; figures for each page and in total."""
     context = browser.new_context(viewport={'width': 1200, 'height': 800})
     context.add_init_script(INIT_SCRIPT)
@@ -233,9 +249,7 @@ def run(browser: Browser, app: AppUnderTest, scenario: Scenario, fake: FakeServe
         warm.close()
         streams = []
         for prompt in scenario.prompts:
-            stream = prepare(context.new_page(), app, scenario, prompt)
-            stream.extra['body'] = app.body + scenario.body_suffix
-            streams.append(stream)
+            streams.append(prepare(context.new_page(), app, scenario, prompt, keep_frames))
         for stream in streams:
             stream.probe.wait_quiet()
             stream.offset = stream.probe.calibrate()
@@ -296,7 +310,8 @@ def token_delays(streams: list[Stream], sent_times: SentTimes) -> dict[str, Any]
             if numbers and max(numbers) > high:
                 high = max(numbers)
                 received.append((frame.at, high))
-        timeline: PageTimeline = stream.extra['timeline']
+        timeline = stream.timeline
+        assert timeline is not None
         for number, match in enumerate(WORD.finditer(text)):
             if number == 0:
                 continue  # the page marker: not a numbered word
@@ -317,11 +332,11 @@ def token_delays(streams: list[Stream], sent_times: SentTimes) -> dict[str, Any]
 
 
 def run_app(browser: Browser, name: str, scenario: Scenario, fake: FakeServer, sent_times: SentTimes,
-            limit: float) -> dict[str, Any]:
+            limit: float, keep_frames: bool = False) -> dict[str, Any]:
     """Start a fresh `name` app, run the scenario in it, stop it."""
     with tempfile.TemporaryDirectory(prefix=f'bench-{name}-') as data_dir:
         app = STARTERS[name](fake, Path(data_dir))
         try:
-            return run(browser, app, scenario, fake, sent_times, limit)
+            return run(browser, app, scenario, fake, sent_times, limit, keep_frames)
         finally:
             app.stop()

@@ -1,6 +1,6 @@
 """The CPU floor: the openai SDK reading the same streams with no UI, in a process of its own.
 
-    python -m bench.sdk_floor BASE_URL < messages.json   prints {"cpu": seconds, "chars": n}
+    python -m bench.sdk_floor BASE_URL < messages.json   prints {"cpu": seconds, "chars": n, "ended_at": monotonic}
 
 All messages stream concurrently (one for a single-page scenario, twenty for the concurrency one). A warm-up
 request first, so imports and connection setup are not counted; `time.process_time` covers every thread.
@@ -35,7 +35,9 @@ async def main(base_url: str, messages: list[str]) -> dict[str, float]:
     await consume(client, 'warm up [[tokens=20]]')
     start = time.process_time()
     texts = await asyncio.gather(*(consume(client, message) for message in messages))
-    return {'cpu': time.process_time() - start, 'chars': sum(len(text) for text in texts)}
+    # ended_at is on the machine-wide monotonic clock: compared with the fake's last byte, it is how long the SDK
+    # itself needs to parse what the fake wrote (a floor under "last byte -> last token visible").
+    return {'cpu': time.process_time() - start, 'chars': sum(len(text) for text in texts), 'ended_at': time.monotonic()}
 
 
 if __name__ == '__main__':

@@ -134,6 +134,15 @@ class Repository:
         with self._session() as session:
             return list(session.scalars(query))
 
+    def get_recent_messages(self, conversation_id: str, *, limit: int, before_seq: int | None = None) -> list[Message]:
+        """Up to `limit` messages just before `before_seq` (or the newest), in order: a page of a long history."""
+        query = select(Message).where(col(Message.conversation_id) == conversation_id)
+        if before_seq is not None:
+            query = query.where(col(Message.seq) < before_seq)
+        query = query.order_by(col(Message.seq).desc()).limit(limit)
+        with self._session() as session:
+            return list(reversed(list(session.scalars(query))))
+
     def mark_interrupted(self) -> int:
         """At start-up: every message still 'streaming' was cut off by a crash; mark it so. Returns how many."""
         with self._session() as session:

@@ -13,6 +13,8 @@ from storage.models import Conversation, Message, MessageStatus
 from . import names
 from .message_view import STATUS_WORDS, MessageView
 
+PAGE = 40  # messages shown on opening; older ones load as the reader scrolls up
+
 
 class ConversationView:
     """Shows `conversation_id` (None: a new chat, adopted when its first message is sent)."""
@@ -24,6 +26,8 @@ class ConversationView:
         self.on_busy = on_busy
         self.model = model
         self.views: dict[str, MessageView] = {}
+        self.oldest_seq: int | None = None
+        self.sentinel: ui.element | None = None
         with ui.element('div').classes('parley-column'):
             self.empty = ui.element('div').classes('parley-empty')
             self.log = ui.element('div').classes('parley-log')
@@ -46,14 +50,37 @@ class ConversationView:
     def _load(self) -> None:
         if self.conversation_id is None:
             return
-        messages = self.engine.repository.get_messages(self.conversation_id)
+        messages = self.engine.repository.get_recent_messages(self.conversation_id, limit=PAGE)
         generation = self.engine.generation_for(self.conversation_id)
         for message in messages:
             self._add(message)
+        self._older_available(messages)
         if generation and generation.message_id in self.views:
             self._attach(generation)
         elif any(m.status == MessageStatus.STREAMING for m in messages):
             self._reload_finished(messages)
+
+    def _older_available(self, loaded: list[Message]) -> None:
+        """Put a sentinel above the oldest message while older ones exist; it loads them when scrolled to."""
+        if self.sentinel is not None:
+            self.sentinel.delete()
+            self.sentinel = None
+        if len(loaded) < PAGE:
+            return
+        self.oldest_seq = loaded[0].seq
+        with self.log:
+            self.sentinel = ui.element('div').classes('parley-load-more')
+            self.sentinel.on('parley-visible', self._load_older)
+        self.sentinel.move(self.log, target_index=0)
+
+    def _load_older(self) -> None:
+        if self.conversation_id is None or self.oldest_seq is None:
+            return
+        older = self.engine.repository.get_recent_messages(self.conversation_id, limit=PAGE,
+                                                           before_seq=self.oldest_seq)
+        for index, message in enumerate(older):
+            self._add(message).root.move(self.log, target_index=index + 1)  # after the sentinel, in order
+        self._older_available(older)
 
     def _reload_finished(self, messages: list[Message]) -> None:
         """An answer finished between reading storage and looking for its generation: show what was saved."""

@@ -13,6 +13,7 @@ from storage.models import Conversation, utcnow
 from . import names
 
 GROUPS = ('Today', 'Yesterday', 'Previous 7 days', 'Older')
+PAGE = 60  # entries built at once; more load as the list scrolls
 
 
 def group_of(updated_at: datetime, now: datetime) -> str:
@@ -45,19 +46,37 @@ class Sidebar:
         engine.conversations_changed.subscribe(self.render)
 
     def render(self) -> None:
-        """Rebuild the list; it changes only when a conversation is added, renamed, deleted or reordered."""
-        conversations = self.engine.repository.list_conversations()
-        now = utcnow()
+        """Rebuild the first page; the list changes only when a conversation is added, renamed, deleted or moved."""
+        current = self.current()
+        if current and self.engine.repository.get_conversation(current) is None:
+            ui.navigate.to('/')  # the open conversation was deleted in another tab
+            return
         self.entries.clear()
-        with self.entries:
-            if not conversations:
+        self.group: str | None = None
+        self.sentinel: ui.element | None = None
+        conversations = self._page(None)
+        if not conversations:
+            with self.entries:
                 ui.label('No conversations yet.').classes('parley-sidebar-empty')
-            group = None
+
+    def _page(self, before: datetime | None) -> list[Conversation]:
+        """Add the next page of entries (older than `before`), and a sentinel if there may be more."""
+        if self.sentinel is not None:
+            self.sentinel.delete()
+            self.sentinel = None
+        conversations = self.engine.repository.list_conversations(limit=PAGE, before=before)
+        now = utcnow()
+        with self.entries:
             for conversation in conversations:
-                if (heading := group_of(conversation.updated_at, now)) != group:
-                    group = heading
+                if (heading := group_of(conversation.updated_at, now)) != self.group:
+                    self.group = heading
                     ui.label(heading).classes('parley-group')
                 self._entry(conversation)
+            if len(conversations) == PAGE:
+                oldest = conversations[-1].updated_at
+                self.sentinel = ui.element('div').classes('parley-load-more')
+                self.sentinel.on('parley-visible', lambda: self._page(oldest))
+        return conversations
 
     def _entry(self, conversation: Conversation) -> None:
         title = conversation.title or 'Untitled'
@@ -66,13 +85,19 @@ class Sidebar:
             if conversation.id == self.current():
                 link.props['aria-current'] = 'page'
                 row.classes('parley-entry-current')
-            menu_button = ui.button(icon='more_horiz').props('flat round dense size=sm')
-            menu_button.props['aria-label'] = names.CONVERSATION_MENU
-            with menu_button, ui.menu().props('auto-close'):
-                rename = ui.button(names.RENAME, icon='edit', on_click=lambda: self._rename(conversation))
-                rename.props('flat no-caps align=left').classes('w-full')
-                delete = ui.button(names.DELETE, icon='delete', on_click=lambda: self._delete(conversation))
-                delete.props('flat no-caps align=left color=negative').classes('w-full')
+            options = ui.button(icon='more_horiz').props('flat round dense size=sm')
+            options.props['aria-label'] = names.CONVERSATION_MENU
+            options.on_click(lambda: self._open_menu(options, conversation))
+
+    def _open_menu(self, button: ui.button, conversation: Conversation) -> None:
+        """Each entry's menu is built when opened: a long list stays two elements per entry."""
+        button.clear()
+        with button, ui.menu().props('auto-close') as menu:
+            rename = ui.button(names.RENAME, icon='edit', on_click=lambda: self._rename(conversation))
+            rename.props('flat no-caps align=left').classes('w-full')
+            delete = ui.button(names.DELETE, icon='delete', on_click=lambda: self._delete(conversation))
+            delete.props('flat no-caps align=left color=negative').classes('w-full')
+        menu.open()
 
     def _rename(self, conversation: Conversation) -> None:
         # Dialogs live in the drawer, not in the entry: re-rendering the list must not delete an open dialog.

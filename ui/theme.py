@@ -9,7 +9,7 @@ from nicegui import app, ui
 ASSETS = Path(__file__).resolve().parent.parent / 'assets'
 ASSETS_ROUTE = '/assets'
 STYLESHEETS = ('parley.css', 'chat_scroll.css')  # markdown.css comes with its element
-MODULES = ('chat_scroll.js',)
+MODULES = ('chat_scroll.js', 'load_more.js')
 
 
 def serve_assets() -> None:

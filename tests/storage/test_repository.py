@@ -195,3 +195,16 @@ def test_delete_messages_after(repo: Repository) -> None:
     assert [m.content for m in repo.get_messages(conversation.id)] == ['0', '1']
     assert repo.get_messages(other.id) == [other_message]
     assert repo.add_message(conversation.id, role='assistant', content='retry').seq == 3
+
+
+def test_recent_messages_page_backwards_through_a_long_history(repo: Repository) -> None:
+    conversation = repo.create_conversation(title='long', provider='openai', model='m')
+    for i in range(25):
+        repo.add_message(conversation.id, role='user' if i % 2 == 0 else 'assistant', content=f'message {i}')
+    newest = repo.get_recent_messages(conversation.id, limit=10)
+    assert [m.content for m in newest] == [f'message {i}' for i in range(15, 25)]
+    older = repo.get_recent_messages(conversation.id, limit=10, before_seq=newest[0].seq)
+    assert [m.content for m in older] == [f'message {i}' for i in range(5, 15)]
+    oldest = repo.get_recent_messages(conversation.id, limit=10, before_seq=older[0].seq)
+    assert [m.content for m in oldest] == [f'message {i}' for i in range(5)]
+    assert repo.get_recent_messages(conversation.id, limit=10, before_seq=oldest[0].seq) == []

@@ -1,0 +1,84 @@
+"""Long histories: a conversation opens at its newest messages; older ones load above without moving the view."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from storage.database import create_db_engine
+from storage.repository import Repository
+from ui import names
+
+from .conftest import ParleyApp
+from .helpers import open_parley, wait_until
+
+pytestmark = pytest.mark.browser
+
+COUNT = 130
+
+
+@pytest.fixture(scope='module')
+def long_conversation(parley: ParleyApp) -> str:
+    repo = Repository(create_db_engine(f'sqlite:///{parley.data_dir / "parley.db"}'))
+    conversation = repo.create_conversation(title='A long history', provider='openai', model='gpt-4o-mini')
+    for i in range(COUNT):
+        role = 'user' if i % 2 == 0 else 'assistant'
+        text = f'Message number {i}.' if role == 'user' else f'## Answer {i}\n\nSome text for answer {i}.\n\n- a\n- b\n'
+        repo.add_message(conversation.id, role=role, content=text)
+    return conversation.id
+
+
+def test_opens_at_the_newest_and_loads_older_without_moving(page: Page, parley: ParleyApp,
+                                                            long_conversation: str) -> None:
+    open_parley(page, parley, f'/c/{long_conversation}')
+    articles = page.get_by_role('article')
+    expect(articles.last).to_contain_text(f'Answer {COUNT - 1}')
+    assert articles.count() < COUNT, 'only the newest page is built on opening'
+    wait_until(lambda: page.evaluate('document.scrollingElement.scrollHeight - document.scrollingElement.scrollTop'
+                                     ' - window.innerHeight') <= 2, message='the view to open at the bottom')
+    shown = articles.count()
+
+    page.mouse.move(600, 400)
+    page.mouse.wheel(0, -300)  # the reader lets go of the bottom...
+    wait_until(lambda: not page.evaluate('window.parleyScroll.isPinned()'), message='the wheel to detach')
+    # ...and drags the scrollbar to the top; in the same task, note where the oldest shown message is on screen
+    before = page.evaluate("""() => {
+        window.scrollTo(0, 0);
+        return document.querySelector('[role=article]').getBoundingClientRect().top;
+    }""")
+    wait_until(lambda: articles.count() > shown, message='older messages to load')
+    page.wait_for_timeout(300)  # let the inserted messages render and any late layout settle
+    oldest_before = page.get_by_role('article').nth(articles.count() - shown)
+    expect(oldest_before).to_contain_text(f'Message number {COUNT - shown}.')
+    after = oldest_before.evaluate('node => node.getBoundingClientRect().top')
+    assert abs(after - before) <= 2, f'loading older messages moved the view ({before} -> {after})'
+
+    for _ in range(40):
+        if articles.first.inner_text().startswith('Message number 0.'):
+            break
+        page.mouse.wheel(0, -3000)
+        page.wait_for_timeout(100)
+    expect(articles.first).to_have_text('Message number 0.')
+    expect(articles).to_have_count(COUNT)
+    expect(page.get_by_role('button', name=names.JUMP_TO_LATEST)).to_be_visible()
+
+
+def test_sidebar_loads_more_conversations_as_it_scrolls(page: Page, parley: ParleyApp) -> None:
+    repo = Repository(create_db_engine(f'sqlite:///{parley.data_dir / "parley.db"}'))
+    for i in range(150):
+        repo.create_conversation(title=f'Bulk conversation {i:03d}', provider='openai', model='gpt-4o-mini')
+    open_parley(page, parley)
+    nav = page.get_by_role('navigation', name=names.CONVERSATIONS)
+    links = nav.get_by_role('link')
+    expect(links.first).to_have_text('Bulk conversation 149')
+    first_page = links.count()
+    assert first_page < 150, 'the sidebar builds one page of entries, not the whole history'
+    nav.hover()
+    for _ in range(60):
+        if links.count() > first_page and nav.get_by_role('link', name='Bulk conversation 000').count():
+            break
+        page.mouse.wheel(0, 2000)
+        page.wait_for_timeout(100)
+    expect(nav.get_by_role('link', name='Bulk conversation 000')).to_have_count(1)
+    titles = links.all_inner_texts()
+    assert len(titles) == len(set(titles)), 'no entry may appear twice'
