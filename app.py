@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 from pathlib import Path
 
 from engine.settings import Settings
@@ -39,15 +38,12 @@ def load_settings(argv: list[str] | None = None) -> Settings:
 def main(argv: list[str] | None = None) -> None:
     settings = load_settings(argv)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    # NiceGUI reads these when it is imported: keep its files in Parley's data dir, and keep partial answers out of
-    # ui.markdown's cache (Parley renders markdown in the browser).
-    os.environ.setdefault('NICEGUI_STORAGE_PATH', str(settings.data_dir / 'nicegui'))
-    os.environ.setdefault('MARKDOWN_CONTENT_CACHE_SIZE', '64')
     logging.basicConfig(level=logging.INFO, format='%(asctime)s %(levelname)s %(name)s: %(message)s')
     for chatty in ('httpx', 'httpx2', 'alembic.runtime.migration'):  # one line per request or step is noise
         logging.getLogger(chatty).setLevel(logging.WARNING)
 
     from nicegui import app, ui
+    from nicegui.storage import Storage
 
     from engine.chat import ChatEngine
     from engine.provider_setup import add_local_ollama, build_registry
@@ -56,6 +52,7 @@ def main(argv: list[str] | None = None) -> None:
     from ui import register, serve_assets
     from ui.csp import install_csp
 
+    Storage.path = settings.data_dir / 'nicegui'  # NiceGUI's own files (the dark-mode choice) go with the data
     database = create_db_engine(settings.database_url or default_database_url(settings.data_dir))
     migrate(database)
     repository = Repository(database)

@@ -75,6 +75,7 @@ class PageProbe:
     sockets_opened: int = 0
     sockets_closed: int = 0
     loads: int = 0
+    events: list[tuple[float, str]] = field(default_factory=list)  # (monotonic, what): sockets and loads
 
     def __post_init__(self) -> None:
         session = self.page.context.new_cdp_session(self.page)
@@ -86,6 +87,7 @@ class PageProbe:
 
     def _count(self, name: str) -> None:
         setattr(self, name, getattr(self, name) + 1)
+        self.events.append((time.monotonic(), name))
 
     def _on_frame(self, event: dict[str, Any]) -> None:
         response = event['response']

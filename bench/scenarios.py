@@ -202,6 +202,9 @@ def read_stream(stream: Stream, fake: FakeServer) -> dict[str, Any]:
                               'cdp_clock_ok': probe.frame_clock_ok}
     if stream.error:
         result['error'] = stream.error
+    if reloaded or dropped:
+        result['events_ms'] = [[round((at - stream.sent_at) * 1000), name] for at, name in probe.events
+                               if at >= stream.sent_at]
     if not result['finished'] or visible is None:
         return result
     frames = probe.frames_between(stream.sent_at, visible)
@@ -266,6 +269,7 @@ def run(browser: Browser, app: AppUnderTest, scenario: Scenario, fake: FakeServe
                                   'disconnects': sum(page['disconnected'] for page in pages)}
         if not finished:
             result['elapsed_s'] = round(time.monotonic() - started, 1)
+            result['pages'] = pages
             return result
         if len(pages) == 1:
             result.update({key: value for key, value in pages[0].items() if key not in result})
