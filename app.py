@@ -46,6 +46,7 @@ def main(argv: list[str] | None = None) -> None:
     from nicegui.storage import Storage
 
     from engine.chat import ChatEngine
+    from engine.generation import StreamPolicy
     from engine.provider_setup import add_local_ollama, build_registry
     from storage.database import create_db_engine, default_database_url, migrate
     from storage.repository import Repository
@@ -59,7 +60,8 @@ def main(argv: list[str] | None = None) -> None:
     if interrupted := repository.mark_interrupted():
         log.info('%d answer(s) were cut off by the last shutdown; they are marked interrupted', interrupted)
     providers = build_registry(settings)
-    chat = ChatEngine(repository, providers, max_message_chars=settings.max_message_chars)
+    policy = StreamPolicy(attempts=settings.retry_attempts, idle_timeout=settings.idle_timeout)
+    chat = ChatEngine(repository, providers, max_message_chars=settings.max_message_chars, policy=policy)
 
     async def discover_models() -> None:
         await add_local_ollama(providers, settings)

@@ -14,7 +14,7 @@ from providers.registry import ProviderRegistry
 from storage.models import Conversation, Message, MessageStatus
 from storage.repository import Repository
 
-from .generation import Generation, produce
+from .generation import Generation, StreamPolicy, produce
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +44,12 @@ def title_from(text: str) -> str:
 class ChatEngine:
     """Owns every running generation (one per conversation, process-wide) and the events pages subscribe to."""
 
-    def __init__(self, repository: Repository, providers: ProviderRegistry, *, max_message_chars: int) -> None:
+    def __init__(self, repository: Repository, providers: ProviderRegistry, *, max_message_chars: int,
+                 policy: StreamPolicy | None = None) -> None:
         self.repository = repository
         self.providers = providers
         self.max_message_chars = max_message_chars
+        self.policy = policy or StreamPolicy()
         self.generations: dict[str, Generation] = {}
         # Events run each subscriber in its own page's context and unsubscribe it when that page goes away.
         self.conversations_changed: Event[[]] = Event()
@@ -160,7 +162,7 @@ class ChatEngine:
     async def _run(self, generation: Generation, provider, history: list[ChatMessage],
                    params: GenerationParams) -> None:
         try:
-            await produce(generation, provider, history, params, self._save)
+            await produce(generation, provider, history, params, self._save, self.policy)
         finally:
             self.generations.pop(generation.conversation_id, None)
             self.generation_finished.emit(generation)

@@ -8,7 +8,10 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_random_exponential
+
 from providers.base import ChatMessage, Done, Error, GenerationParams, Provider, ReasoningDelta, TextDelta, Usage
+from providers.errors import ProviderError, StreamError
 from storage.models import MessageStatus
 
 log = logging.getLogger(__name__)
@@ -36,6 +39,8 @@ class Generation:
     stopped_as: str = MessageStatus.STOPPED  # a server shutdown marks the answer interrupted instead
     running: bool = False
     stop_requested: bool = False
+    notice: str | None = None       # why the answer is waiting (a transient error about to be retried)
+    retry_at: float | None = None   # monotonic time of the next try
 
     @property
     def is_done(self) -> bool:
@@ -65,15 +70,97 @@ class Generation:
 Saver = Callable[[Generation], Awaitable[None]]
 
 
+@dataclass(frozen=True)
+class StreamPolicy:
+    """How hard to try: transient failures before the first token are retried; a silent stream is cut off."""
+
+    attempts: int = 4            # tries in all, for a transient error that came before any text
+    idle_timeout: float = 90.0   # seconds without any event before the stream counts as stalled
+    max_wait: float = 60.0       # the longest backoff (or Retry-After) honoured between tries
+
+
+class _RetryableFailure(Exception):
+    """A transient provider error that came before any text: another try may succeed."""
+
+    def __init__(self, error: ProviderError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
 async def produce(generation: Generation, provider: Provider, history: list[ChatMessage],
-                  params: GenerationParams, save: Saver) -> None:
+                  params: GenerationParams, save: Saver, policy: StreamPolicy | None = None) -> None:
     """Read the provider's stream into `generation`, saving the partial answer every SAVE_INTERVAL and at the end."""
-    last_save = time.monotonic()
+    policy = policy or StreamPolicy()
     generation.running = True
     try:
         if generation.stop_requested:
             raise asyncio.CancelledError
-        async for event in provider.stream(history, generation.model, params):
+        await _read_with_retries(generation, provider, history, params, save, policy)
+        if generation.status == MessageStatus.STREAMING:
+            generation.status = MessageStatus.COMPLETE
+    except asyncio.CancelledError:
+        generation.status = generation.stopped_as
+    except Exception as error:  # an adapter bug must still leave a finished, explained message behind
+        log.exception('generation %s failed', generation.message_id)
+        generation.status = MessageStatus.ERROR
+        generation.error = f'Parley failed while reading the answer ({type(error).__name__}: {error}).'
+    finally:
+        generation.notice = None
+        try:
+            await save(generation)
+        finally:
+            generation.finished.set()
+
+
+async def _read_with_retries(generation: Generation, provider: Provider, history: list[ChatMessage],
+                             params: GenerationParams, save: Saver, policy: StreamPolicy) -> None:
+    backoff = wait_random_exponential(multiplier=1, max=policy.max_wait)
+
+    def wait(state: RetryCallState) -> float:
+        failure = state.outcome.exception() if state.outcome else None
+        retry_after = getattr(getattr(failure, 'error', None), 'retry_after', None)
+        return min(retry_after, policy.max_wait) if retry_after else backoff(state)
+
+    async def announce_and_sleep(seconds: float) -> None:
+        generation.retry_at = time.monotonic() + seconds
+        try:
+            await asyncio.sleep(seconds)  # Stop cancels the task here as anywhere
+        finally:
+            generation.retry_at = None
+            generation.notice = None
+
+    def before_sleep(state: RetryCallState) -> None:
+        failure = state.outcome.exception() if state.outcome else None
+        if isinstance(failure, _RetryableFailure):
+            generation.notice = failure.error.message
+
+    retrying = AsyncRetrying(stop=stop_after_attempt(policy.attempts), wait=wait, sleep=announce_and_sleep,
+                             retry=retry_if_exception_type(_RetryableFailure), before_sleep=before_sleep,
+                             reraise=True)
+    try:
+        async for attempt in retrying:
+            with attempt:
+                await _read_once(generation, provider, history, params, save, policy)
+    except _RetryableFailure as failure:
+        generation.status = MessageStatus.ERROR
+        generation.error = failure.error.message
+
+
+async def _read_once(generation: Generation, provider: Provider, history: list[ChatMessage],
+                     params: GenerationParams, save: Saver, policy: StreamPolicy) -> None:
+    """One request: events into `generation`; a transient error before any text raises _RetryableFailure."""
+    stream = provider.stream(history, generation.model, params)
+    last_save = time.monotonic()
+    try:
+        while True:
+            try:
+                async with asyncio.timeout(policy.idle_timeout):
+                    event = await anext(stream)
+            except StopAsyncIteration:
+                return
+            except TimeoutError:
+                event = Error(StreamError(provider.name, f'no data for {policy.idle_timeout:.0f} s',
+                                          fix='The provider stalled; try again.'))
             match event:
                 case TextDelta(text=text):
                     generation.text += text
@@ -84,21 +171,15 @@ async def produce(generation: Generation, provider: Provider, history: list[Chat
                 case Done(stop_reason=reason):
                     generation.stop_reason = reason
                 case Error(error=error):
+                    if error.transient and not generation.text and not generation.reasoning:
+                        raise _RetryableFailure(error)
                     generation.status = MessageStatus.ERROR
                     generation.error = error.message
+                    return
             if time.monotonic() - last_save >= SAVE_INTERVAL:
                 last_save = time.monotonic()
                 await save(generation)
-        if generation.status == MessageStatus.STREAMING:
-            generation.status = MessageStatus.COMPLETE
-    except asyncio.CancelledError:
-        generation.status = generation.stopped_as
-    except Exception as error:  # an adapter bug must still leave a finished, explained message behind
-        log.exception('generation %s failed', generation.message_id)
-        generation.status = MessageStatus.ERROR
-        generation.error = f'Parley failed while reading the answer ({type(error).__name__}: {error}).'
     finally:
-        try:
-            await save(generation)
-        finally:
-            generation.finished.set()
+        close = getattr(stream, 'aclose', None)
+        if close is not None:
+            await close()

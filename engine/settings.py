@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     database_url: str | None = Field(None, validation_alias='DATABASE_URL')
     default_model: str | None = Field(None, validation_alias='PARLEY_DEFAULT_MODEL')
     max_message_chars: int = Field(200_000, validation_alias='PARLEY_MAX_MESSAGE_CHARS')
+    retry_attempts: int = Field(4, ge=1, validation_alias='PARLEY_RETRY_ATTEMPTS')
+    idle_timeout: float = Field(90.0, gt=0, validation_alias='PARLEY_IDLE_TIMEOUT')
 
     openai_api_key: SecretStr | None = Field(None, validation_alias='OPENAI_API_KEY')
     openai_base_url: str | None = Field(None, validation_alias='OPENAI_BASE_URL')

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Awaitable, Callable
 
 from nicegui import ui
@@ -20,6 +22,7 @@ STATUS_WORDS = {
     MessageStatus.ERROR: names.STATUS_FAILED,
     MessageStatus.INTERRUPTED: names.STATUS_INTERRUPTED,
 }
+THINKING = 'Thinking…'
 RETRYABLE = {MessageStatus.ERROR, MessageStatus.STOPPED, MessageStatus.INTERRUPTED}
 
 
@@ -49,7 +52,7 @@ class MessageView:
             self.thinking = ui.element('div').classes('parley-thinking')
             with self.thinking:
                 ui.element('span').classes('parley-dots')
-                ui.label('Thinking…')
+                self.thinking_label = ui.label(THINKING)
             self.thinking.visible = False
             streaming = message.status == MessageStatus.STREAMING
             self.body = StreamingMarkdown(message.content, streaming=streaming)
@@ -90,12 +93,24 @@ class MessageView:
             self.body.append(sent, generation.text[sent:])
         if self.thinking.visible and not generation.waiting:
             self.thinking.visible = False
+        self._show_waiting(generation)
         if done:
             self.thinking.visible = False
             self.body.finish()
             if self.reasoning is not None:
                 self.reasoning.finish()
             self.final_sent = True
+
+    def _show_waiting(self, generation: Generation) -> None:
+        """Before the first token: thinking, or why it waits and when it tries again (changes once a second)."""
+        if not generation.waiting:
+            return
+        text = THINKING
+        if generation.retry_at is not None and generation.notice:
+            seconds = max(1, math.ceil(generation.retry_at - time.monotonic()))
+            text = f'{generation.notice} Retrying in {seconds} s…'
+        if self.thinking_label.text != text:
+            self.thinking_label.text = text
 
     def _show_reasoning(self, text: str, *, streaming: bool) -> None:
         with self.reasoning_slot, ui.expansion(names.REASONING, icon='psychology').classes('parley-reasoning') as box:

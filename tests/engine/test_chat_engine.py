@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from engine.chat import ChatEngine, ChatInputError, title_from
-from engine.generation import Generation
+from engine.generation import Generation, StreamPolicy
 from providers.anthropic import anthropic_provider
 from providers.openai import openai_provider
 from providers.registry import ProviderRegistry
@@ -75,17 +75,66 @@ async def test_stop_keeps_the_partial_answer(engine: ChatEngine) -> None:
     assert script_for(prompt).text.startswith(stored.content) and stored.content != script_for(prompt).text
 
 
-async def test_provider_error_is_stored_with_plain_words_and_retry_answers(engine: ChatEngine) -> None:
-    sent = await engine.send(None, 'Try twice [[flaky]]', MODEL)
+async def test_permanent_error_fails_at_once_and_retry_answers(engine: ChatEngine,
+                                                                fake_server: FakeServer) -> None:
+    prompt = 'Try twice [[flaky]] [[status=401]]'
+    sent = await engine.send(None, prompt, MODEL)
     await finish(engine, sent.conversation.id)
     failed = engine.repository.get_message(sent.assistant_message.id)
     assert failed is not None and failed.status == 'error'
-    assert failed.error and 'overloaded' in failed.error.lower()
+    assert failed.error and 'OPENAI_API_KEY' in failed.error
+    assert sum(r.body.get('messages', [{}])[-1].get('content') == prompt for r in fake_server.recorder.requests) == 1
     await engine.retry(sent.conversation.id, failed.id)
     await finish(engine, sent.conversation.id)
     answered = engine.repository.get_message(failed.id)
     assert answered is not None and answered.status == 'complete' and answered.error is None
     assert answered.content.startswith('Hello! You said: Try twice')
+
+
+async def test_transient_errors_before_the_first_token_are_retried(engine: ChatEngine) -> None:
+    sent = await engine.send(None, 'Busy server [[flaky=2]] [[retry-after=0.3]]', MODEL)
+    generation = engine.generation_for(sent.conversation.id)
+    assert generation is not None
+    notices: list[str] = []
+    while not generation.is_done:
+        if generation.notice and generation.retry_at:
+            notices.append(generation.notice)
+        await asyncio.sleep(0.02)
+    assert generation.status == 'complete' and generation.text.startswith('Hello! You said: Busy server')
+    assert notices and 'overloaded' in notices[0].lower()
+
+
+async def test_retries_are_bounded(engine: ChatEngine, fake_server: FakeServer) -> None:
+    engine.policy = StreamPolicy(attempts=3, idle_timeout=5, max_wait=0.05)
+    prompt = 'Always down [[status=503]]'
+    sent = await engine.send(None, prompt, MODEL)
+    await finish(engine, sent.conversation.id)
+    stored = engine.repository.get_message(sent.assistant_message.id)
+    assert stored is not None and stored.status == 'error' and 'overloaded' in (stored.error or '').lower()
+    asked = [r for r in fake_server.recorder.requests if r.body.get('messages', [{}])[-1].get('content') == prompt]
+    assert len(asked) == 3
+
+
+async def test_stop_cancels_the_wait_before_a_retry(engine: ChatEngine) -> None:
+    sent = await engine.send(None, 'Slow down [[status=429]] [[retry-after=30]]', MODEL)
+    generation = engine.generation_for(sent.conversation.id)
+    assert generation is not None
+    while generation.retry_at is None:
+        await asyncio.sleep(0.02)
+    engine.stop(sent.conversation.id)
+    await asyncio.wait_for(generation.finished.wait(), 2)
+    stored = engine.repository.get_message(sent.assistant_message.id)
+    assert stored is not None and stored.status == 'stopped'
+
+
+async def test_a_stalled_stream_fails_and_keeps_its_text(engine: ChatEngine) -> None:
+    engine.policy = StreamPolicy(attempts=2, idle_timeout=0.5)
+    prompt = 'Stall [[tokens=20]] [[stall=5]] [[after=6]]'
+    sent = await engine.send(None, prompt, MODEL)
+    await finish(engine, sent.conversation.id)
+    stored = engine.repository.get_message(sent.assistant_message.id)
+    assert stored is not None and stored.status == 'error' and 'no data for' in (stored.error or '')
+    assert stored.content == ''.join(script_for(prompt).tokens[:6])
 
 
 async def test_history_and_model_switch(engine: ChatEngine, fake_server: FakeServer) -> None:

@@ -12,7 +12,8 @@ Directives are `[[name]]` or `[[name=value]]` anywhere in the last user message:
 - `[[status=CODE]]`   fail before streaming with that HTTP status (with `[[retry-after=S]]` on 429/503)
 - `[[fail=KIND]]`     break mid-stream after `[[after=N]]` tokens (default 5); KIND is error, drop or malformed
 - `[[stall=S]]`       after `[[after=N]]` tokens, go silent for S seconds
-- `[[flaky]]`         the first request with this exact message fails with 503, later ones answer normally
+- `[[flaky=N]]`       the first N requests (default 1) with this exact message fail with 503 (or the status
+                      given by `[[status=CODE]]`), later ones answer normally
 Without directives the answer is a short greeting that quotes the message.
 """
 
@@ -46,8 +47,8 @@ HTML_SAMPLE = [
 ]
 
 
-# Messages already seen with [[flaky]]; process-wide on purpose (it is the fake's memory across requests).
-_flaky_seen: set[str] = set()
+# How often each [[flaky]] message was asked; process-wide on purpose (it is the fake's memory across requests).
+_flaky_seen: dict[str, int] = {}
 
 
 @dataclass
@@ -119,11 +120,12 @@ def script_for(message: str, input_tokens: int = 0) -> Script:
     if 'reasoning' in found:
         script.reasoning = ['Let me ', 'think ', 'about ', 'this.']
     script.delay = float(found.get('delay') or 0) / 1000
-    if 'flaky' in found and message not in _flaky_seen:
-        _flaky_seen.add(message)
-        script.status = 503
     if found.get('status'):
         script.status = int(found['status'])
+    if 'flaky' in found:
+        _flaky_seen[message] = _flaky_seen.get(message, 0) + 1
+        failing = _flaky_seen[message] <= int(found['flaky'] or 1)
+        script.status = (script.status or 503) if failing else None
     if found.get('retry-after'):
         script.retry_after = float(found['retry-after'])
     if 'fail' in found:

@@ -54,7 +54,7 @@ def start_parley(fake: FakeServer, data_dir: Path, *, port: int | None = None,
         [sys.executable, str(ROOT / 'app.py'), '--port', str(port), '--no-show', '--data-dir', str(data_dir)],
         cwd=data_dir, env=full_env, stdout=log.open('ab'), stderr=subprocess.STDOUT)
     app = ParleyApp(f'http://127.0.0.1:{port}', data_dir, process, log)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f'Parley exited at start:\n{log.read_text()[-3000:]}')
@@ -65,7 +65,7 @@ def start_parley(fake: FakeServer, data_dir: Path, *, port: int | None = None,
             pass
         time.sleep(0.1)
     app.stop(kill=True)
-    raise RuntimeError(f'Parley did not answer within 30 s:\n{log.read_text()[-3000:]}')
+    raise RuntimeError(f'Parley did not answer within 90 s:\n{log.read_text()[-3000:]}')
 
 
 @pytest.fixture(scope='session')

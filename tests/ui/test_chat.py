@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -119,10 +121,11 @@ def test_stop_keeps_the_partial_answer(page: Page, parley: ParleyApp) -> None:
 
 def test_provider_error_is_shown_and_retry_answers(page: Page, parley: ParleyApp) -> None:
     open_parley(page, parley)
-    send(page, 'Please answer [[flaky]]')
+    send(page, 'Please answer [[flaky]] [[status=401]]')
     answer = answers(page).last
     wait_for_status(answer, 'error')
-    expect(answer.get_by_role('alert')).to_contain_text('overloaded')
+    expect(answer.get_by_role('alert')).to_contain_text('The API key was refused')
+    expect(answer.get_by_role('alert')).to_contain_text('OPENAI_API_KEY')
     answer.get_by_role('button', name=names.RETRY).click()
     wait_for_status(answer, 'complete')
     expect(answer).to_contain_text('Hello! You said: Please answer')
@@ -137,3 +140,13 @@ def test_error_in_the_middle_keeps_the_partial_answer(page: Page, parley: Parley
     expect(answer.get_by_role('alert')).to_be_visible()
     expect(answer).to_contain_text('alpha bravo')
     expect(page.get_by_role('textbox', name=names.MESSAGE)).to_be_enabled()
+
+
+def test_transient_error_shows_the_retry_countdown_then_answers(page: Page, parley: ParleyApp) -> None:
+    open_parley(page, parley)
+    send(page, 'Busy right now [[flaky]] [[retry-after=2]]')
+    answer = answers(page).last
+    expect(answer.get_by_text(re.compile(r'overloaded.*Retrying in \d+ s'))).to_be_visible()
+    wait_for_status(answer, 'complete')
+    expect(answer).to_contain_text('Hello! You said: Busy right now')
+    expect(answer.get_by_text('Retrying in')).to_be_hidden()
