@@ -10,6 +10,7 @@ from starlette.responses import RedirectResponse
 
 from engine.chat import ChatEngine, ChatInputError
 from engine.settings import Settings
+from storage.errors import describe
 
 from . import names
 from .composer import Composer
@@ -73,10 +74,11 @@ def chat_page(engine: ChatEngine, settings: Settings, conversation_id: str | Non
         except ChatInputError as error:
             ui.notify(str(error), type='warning')
             return False
-        except Exception:  # storage failed: keep the text in the composer and say so
+        except Exception as error:  # storage failed: keep the text in the composer and say so
             log.exception('sending failed')
-            ui.notify('Parley could not save your message, so it was not sent. Your text is still in the box.',
-                      type='negative')
+            ui.notify(f'Parley could not save your message ({describe(error)}), so it was not sent. '
+                      'Your text is still in the box: try again in a moment.', type='negative', multi_line=True,
+                      timeout=10_000)
             return False
         ui.run_javascript('window.parleyScroll && window.parleyScroll.pin()')
         if conversation_id is None:
