@@ -91,11 +91,12 @@ class CspMiddleware:
             if message.get('more_body', False):
                 return
             nonce = secrets.token_urlsafe(18)
-            html = add_nonce(b''.join(body), nonce)
+            page = b''.join(body)
+            html = add_nonce(page, nonce)
             headers = MutableHeaders(scope=start)
             headers['Content-Security-Policy'] = policy(nonce, _host(scope))
-            if 'content-length' in headers:
-                headers['Content-Length'] = str(len(html))
+            if 'content-length' in headers:  # grown by the nonces (a HEAD response keeps its GET length plus 0)
+                headers['Content-Length'] = str(int(headers['content-length']) + len(html) - len(page))
             await send(start)
             await send({'type': 'http.response.body', 'body': html, 'more_body': False})
 

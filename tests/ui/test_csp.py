@@ -22,6 +22,7 @@ window.__violations = [];
 document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(
   {directive: e.violatedDirective, blocked: e.blockedURI, sample: e.sample, source: e.sourceFile}));
 '''
+QUIET_MS = 500  # the window a late violation or load gets to show itself (not networkidle: socket.io may long-poll)
 IMAGE_HOST = 'https://images.parley-csp.test'
 PIXEL = base64.b64decode('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=')
 NONCE = re.compile(r"'nonce-([A-Za-z0-9_+/=-]+)'")
@@ -66,7 +67,7 @@ def test_parley_works_under_the_policy(page: Page, parley: ParleyApp) -> None:
     expect(page.get_by_role('option').first).to_be_visible()
     page.keyboard.press('Escape')
 
-    page.wait_for_load_state('networkidle')
+    page.wait_for_timeout(QUIET_MS)
     assert page.evaluate('window.__violations') == []
     assert errors == []
 
@@ -86,7 +87,7 @@ def test_load_image_works_under_the_policy(page: Page, parley: ParleyApp) -> Non
     wait_for_status(answer, 'complete')
     button = answer.get_by_role('button', name='Load image from images.parley-csp.test')
     expect(button).to_be_visible()
-    page.wait_for_load_state('networkidle')
+    page.wait_for_timeout(QUIET_MS)
     assert fetched == []  # nothing loads before the reader asks
 
     button.click()

@@ -109,7 +109,8 @@ TEMPLATES: list[tuple[str, str]] = [
     ('mermaid', '```mermaid\ngraph TD\nA["<img src=x onerror=ALERT>"] --> B\nclick A "javascript:ALERT"\n```'),
     # SVG and MathML
     ('svg', "<svg><script>FLAG</script></svg>"),
-    ('svg', "<svg><foreignObject><iframe srcdoc=\"<script>parent.__xss='vN'</script>\"></iframe></foreignObject></svg>"),
+    ('svg', "<svg><foreignObject><iframe srcdoc=\"<script>parent.__xss='vN'</script>\"></iframe>"
+            "</foreignObject></svg>"),
     ('svg', '<svg><a xlink:href="javascript:ALERT"><text x="20" y="20">svg link vN</text></a></svg>'),
     ('svg', '<svg><use href="SINK/vN.svg#x"/></svg>'),
     ('mathml', "<math><mtext><table><mglyph><style><img src=x onerror=ALERT>"),
