@@ -25,13 +25,17 @@ class Header:
             self.select = ui.select(self._options(model), value=model, with_input=True).classes('parley-model')
             self.select.props('dense outlined options-dense behavior=menu')
             self.select.props['aria-label'] = names.MODEL
+            self.problems = ui.button(icon='warning_amber').props('flat round dense color=warning')
+            self.problems.props['aria-label'] = names.PROVIDER_PROBLEMS
+            with self.problems, ui.menu().classes('parley-problems'):
+                self.problem_list = ui.column().classes('gap-1 p-3')
+            self._show_problems()
             ui.space()
             dark = ui.dark_mode(app.storage.general.get(DARK_KEY, False))
             switch = ui.switch(value=dark.value, on_change=lambda e: self._set_dark(dark, e.value))
             switch.props('icon=dark_mode').props['aria-label'] = names.DARK_MODE
             switch.classes('parley-dark-switch')
-        if not providers.lists:
-            ui.timer(0.1, self.refresh_models, once=True)
+        ui.timer(0.1, self.refresh_models, once=True)  # only stale lists are fetched; the page never waits
 
     @property
     def model(self) -> str | None:
@@ -46,6 +50,17 @@ class Header:
     async def refresh_models(self) -> None:
         await self.providers.refresh()
         self.select.set_options(self._options(self.select.value), value=self.select.value)
+        self._show_problems()
+
+    def _show_problems(self) -> None:
+        """A provider that could not list its models is marked, with the reason; its models stay selectable."""
+        problems = self.providers.problems()
+        self.problems.visible = bool(problems)
+        self.problem_list.clear()
+        with self.problem_list:
+            ui.label('Some providers are unavailable:').classes('text-weight-medium')
+            for problem in problems.values():
+                ui.label(problem).classes('parley-problem')
 
     @staticmethod
     def _set_dark(dark: ui.dark_mode, value: bool) -> None:

@@ -34,6 +34,7 @@ TOGGLE_SIDEBAR = 'Toggle sidebar'
 
 # header
 MODEL = 'Model'
+PROVIDER_PROBLEMS = 'Provider problems'  # shown when a provider's models could not be listed
 DARK_MODE = 'Dark mode'
 
 # what the status region says

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.fakes.server import FakeServer
+from tests.fakes.server import FakeServer, free_port
 from ui import names
 
 from .conftest import start_parley
-from .helpers import open_parley
+from .helpers import answers, open_parley, wait_for_status
 
 pytestmark = pytest.mark.browser
 
@@ -45,3 +45,21 @@ def test_dark_mode_switch_is_remembered(page: Page, parley) -> None:
     expect(page.locator('body')).to_have_class(dark)
     page.get_by_role('switch', name=names.DARK_MODE).click()  # leave the shared app as it was
     expect(page.locator('body')).not_to_have_class(dark)
+
+
+def test_a_provider_that_is_down_does_not_stop_the_others(page: Page, fake_server: FakeServer,
+                                                          tmp_path: Path) -> None:
+    dead = f'http://127.0.0.1:{free_port()}'
+    app = start_parley(fake_server, tmp_path / 'data', env={'ANTHROPIC_BASE_URL': dead})
+    try:
+        open_parley(page, app)
+        problems = page.get_by_role('button', name=names.PROVIDER_PROBLEMS)
+        expect(problems).to_be_visible(timeout=20_000)
+        problems.click()
+        expect(page.get_by_text('anthropic: Could not reach the server.')).to_be_visible()
+        page.keyboard.press('Escape')
+        page.get_by_role('textbox', name=names.MESSAGE).fill('Still works? [[tokens=10]]')
+        page.get_by_role('textbox', name=names.MESSAGE).press('Enter')
+        wait_for_status(answers(page).last, 'complete')
+    finally:
+        app.stop()
