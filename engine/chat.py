@@ -52,7 +52,8 @@ class ChatEngine:
         self.policy = policy or StreamPolicy()
         self.generations: dict[str, Generation] = {}
         # Events run each subscriber in its own page's context and unsubscribe it when that page goes away.
-        self.conversations_changed: Event[[]] = Event()
+        self.conversations_changed: Event[[]] = Event()  # renamed or deleted: lists are rebuilt
+        self.conversation_touched: Event[[Conversation]] = Event()  # new, or a new message: its entry moves up
         self.message_added: Event[[Message]] = Event()
         self.generation_started: Event[[Generation]] = Event()
         self.generation_finished: Event[[Generation]] = Event()
@@ -100,7 +101,7 @@ class ChatEngine:
         self.message_added.emit(user_message)
         self.message_added.emit(answer)
         self._start(conversation, answer)
-        self.conversations_changed.emit()  # a new entry, or an old one moving to the top
+        self.conversation_touched.emit(conversation)
         return Sent(conversation, user_message, answer)
 
     async def retry(self, conversation_id: str, message_id: str, model_key: str | None = None) -> Generation:

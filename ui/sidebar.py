@@ -42,8 +42,11 @@ class Sidebar:
             with ui.element('nav').classes('parley-conversations') as self.nav:
                 self.nav.props['aria-label'] = names.CONVERSATIONS
                 self.entries = ui.element('div')
+        self.rows: dict[str, ui.element] = {}
+        self.today: ui.label | None = None
         self.render()
         engine.conversations_changed.subscribe(self.render)
+        engine.conversation_touched.subscribe(self._touched)
 
     def render(self) -> None:
         """Rebuild the first page; the list changes only when a conversation is added, renamed, deleted or moved."""
@@ -52,12 +55,28 @@ class Sidebar:
             ui.navigate.to('/')  # the open conversation was deleted in another tab
             return
         self.entries.clear()
+        self.rows.clear()
+        self.today = None
         self.group: str | None = None
         self.sentinel: ui.element | None = None
+        self.empty: ui.label | None = None
         conversations = self._page(None)
         if not conversations:
             with self.entries:
-                ui.label('No conversations yet.').classes('parley-sidebar-empty')
+                self.empty = ui.label('No conversations yet.').classes('parley-sidebar-empty')
+
+    def _touched(self, conversation: Conversation) -> None:
+        """A conversation got a message: move (or add) just its entry to the top, instead of rebuilding the list."""
+        if self.empty is not None:
+            self.empty.delete()
+            self.empty = None
+        with self.entries:
+            if self.today is None:
+                self.today = ui.label(GROUPS[0]).classes('parley-group')
+                self.today.move(self.entries, target_index=0)
+            row = self.rows.get(conversation.id) or self._entry(conversation)
+        if self.entries.default_slot.children.index(row) != 1:
+            row.move(self.entries, target_index=1)
 
     def _page(self, before: datetime | None) -> list[Conversation]:
         """Add the next page of entries (older than `before`), and a sentinel if there may be more."""
@@ -70,7 +89,9 @@ class Sidebar:
             for conversation in conversations:
                 if (heading := group_of(conversation.updated_at, now)) != self.group:
                     self.group = heading
-                    ui.label(heading).classes('parley-group')
+                    label = ui.label(heading).classes('parley-group')
+                    if heading == GROUPS[0]:
+                        self.today = label
                 self._entry(conversation)
             if len(conversations) == PAGE:
                 oldest = conversations[-1].updated_at
@@ -78,7 +99,7 @@ class Sidebar:
                 self.sentinel.on('parley-visible', lambda: self._page(oldest))
         return conversations
 
-    def _entry(self, conversation: Conversation) -> None:
+    def _entry(self, conversation: Conversation) -> ui.element:
         title = conversation.title or 'Untitled'
         with ui.element('div').classes('parley-entry') as row:
             link = ui.link(title, f'/c/{conversation.id}').classes('parley-entry-link')
@@ -88,6 +109,8 @@ class Sidebar:
             options = ui.button(icon='more_horiz').props('flat round dense size=sm')
             options.props['aria-label'] = names.CONVERSATION_MENU
             options.on_click(lambda: self._open_menu(options, conversation))
+        self.rows[conversation.id] = row
+        return row
 
     def _open_menu(self, button: ui.button, conversation: Conversation) -> None:
         """Each entry's menu is built when opened: a long list stays two elements per entry."""

@@ -157,7 +157,7 @@ async def test_events_reach_subscribers_in_order(engine: ChatEngine) -> None:
     engine.message_added.subscribe(lambda message: seen.append(f'added {message.role}'))
     engine.generation_started.subscribe(lambda generation: seen.append('started'))
     engine.generation_finished.subscribe(lambda generation: seen.append(f'finished {generation.status}'))
-    engine.conversations_changed.subscribe(lambda: seen.append('list'))
+    engine.conversation_touched.subscribe(lambda conversation: seen.append('list'))
     created: list[str] = []
     sent = await engine.send(None, 'Hello', MODEL, on_created=lambda c: created.append(c.id))
     await finish(engine, sent.conversation.id)

@@ -79,3 +79,23 @@ def test_open_rename_and_delete(page: Page, parley: ParleyApp) -> None:
     expect(sidebar(page).get_by_role('link', name='Renamed conversation')).to_have_count(0)
     page.goto(f'{parley.url}/c/{conversation}')
     page.wait_for_url(parley.url + '/')
+
+
+def test_a_new_message_moves_its_conversation_to_the_top(page: Page, parley: ParleyApp) -> None:
+    open_parley(page, parley)
+    send(page, 'Older topic')
+    older = conversation_id(page)
+    wait_for_status(answers(page).last, 'complete')
+    page.get_by_role('button', name=names.NEW_CHAT).click()
+    page.wait_for_url(parley.url + '/')
+    send(page, 'Newer topic')
+    wait_for_status(answers(page).last, 'complete')
+    links = sidebar(page).get_by_role('link')
+    expect(links.first).to_have_text('Newer topic')
+    sidebar(page).get_by_role('link', name='Older topic').click()
+    page.wait_for_url(f'**/c/{older}')
+    send(page, 'Back to the older topic')
+    expect(links.first).to_have_text('Older topic')
+    expect(links.first).to_have_attribute('aria-current', 'page')
+    expect(sidebar(page).get_by_role('link', name='Older topic')).to_have_count(1)
+    wait_for_status(answers(page).last, 'complete')
