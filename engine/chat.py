@@ -169,10 +169,20 @@ class ChatEngine:
             self.generation_finished.emit(generation)
 
     async def _save(self, generation: Generation) -> None:
-        try:
-            await asyncio.to_thread(self.repository.update_message, generation.message_id, **generation.snapshot())
-        except Exception:  # the answer stays in memory and the next save tries again
-            log.exception('saving the answer %s failed', generation.message_id)
+        write = asyncio.ensure_future(asyncio.to_thread(self.repository.update_message, generation.message_id,
+                                                        **generation.snapshot()))
+        cancelled = False
+        while not write.done():
+            try:
+                await asyncio.wait([write])
+            except asyncio.CancelledError:
+                # Stop: a thread cannot be cancelled, so this write lands anyway; the final save must come after
+                # it, or a stale 'streaming' save would overwrite the stopped answer.
+                cancelled = True
+        if failure := write.exception():  # the answer stays in memory and the next save tries again
+            log.error('saving the answer %s failed', generation.message_id, exc_info=failure)
+        if cancelled:
+            raise asyncio.CancelledError
 
     async def shutdown(self) -> None:
         """Stop every answer and let each save what it has (as interrupted, so Retry is offered) before exit."""

@@ -40,6 +40,7 @@ class Generation:
     running: bool = False
     stop_requested: bool = False
     notice: str | None = None       # why the answer is waiting (a transient error about to be retried)
+    last_event_at: float | None = None  # monotonic time the provider's stream ended (the benchmark reads the log)
     retry_at: float | None = None   # monotonic time of the next try
 
     @property
@@ -106,6 +107,9 @@ async def produce(generation: Generation, provider: Provider, history: list[Chat
         generation.error = f'Parley failed while reading the answer ({type(error).__name__}: {error}).'
     finally:
         generation.notice = None
+        log.info('answer %s %s: %d chars; provider stream ended at monotonic %s', generation.message_id,
+                 generation.status, len(generation.text),
+                 f'{generation.last_event_at:.6f}' if generation.last_event_at else '-')
         try:
             await save(generation)
         finally:
@@ -157,6 +161,7 @@ async def _read_once(generation: Generation, provider: Provider, history: list[C
                 async with asyncio.timeout(policy.idle_timeout):
                     event = await anext(stream)
             except StopAsyncIteration:
+                generation.last_event_at = time.monotonic()
                 return
             except TimeoutError:
                 event = Error(StreamError(provider.name, f'no data for {policy.idle_timeout:.0f} s',

@@ -63,3 +63,8 @@ def page(context):
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run browser tests last: once sync Playwright runs, it owns this thread's event loop and async tests fail."""
+    items.sort(key=lambda item: item.get_closest_marker('browser') is not None)

@@ -21,7 +21,7 @@ class Composer:
         self.on_stop = on_stop
         self.busy = False
         self.sending = False
-        with ui.element('div').classes('parley-composer'):
+        with ui.element('div').classes('parley-composer') as self.root:
             self.textarea = ui.textarea(placeholder='Message Parley…').props('autogrow outlined dense autofocus')
             self.textarea.classes('parley-textarea')
             self.textarea.props['aria-label'] = names.MESSAGE
@@ -53,6 +53,10 @@ class Composer:
         self._update_buttons()
 
     def _update_buttons(self) -> None:
-        self.stop_button.visible = self.busy
-        self.send_button.visible = not self.busy
+        # Which of Send and Stop shows is a class on the small wrapper (parley.css): toggling the buttons
+        # themselves would resend both, with all their props and listeners, twice for every answer.
+        if self.busy:
+            self.root.classes(add='parley-busy')
+        else:
+            self.root.classes(remove='parley-busy')
         self.send_button.enabled = bool((self.textarea.value or '').strip())

@@ -40,6 +40,10 @@ class StreamingMarkdown(
         """The full text the server has given this element."""
         return self._props['content']
 
+    @property
+    def streaming(self) -> bool:
+        return self._props['streaming']
+
     def append(self, offset: int, delta: str) -> None:
         """Add `delta`, which starts at `offset` (in characters) of the text; only the new part is sent."""
         text = self.text
