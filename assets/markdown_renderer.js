@@ -13,10 +13,16 @@ const COPY_LABEL = "Copy code";
 const LINK_PROTOCOLS = ["http:", "https:", "mailto:"];
 const IMAGE_PROTOCOLS = ["http:", "https:"];
 const HIGHLIGHT_CACHE_SIZE = 64;
+// highlight.js takes seconds on a megabyte; past this a code block stays plain text.
+const HIGHLIGHT_MAX_CHARS = 30000;
+// A longer code block is split into line-aligned chunks that skip layout while off screen.
+const CODE_CHUNK_CHARS = 16384;
 const RESYNC_RETRY_MS = 2000;
 
 // A fence may follow list markers on its line ("- ```js"); the prefix length tells whether it is at column 0.
-const FENCE_OPEN = /^((?:[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+)*[ \t]*)(`{3,}|~{3,})([^\n]*)$/;
+// Each space belongs to exactly one part of the prefix: nested quantifiers over the same spaces backtrack
+// exponentially, and one model-written line of "-  -  -  …" would freeze the page.
+const FENCE_OPEN = /^([ \t]*(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)*)(`{3,}|~{3,})([^\n]*)$/;
 const BLANK = /^[ \t\r]*$/;
 
 // One private sanitiser for the process: its hooks must not leak into NiceGUI's or anyone else's DOMPurify.
@@ -80,7 +86,7 @@ function createMarkdown() {
     const language = md.utils.unescapeAll(token.info).trim().split(/\s+/)[0];
     // A fence still being written shows plain text; it is highlighted once its closing line has arrived.
     const isOpen = env.openFenceLine === token.map[0];
-    const known = language && !isOpen && hljs.getLanguage(language);
+    const known = language && !isOpen && token.content.length <= HIGHLIGHT_MAX_CHARS && hljs.getLanguage(language);
     const body = known ? highlight(token.content, language) : md.utils.escapeHtml(token.content);
     const cls = language ? `hljs language-${md.utils.escapeHtml(language)}` : "hljs";
     return `<pre><code class="${cls}">${body}</code></pre>\n`;
@@ -192,6 +198,7 @@ export class MarkdownRenderer {
     this.scanner = new BlockScanner();
     this.frozenEnd = 0;
     this.renderedTail = null;
+    this.openCode = null; // {start, frozenEnd, code, shown}: the open fence growing in place (see growOpenFence)
     this.gapReportedAt = null;
     this.frozen.replaceChildren();
     this.tail.replaceChildren();
@@ -253,7 +260,37 @@ export class MarkdownRenderer {
     const tail = this.text.slice(this.frozenEnd);
     if (tail === this.renderedTail) return;
     this.renderedTail = tail;
-    this.tail.replaceChildren(this.render(...this.openTail(tail)));
+    const [source, openLine] = this.openTail(tail);
+    if (openLine >= 0 && this.growOpenFence(source)) return;
+    this.openCode = null;
+    this.tail.replaceChildren(this.render(source, openLine));
+    if (openLine >= 0) this.trackOpenFence(source);
+  }
+
+  // Re-rendering a growing fence every frame costs its whole length each time: a fence at column 0 that is
+  // still open shows new text by appending it to its code element instead (it is plain, not highlighted).
+  trackOpenFence(source) {
+    const fence = this.scanner.fence;
+    const code = [...this.tail.querySelectorAll("pre code")].at(-1);
+    const bodyStart = this.text.indexOf("\n", fence.start) + 1;
+    const shown = this.frozenEnd + source.length;
+    if (fence.indent !== 0 || !code || bodyStart === 0 || bodyStart > shown) return;
+    // Only where markdown-it shows the lines as they are (no \r or NUL normalised away).
+    if (code.textContent === this.text.slice(bodyStart, shown)) {
+      this.openCode = { start: fence.start, frozenEnd: this.frozenEnd, code, shown };
+    }
+  }
+
+  growOpenFence(source) {
+    const open = this.openCode;
+    if (!open || this.scanner.fence?.start !== open.start || open.frozenEnd !== this.frozenEnd) return false;
+    const end = this.frozenEnd + source.length;
+    if (end <= open.shown) return true; // only a possible closing line is new: wait until it is whole
+    const fresh = this.text.slice(open.shown, end);
+    if (/[\r\0]/.test(fresh)) return false;
+    appendCode(open.code, fresh);
+    open.shown = end;
+    return true;
   }
 
   freeze(end) {
@@ -278,7 +315,13 @@ export class MarkdownRenderer {
   }
 
   render(source, openFenceLine) {
-    const fragment = sanitizeToFragment(md.render(source, { openFenceLine }));
+    const env = { openFenceLine };
+    const tokens = md.parse(source, env);
+    // Past maxNesting markdown-it silently drops the rest of the block: show such a block as plain text instead.
+    const tooDeep = tokens.some((token) => token.level >= md.options.maxNesting - 1);
+    const html = tooDeep ? `<p>${md.utils.escapeHtml(source).replace(/\n/g, "<br>\n")}</p>`
+      : md.renderer.render(tokens, md.options, env);
+    const fragment = sanitizeToFragment(html);
     this.decorate(fragment);
     return fragment;
   }
@@ -293,6 +336,9 @@ export class MarkdownRenderer {
       header.append(element("span", "pm-code-lang", language || "code"), copyButton());
       pre.replaceWith(block);
       block.append(header, pre);
+      if (code && !code.firstElementChild && code.textContent.length > CODE_CHUNK_CHARS) {
+        code.replaceChildren(...codeChunks(code.textContent));
+      }
     }
     for (const table of fragment.querySelectorAll("table")) {
       const scroller = element("div", "pm-table-scroll");
@@ -331,6 +377,34 @@ function element(tag, className, text) {
   node.className = className;
   if (text !== undefined) node.textContent = text;
   return node;
+}
+
+function codeChunks(text) {
+  const chunks = [];
+  for (let start = 0; start < text.length;) {
+    const newline = text.indexOf("\n", start + CODE_CHUNK_CHARS);
+    const end = newline < 0 ? text.length : newline + 1;
+    const chunk = element("span", "pm-code-chunk", text.slice(start, end));
+    // Off screen, a chunk is skipped by layout and paint; as wide as its longest line, so nothing is clipped.
+    Object.assign(chunk.style, { display: "block", width: "max-content", minWidth: "100%",
+      contentVisibility: "auto", containIntrinsicHeight: `auto ${chunk.textContent.split("\n").length * 1.5}em` });
+    chunks.push(chunk);
+    start = end;
+  }
+  return chunks;
+}
+
+/** Append text to a plain code element, chunking it once it is long (the last chunk is re-cut, never more). */
+function appendCode(code, text) {
+  const last = code.lastElementChild;
+  if (last === null) {
+    if (code.textContent.length + text.length <= CODE_CHUNK_CHARS) code.append(text);
+    else code.replaceChildren(...codeChunks(code.textContent + text));
+    return;
+  }
+  const rest = last.textContent + text;
+  last.remove();
+  code.append(...codeChunks(rest));
 }
 
 function copyButton() {

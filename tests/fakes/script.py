@@ -14,6 +14,10 @@ Directives are `[[name]]` or `[[name=value]]` anywhere in the last user message:
 - `[[stall=S]]`       after `[[after=N]]` tokens, go silent for S seconds
 - `[[flaky=N]]`       the first N requests (default 1) with this exact message fail with 503 (or the status
                       given by `[[status=CODE]]`), later ones answer normally
+- `[[pathological=KIND]]` markdown built to hurt a renderer, in large tokens; KIND is `nested` (10 000 nested
+                      list levels on one line), `table` (5 000 rows), `code` (a 1 MB python fence), `unclosed` (a fence
+                      never closed, then more text) or `markers` (list markers with two spaces, a backtracking trap);
+                      each ends with PATHOLOGICAL_END so a test can see the whole answer arrived
 Without directives the answer is a short greeting that quotes the message.
 """
 
@@ -45,6 +49,34 @@ HTML_SAMPLE = [
     '<iframe src="javascript:window.__pwned=6"></iframe>', '\n\n',
     '<b onmouseover="window.__pwned=7">bold?</b> ', 'end of answer.',
 ]
+
+
+PATHOLOGICAL_END = 'End of the pathological answer.'
+
+
+def pathological(kind: str) -> list[str]:
+    """The tokens of a `[[pathological=KIND]]` answer (see the module docstring)."""
+    if kind == 'nested':
+        text = '- ' * 10_000 + 'deepest item\n\n'
+    elif kind == 'table':
+        rows = ''.join(f'| row {i} | value {i * 7} | {WORDS[i % len(WORDS)]} |\n' for i in range(5_000))
+        text = '| Row | Value | Word |\n| --- | ---: | :---: |\n' + rows + '\n'
+    elif kind == 'code':
+        lines: list[str] = []
+        size = 0
+        while size < 1_000_000:
+            lines.append(f'def f_{len(lines)}(x):  # {WORDS[len(lines) % len(WORDS)]}\n    return x * {len(lines)}\n')
+            size += len(lines[-1])
+        text = '```python\n' + ''.join(lines) + '```\n\n'
+    elif kind == 'unclosed':
+        text = ('An unclosed fence follows.\n\n```js\nlet x = 1;\n\n# not a heading\n\n- not a list\n\n'
+                + 'more text, still inside the fence\n' * 200 + '\n')
+    elif kind == 'markers':
+        text = '-  ' * 40 + 'x\n\n' + '1.  ' * 40 + '``\n\n'
+    else:
+        raise ValueError(f'unknown pathological kind {kind!r}')
+    text += PATHOLOGICAL_END
+    return [text[i:i + 16_384] for i in range(0, len(text), 16_384)]
 
 
 # How often each [[flaky]] message was asked; process-wide on purpose (it is the fake's memory across requests).
@@ -111,6 +143,8 @@ def script_for(message: str, input_tokens: int = 0) -> Script:
         script.tokens = list(MARKDOWN_SAMPLE)
     elif 'html' in found:
         script.tokens = list(HTML_SAMPLE)
+    elif 'pathological' in found:
+        script.tokens = pathological(found['pathological'])
     elif 'echo' in found:
         text = strip_directives(message)
         script.tokens = [text[i:i + 4] for i in range(0, len(text), 4)] or ['']
