@@ -84,7 +84,8 @@ class ChatEngine:
         if conversation_id and conversation_id in self.generations:
             raise ChatInputError('Wait for the current answer to finish, or stop it.')
         repo = self.repository
-        conversation = repo.get_conversation(conversation_id, user_id=user_id) if conversation_id else None
+        conversation = (await asyncio.to_thread(repo.get_conversation, conversation_id, user_id=user_id)
+                        if conversation_id else None)
         if conversation_id and conversation is None:
             raise ChatInputError('This conversation no longer exists.')
         if conversation is None:
@@ -98,9 +99,10 @@ class ChatEngine:
         answer = await asyncio.to_thread(repo.add_message, conversation.id, role='assistant', content='',
                                          status=MessageStatus.STREAMING, provider=provider.name, model=model,
                                          parent_id=user_message.id)
+        history = await asyncio.to_thread(self._history, conversation, answer)
         self.message_added.emit(user_message)
         self.message_added.emit(answer)
-        self._start(conversation, answer)
+        self._start(conversation, answer, history)
         self.conversation_touched.emit(conversation)
         return Sent(conversation, user_message, answer)
 
@@ -108,8 +110,8 @@ class ChatEngine:
         """Answer again in place of a failed, stopped or interrupted message."""
         if conversation_id in self.generations:
             raise ChatInputError('An answer is already being written.')
-        conversation = self.repository.get_conversation(conversation_id)
-        message = self.repository.get_message(message_id)
+        conversation = await asyncio.to_thread(self.repository.get_conversation, conversation_id)
+        message = await asyncio.to_thread(self.repository.get_message, message_id)
         if conversation is None or message is None or message.role != 'assistant':
             raise ChatInputError('That answer no longer exists.')
         resolved = self.providers.resolve(model_key) or self.providers.resolve(f'{message.provider}/{message.model}')
@@ -118,9 +120,9 @@ class ChatEngine:
         provider, model = resolved
         await asyncio.to_thread(self.repository.update_message, message_id, content='', reasoning='', error=None,
                                 status=MessageStatus.STREAMING, stop_reason=None, provider=provider.name, model=model)
-        message = self.repository.get_message(message_id)
+        message = await asyncio.to_thread(self.repository.get_message, message_id)
         assert message is not None
-        return self._start(conversation, message)
+        return self._start(conversation, message, await asyncio.to_thread(self._history, conversation, message))
 
     def rename(self, conversation_id: str, title: str) -> None:
         self.repository.rename_conversation(conversation_id, title.strip()[:200])
@@ -147,13 +149,12 @@ class ChatEngine:
                 history.append(ChatMessage(message.role, message.content))  # type: ignore[arg-type]
         return history
 
-    def _start(self, conversation: Conversation, answer: Message) -> Generation:
+    def _start(self, conversation: Conversation, answer: Message, history: list[ChatMessage]) -> Generation:
         resolved = self.providers.resolve(f'{answer.provider}/{answer.model}')
         assert resolved is not None
         provider, model = resolved
         generation = Generation(conversation.id, answer.id, provider.name, model)
         params = GenerationParams(system_prompt=conversation.system_prompt)
-        history = self._history(conversation, answer)
         self.generations[conversation.id] = generation
         generation.task = asyncio.create_task(self._run(generation, provider, history, params),
                                               name=f'generation {answer.id}')
@@ -190,3 +191,4 @@ class ChatEngine:
         for generation in running:
             generation.stop(MessageStatus.INTERRUPTED)
         await asyncio.gather(*(g.finished.wait() for g in running), return_exceptions=True)
+        await self.providers.aclose()

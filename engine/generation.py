@@ -164,7 +164,7 @@ async def _read_once(generation: Generation, provider: Provider, history: list[C
                 generation.last_event_at = time.monotonic()
                 return
             except TimeoutError:
-                event = Error(StreamError(provider.name, f'no data for {policy.idle_timeout:.0f} s',
+                event = Error(StreamError(provider.name, f'no data for {policy.idle_timeout:g} s',
                                           fix='The provider stalled; try again.'))
             match event:
                 case TextDelta(text=text):

@@ -49,6 +49,10 @@ class AnthropicProvider:
         self.client = client
         self.fallback_models = list(fallback_models or FALLBACK_MODELS)
 
+    async def aclose(self) -> None:
+        """Close the SDK's HTTP client (at shutdown)."""
+        await self.client.close()
+
     async def stream(self, messages: list[ChatMessage], model: str,
                      params: GenerationParams | None = None) -> AsyncIterator[Event]:
         """Stream one answer; provider trouble ends the stream with an `Error` event instead of raising."""

@@ -12,11 +12,13 @@ class ProviderError(Exception):
     summary: ClassVar[str] = 'The provider reported a problem.'
     transient: ClassVar[bool] = False
 
-    def __init__(self, provider: str, detail: str = '', *, fix: str = '', status: int | None = None) -> None:
+    def __init__(self, provider: str, detail: str = '', *, fix: str = '', status: int | None = None,
+                 retry_after: float | None = None) -> None:
         self.provider = provider
         self.detail = detail.strip()
         self.fix = fix
         self.status = status
+        self.retry_after = retry_after  # seconds the provider asked us to wait (429, 503, 529), if it said
         super().__init__(self.message)
 
     @property
@@ -42,10 +44,9 @@ class RateLimitError(ProviderError):
 
     def __init__(self, provider: str, detail: str = '', *, fix: str = '', status: int | None = None,
                  retry_after: float | None = None) -> None:
-        self.retry_after = retry_after
         if not fix:
             fix = f'Try again in {retry_after:.0f} s.' if retry_after else 'Wait a moment and try again.'
-        super().__init__(provider, detail, fix=fix, status=status)
+        super().__init__(provider, detail, fix=fix, status=status, retry_after=retry_after)
 
 
 class OverloadedError(ProviderError):
@@ -108,7 +109,7 @@ def error_for_status(provider: str, status: int | None, detail: str, *, key_hint
     if status == 429:
         return RateLimitError(provider, detail, status=status, retry_after=retry_after)
     if status in (503, 529):
-        return OverloadedError(provider, detail, status=status, fix='Try again in a minute.')
+        return OverloadedError(provider, detail, status=status, fix='Try again in a minute.', retry_after=retry_after)
     if status == 404:
         return ModelNotFoundError(provider, detail, status=status, fix='Pick another model.')
     if status in (400, 413, 422):
@@ -117,7 +118,8 @@ def error_for_status(provider: str, status: int | None, detail: str, *, key_hint
                                        fix='Start a new chat or pick a model with a larger context window.')
         return BadRequestError(provider, detail, status=status)
     if status is not None and status >= 500:
-        return ServerError(provider, detail, status=status, fix='Try again; if it persists, the provider is down.')
+        return ServerError(provider, detail, status=status, fix='Try again; if it persists, the provider is down.',
+                           retry_after=retry_after)
     return ProviderError(provider, detail, status=status)
 
 

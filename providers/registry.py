@@ -55,6 +55,15 @@ class ProviderRegistry:
             log.warning('model list of %s unavailable: %s', provider.name, problem)
             self.lists[provider.name] = ModelList(list(provider.fallback_models), time.monotonic(), problem)
 
+    async def aclose(self) -> None:
+        """Close every provider's HTTP client (at shutdown), so no connection outlives the event loop."""
+        for provider in self.providers.values():
+            if close := getattr(provider, 'aclose', None):
+                try:
+                    await close()
+                except Exception:  # closing is best effort: the process is going away
+                    log.debug('closing %s failed', provider.name, exc_info=True)
+
     def models(self) -> list[ModelInfo]:
         """Every known model, from the cache or the fallback lists; never waits on the network."""
         found: list[ModelInfo] = []
