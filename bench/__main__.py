@@ -58,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.baseline:
                 entry['naive'] = run_app(browser, 'naive', scenario, fake, sent_times, baseline_limit, args.frames)
             results['scenarios'][scenario.name] = entry
+            report.write_json(results, args.json)  # after each scenario: a crash keeps what was measured
         browser.close()
     results['meta']['seconds'] = round(time.monotonic() - began, 1)
     report.write_json(results, args.json)

@@ -34,6 +34,7 @@ INIT_SCRIPT = """
     }).observe({ type: 'longtask', buffered: true });
   } catch (error) { bench.longtaskError = String(error); }
   bench.watch = (answerSelector, bodySelector) => {
+    bench.watching = true;
     let last = null;
     const record = () => {
       const answers = document.querySelectorAll(answerSelector);
@@ -51,6 +52,7 @@ INIT_SCRIPT = """
     record();
   };
   bench.settled = (quietMs) => {
+    if (!bench.watching) return true;  // the page was reloaded: nothing more will come (the probe counts the load)
     const last = bench.log[bench.log.length - 1];
     return !!last && last[2] === 'complete' && performance.now() - last[0] >= quietMs;
   };

@@ -42,12 +42,14 @@ SINGLE = [
     Figure('ws frames / s (mean)', key('frames_per_s'), 30, '<= 30'),
     Figure('ws frames in busiest 1 s', key('frames_max_1s'), 30, '<= 30'),
     Figure('last byte -> last token visible ms', key('last_token_ms'), 250, '<= 250'),
-    Figure('  same, after the bare SDK would finish (est.)', after_sdk),
+    Figure("  adapter's last event -> last token visible ms", key('last_event_ms'), 250, '<= 250'),
+    Figure('  last byte + bare SDK parse lag -> visible ms', after_sdk),
     Figure('long tasks (> 50 ms)', key('longtasks'), 0, 'none'),
     Figure('  long task total ms', key('longtask_ms')),
     Figure('Send -> complete s', key('seconds')),
 ]
 MULTI = [
+    Figure('pages that finished', lambda r, f: r.get('pages_finished')),
     Figure('token delay p95 ms', key('token_delay_p95_ms'), 250, '<= 250'),
     Figure('  p50 ms', key('token_delay_p50_ms')),
     Figure('  max ms', key('token_delay_max_ms')),
@@ -79,8 +81,10 @@ def verdict(value: float | None, limit: float | None) -> str:
 def scenario_rows(name: str, entry: Result) -> list[list[str]]:
     parley, naive, floor = entry.get('parley', {}), entry.get('naive'), entry.get('floor', {})
     figures = MULTI if entry.get('pages', 1) > 1 else SINGLE
-    if not parley.get('finished'):
-        return [[name, 'Parley', f"did not finish after {parley.get('limit_s')} s", '', '', '', 'FAIL']]
+    if not parley.get('pages_finished'):
+        base = 'not run' if naive is None else ('finished' if naive.get('finished') else
+                                                f"did not finish after {naive.get('limit_s'):g} s")
+        return [[name, 'answer complete', f"did not finish after {parley.get('limit_s'):g} s", base, '', '', 'FAIL']]
     rows = []
     for figure in figures:
         value = figure.value(parley, floor)

@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.fakes.server import FakeServer, free_port
@@ -89,11 +90,20 @@ class AppUnderTest:
     pid: int
     body: str  # selector of the answer's markdown, relative to the answer article
     stop: Callable[[], None]
+    log: Path | None = None  # Parley logs the monotonic time its adapter's stream ended
+
+    def last_event_at(self) -> float | None:
+        """When the provider adapter yielded its last event for the latest answer (measuring.md's "last byte")."""
+        found = LAST_EVENT.findall(self.log.read_text()) if self.log and self.log.exists() else []
+        return float(found[-1]) if found else None
+
+
+LAST_EVENT = re.compile(r'provider stream ended at monotonic ([0-9.]+)')
 
 
 def start_parley_app(fake: FakeServer, data_dir: Path) -> AppUnderTest:
     app = start_parley(fake, data_dir)
-    return AppUnderTest('parley', app.url, app.process.pid, ':scope > .parley-markdown', app.stop)
+    return AppUnderTest('parley', app.url, app.process.pid, ':scope > .parley-markdown', app.stop, app.log)
 
 
 def start_naive_app(fake: FakeServer, data_dir: Path) -> AppUnderTest:
@@ -138,6 +148,7 @@ class Stream:
     opened: int = 0
     closed: int = 0
     finished: bool = False
+    visible: float | None = None  # when the final text and status showed (monotonic)
     error: str | None = None
     timeline: PageTimeline | None = None
 
@@ -167,45 +178,58 @@ def click_send(stream: Stream) -> None:
     probe = stream.probe
     stream.loads, stream.opened, stream.closed = probe.loads, probe.sockets_opened, probe.sockets_closed
     stream.sent_at = time.monotonic()
-    stream.page.get_by_role('button', name='Send').click()
+    try:
+        stream.page.get_by_role('button', name='Send').click(timeout=10_000)
+    except PlaywrightError as error:  # e.g. the page reloaded while others streamed, and lost its prompt
+        stream.error = f'could not send: {str(error).splitlines()[0]}'
 
 
 def wait_complete(streams: list[Stream], deadline: float) -> None:
     """Wait until every page shows its answer complete and settled, or the deadline passes."""
     for stream in streams:
+        if stream.error:
+            continue
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return
         try:
             stream.page.wait_for_function('(q) => window.__bench.settled(q)', arg=QUIET_MS, polling=50,
                                           timeout=remaining * 1000)
-            stream.finished = True
+            stream.finished = stream.probe.loads == stream.loads
         except PlaywrightTimeout:
             return
-        except Exception as error:  # a page that reloads loses its __bench: that is a failure to finish
+        except PlaywrightError as error:  # the page navigated while we waited: it reloaded
             stream.error = str(error).splitlines()[0]
-            return
 
 
 def read_stream(stream: Stream, fake: FakeServer) -> dict[str, Any]:
-    """Figures of one finished page, taken from its timeline and frames (all on the monotonic clock)."""
+    """Figures of one page, taken from its timeline and frames (all on the monotonic clock).
+
+    A page that did not finish is not asked anything: its main thread may be busy for minutes.
+    """
     probe = stream.probe
-    probe.wait_quiet(0.1, timeout=2)
-    after = probe.calibrate()
-    timeline = PageTimeline.read(probe, (stream.offset + after) / 2)
-    visible = timeline.visible_at()
+    probe.page.wait_for_timeout(100)  # lets Playwright deliver the last CDP events
     reloaded = probe.loads > stream.loads
     dropped = probe.sockets_opened > stream.opened or probe.sockets_closed > stream.closed
-    result: dict[str, Any] = {'finished': stream.finished and visible is not None and not reloaded,
-                              'reloaded': reloaded, 'disconnected': dropped,
-                              'clock_alignment_ms': round(abs(after - stream.offset) * 1000, 2),
-                              'cdp_clock_ok': probe.frame_clock_ok}
+    result: dict[str, Any] = {'finished': False, 'reloaded': reloaded, 'disconnected': dropped}
     if stream.error:
         result['error'] = stream.error
     if reloaded or dropped:
         result['events_ms'] = [[round((at - stream.sent_at) * 1000), name] for at, name in probe.events
                                if at >= stream.sent_at]
-    if not result['finished'] or visible is None:
+    if not stream.finished or reloaded:
+        return result
+    try:
+        probe.wait_quiet(0.1, timeout=2)
+        after = probe.calibrate()
+        timeline = PageTimeline.read(probe, (stream.offset + after) / 2)
+    except PlaywrightError as error:  # the page navigated away (reloaded) while we read it
+        result.update(reloaded=True, error=str(error).splitlines()[0])
+        return result
+    visible = timeline.visible_at()
+    result.update({'finished': visible is not None, 'clock_alignment_ms': round(abs(after - stream.offset) * 1000, 2),
+                   'cdp_clock_ok': probe.frame_clock_ok})
+    if visible is None:
         return result
     frames = probe.frames_between(stream.sent_at, visible)
     duration = visible - stream.sent_at
@@ -235,6 +259,7 @@ def read_stream(stream: Stream, fake: FakeServer) -> dict[str, Any]:
         if last_byte:
             result['last_byte_at_ms'] = round((last_byte - stream.sent_at) * 1000, 1)
     stream.timeline = timeline
+    stream.visible = visible
     return result
 
 
@@ -267,21 +292,29 @@ def run(browser: Browser, app: AppUnderTest, scenario: Scenario, fake: FakeServe
         result: dict[str, Any] = {'finished': finished, 'limit_s': limit, 'cpu_s': round(cpu, 3),
                                   'reloads': sum(page['reloaded'] for page in pages),
                                   'disconnects': sum(page['disconnected'] for page in pages)}
-        if not finished:
+        done = [(stream, page) for stream, page in zip(streams, pages, strict=True) if page['finished']]
+        result['pages_finished'] = len(done)
+        if not done or (not finished and app.name == 'naive'):
             result['elapsed_s'] = round(time.monotonic() - started, 1)
+            app.stop()  # before closing its pages: a backlogged server would keep their main threads busy
             result['pages'] = pages
             return result
         if len(pages) == 1:
             result.update({key: value for key, value in pages[0].items() if key not in result})
+            last_event, visible = app.last_event_at(), streams[0].visible
+            if last_event and visible:
+                result['last_event_ms'] = round((visible - last_event) * 1000, 1)
             if scenario.echoed:
                 echo_bytes = len(json.dumps(scenario.echoed).encode())  # its JSON string in the user-message frame
                 result['bytes_per_char_answer'] = round((result['bytes'] - echo_bytes) / result['chars'], 3)
-        else:
-            result.update(token_delays(streams, sent_times))
-            result['frames_max_1s'] = max(page['frames_max_1s'] for page in pages)
-            result['longtasks'] = sum(page['longtasks'] for page in pages)
-            result['longtask_max_ms'] = max(page['longtask_max_ms'] for page in pages)
-            result['last_token_ms'] = max(page['last_token_ms'] or 0 for page in pages)
+        else:  # figures over the pages that finished; the others count as disconnects or reloads
+            result.update(token_delays([stream for stream, _ in done], sent_times))
+            finished_pages = [page for _, page in done]
+            result['frames_max_1s'] = max(page['frames_max_1s'] for page in finished_pages)
+            result['longtasks'] = sum(page['longtasks'] for page in finished_pages)
+            result['longtask_max_ms'] = max(page['longtask_max_ms'] for page in finished_pages)
+            result['last_token_ms'] = max(page['last_token_ms'] or 0 for page in finished_pages)
+            result['pages'] = pages
         return result
     finally:
         context.close()

@@ -17,6 +17,7 @@ from .composer import Composer
 from .conversation_view import ConversationView
 from .header import Header
 from .sidebar import Sidebar
+from .streaming_markdown import StreamingMarkdown
 from .theme import add_head
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,9 @@ def chat_page(engine: ChatEngine, settings: Settings, conversation_id: str | Non
     composer: Composer | None = None
     view = ConversationView(engine, conversation_id, model=lambda: header.model,
                             on_busy=lambda busy: composer and composer.set_busy(busy))
+    # Load the markdown component (and markdown-it, highlight.js, DOMPurify) with the page, not at the first
+    # answer: otherwise its first deltas race the component's mount and the first frame of text is a long task.
+    StreamingMarkdown('').classes('hidden')
     if conversation_id is None:
         with view.empty:
             ui.label('What can I help with?').classes('parley-welcome')

@@ -1,0 +1,111 @@
+"""What a streamed answer costs the page, in figures that do not depend on the machine's speed (issue 4).
+
+Bytes on the websocket per character of answer, frames per second while it streams, and DOM nodes per rendered
+block. `python -m bench` measures the timing figures (see bench/README.md); these guard the budgets in every run.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from .conftest import ParleyApp
+from .helpers import answers, open_parley, send, wait_for_status
+
+pytestmark = pytest.mark.browser
+
+Frames = list[tuple[float, int]]  # (CDP timestamp in seconds, payload bytes) of every frame the page received
+
+COUNT_NODES = """(answer) => ({
+    answer: answer.querySelectorAll('*').length,
+    document: document.querySelectorAll('*').length,
+    blocks: answer.querySelectorAll('p, li, pre, tr, h1, h2, h3, h4, h5, h6, blockquote, hr').length,
+})"""
+
+
+def record_frames(page: Page) -> Frames:
+    """Every websocket frame the page receives from now on (the session must exist before the socket opens)."""
+    frames: Frames = []
+    session = page.context.new_cdp_session(page)
+    session.send('Network.enable')
+    session.on('Network.webSocketFrameReceived',
+               lambda event: frames.append((event['timestamp'], len(event['response']['payloadData'].encode()))))
+    return frames
+
+
+def wait_quiet(page: Page, frames: Frames, quiet: float = 0.3, timeout: float = 10.0) -> int:
+    """Wait until no frame has arrived for `quiet` seconds; returns how many frames there are so far."""
+    deadline = time.monotonic() + timeout
+    count, since = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(50)  # lets Playwright deliver pending CDP events
+        if len(frames) != count:
+            count, since = len(frames), time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return count
+    raise AssertionError(f'the page kept receiving frames for {timeout} s')
+
+
+def stream_answer(page: Page, frames: Frames, prompt: str) -> tuple[Frames, int]:
+    """Send `prompt` in the page's current chat; the frames from Send until the page is quiet after the answer
+    completed (so a late resync counts too), and the answer's visible length."""
+    start = wait_quiet(page, frames)
+    before = answers(page).count()
+    send(page, prompt)
+    expect(answers(page)).to_have_count(before + 1)
+    answer = answers(page).nth(before)  # not `.last`: until the new answer exists, that is the previous one
+    wait_for_status(answer, 'complete')
+    end = wait_quiet(page, frames)
+    return frames[start:end], len(answer.locator('.parley-markdown').inner_text())
+
+
+def test_a_long_answer_costs_at_most_three_bytes_per_character(page: Page, parley: ParleyApp) -> None:
+    frames = record_frames(page)
+    open_parley(page, parley)
+    # Start the conversation first: creating one also re-sends the sidebar, a cost that grows with the number of
+    # conversations the session's other tests left behind, not with the answer (the benchmark reports it).
+    stream_answer(page, frames, 'Start [[tokens=5]]')
+    received, chars = stream_answer(page, frames, 'Wire budget [[tokens=2000]]')
+    sent = sum(size for _, size in received)
+    assert chars > 10_000
+    assert sent / chars <= 3, f'{sent} bytes in {len(received)} frames for {chars} characters'
+
+
+def test_a_stream_sends_at_most_thirty_frames_a_second(page: Page, parley: ParleyApp) -> None:
+    frames = record_frames(page)
+    open_parley(page, parley)
+    received, _ = stream_answer(page, frames, 'Frame rate [[tokens=2000]] [[delay=2]]')
+    # The whole exchange, Send to the last frame: the flush timer bounds the rate however fast tokens arrive.
+    duration = received[-1][0] - received[0][0]
+    assert duration > 2, f'the stream should last a few seconds, it took {duration:.2f} s'
+    rate = (len(received) - 1) / duration
+    assert rate <= 30, f'{len(received)} frames in {duration:.2f} s: {rate:.1f} a second'
+
+
+def count_nodes(page: Page, parley: ParleyApp, prompt: str) -> dict[str, int]:
+    """Nodes in the answer and growth of the whole document, for `prompt` answered in a new chat."""
+    open_parley(page, parley)
+    before = page.evaluate('document.querySelectorAll("*").length')
+    send(page, prompt)
+    answer = answers(page).last
+    wait_for_status(answer, 'complete')
+    counts = answer.evaluate(COUNT_NODES)
+    counts['document'] -= before
+    return counts
+
+
+def test_dom_grows_with_blocks_not_tokens(page: Page, parley: ParleyApp) -> None:
+    short = count_nodes(page, parley, 'Nodes [[tokens=200]]')
+    long = count_nodes(page, parley, 'Nodes [[tokens=2000]]')
+    extra_blocks = long['blocks'] - short['blocks']
+    extra_nodes = long['answer'] - short['answer']
+    # The same kind of answer, ten times longer: 1800 more tokens but only ~60 more blocks (paragraphs, list items,
+    # code blocks). A few elements per block is markup (a code block has its highlight spans and copy button); a
+    # node per token (a span per delta, a leftover per re-render) would add ~1800 and fail both bounds.
+    assert extra_blocks > 20, f'the long answer should render many more blocks: {short} vs {long}'
+    assert extra_nodes <= 8 * extra_blocks, f'{extra_nodes} more nodes for {extra_blocks} more blocks'
+    assert extra_nodes < 1800 / 4
+    # Outside the answer the page must not grow either: only the new message pair and one more sidebar entry.
+    assert long['document'] - short['document'] <= extra_nodes + 30, f'document grew: {short} vs {long}'
