@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .database import check_integrity, create_db_engine, default_database_url, migrate
-from .models import Conversation, Message, MessageRole, MessageStatus, utcnow
+from .models import Conversation, Message, MessageRole, MessageStatus, ProviderConnection, User, utcnow
 from .repository import Repository
 
 __all__ = [
@@ -11,7 +11,9 @@ __all__ = [
     'Message',
     'MessageRole',
     'MessageStatus',
+    'ProviderConnection',
     'Repository',
+    'User',
     'check_integrity',
     'create_db_engine',
     'default_database_url',

@@ -85,3 +85,26 @@ class Message(StorageModel, table=True):
     reasoning_tokens: int | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=TIMESTAMP)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=TIMESTAMP)
+
+
+class User(StorageModel, table=True):
+    """A team-mode account; personal mode has none (conversations keep user_id None)."""
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    name: str = Field(unique=True)
+    password_hash: str | None = None  # None for accounts that only sign in through the trusted proxy header
+    is_admin: bool = False
+    disabled: bool = False
+    created_at: datetime = Field(default_factory=utcnow, sa_type=TIMESTAMP)
+
+
+class ProviderConnection(StorageModel, table=True):
+    """A provider added on the Settings page; its key is stored encrypted (see engine/secrets.py)."""
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    kind: str  # 'openai', 'anthropic', 'google' or 'openai_compatible'
+    name: str = Field(unique=True)  # the provider name shown in model options, e.g. 'openai' or 'ollama'
+    base_url: str | None = None
+    api_key_encrypted: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=TIMESTAMP)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=TIMESTAMP)

@@ -43,3 +43,31 @@ STATUS_COMPLETE = 'Answer complete'
 STATUS_STOPPED = 'Answer stopped'
 STATUS_FAILED = 'Answer failed'
 STATUS_INTERRUPTED = 'Answer interrupted'
+
+# settings page (/settings): provider connections
+SETTINGS = 'Settings'                  # link in the header
+PROVIDER_KIND = 'Provider'             # select: OpenAI, Anthropic, Gemini, OpenAI-compatible
+CONNECTION_NAME = 'Connection name'
+BASE_URL = 'Base URL'
+API_KEY = 'API key'
+TEST_CONNECTION = 'Test connection'
+REMOVE = 'Remove'
+CONNECTIONS = 'Provider connections'   # list of saved connections (role=list)
+
+# accounts (team mode)
+USERNAME = 'Username'
+PASSWORD = 'Password'
+SIGN_IN = 'Sign in'
+SIGN_OUT = 'Sign out'
+USERS = 'Users'                        # admin page (/admin) table of accounts
+ADD_USER = 'Add user'
+ADMIN = 'Administrator'                # checkbox when adding a user
+DISABLE_USER = 'Disable'
+ENABLE_USER = 'Enable'
+RESET_PASSWORD = 'Reset password'
+NEW_PASSWORD = 'New password'
+ADMIN_PAGE = 'Admin'                   # link in the header for admins
+
+# keyboard
+KEYBOARD_HELP = 'Keyboard shortcuts'   # dialog listing the shortcuts (opened with ? or the header button)
+SEARCH_CONVERSATIONS = 'Search conversations'  # Ctrl/Cmd+K dialog's textbox
