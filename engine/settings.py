@@ -41,6 +41,19 @@ class Settings(BaseSettings):
     compatible_name: str = Field('local', validation_alias='PARLEY_OPENAI_COMPATIBLE_NAME')
     ollama_url: str = Field('http://127.0.0.1:11434', validation_alias='PARLEY_OLLAMA_URL')
 
+    # Team mode (engine/accounts.py): 'none' is the personal app with no sign-in; 'local' or 'proxy' need accounts.
+    auth: str = Field('none', validation_alias='PARLEY_AUTH')
+    session_secret: SecretStr | None = Field(None, validation_alias='PARLEY_SESSION_SECRET')
+    admin_user: str | None = Field(None, validation_alias='PARLEY_ADMIN_USER')  # first admin, made if no user exists
+    admin_password: SecretStr | None = Field(None, validation_alias='PARLEY_ADMIN_PASSWORD')
+    proxy_user_header: str = Field('X-Forwarded-User', validation_alias='PARLEY_PROXY_USER_HEADER')
+    trusted_proxies: str = Field('', validation_alias='PARLEY_TRUSTED_PROXIES')  # IPs or CIDRs, comma-separated
+    login_rate_limit: str = Field('5/minute', validation_alias='PARLEY_LOGIN_RATE_LIMIT')  # per address and name
+
+    @property
+    def team_mode(self) -> bool:
+        return self.auth.strip().lower() != 'none'
+
 
 def secret(value: SecretStr | None) -> str | None:
     """The clear text of a key, read only where a provider client is built."""

@@ -1,0 +1,77 @@
+"""Every read and write of team-mode accounts (the `user` table); callers get detached plain objects back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col
+
+from .models import User
+
+UPDATABLE_USER_FIELDS = frozenset({'password_hash', 'is_admin', 'disabled'})
+
+
+class DuplicateUserName(ValueError):
+    """Another account already has this name."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f'There is already a user named {name!r}.')
+        self.name = name
+
+
+class AccountStore:
+    """Synchronous account storage; safe to call from the event loop and worker threads (one session per call)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    def add(self, name: str, *, password_hash: str | None, is_admin: bool = False) -> User:
+        """Store a new account; raises DuplicateUserName if the name is taken (the unique index decides, so two
+        concurrent first sign-ins through the proxy cannot both create the same user)."""
+        user = User(name=name, password_hash=password_hash, is_admin=is_admin)
+        try:
+            with self._session() as session:
+                session.add(user)
+        except IntegrityError as error:
+            raise DuplicateUserName(name) from error
+        return user
+
+    def get(self, user_id: str) -> User | None:
+        with self._session() as session:
+            return session.get(User, user_id)
+
+    def by_name(self, name: str) -> User | None:
+        with self._session() as session:
+            return session.scalars(select(User).where(col(User.name) == name)).one_or_none()
+
+    def list(self) -> list[User]:
+        """Every account, by name."""
+        with self._session() as session:
+            return list(session.scalars(select(User).order_by(col(User.name))))
+
+    def count(self) -> int:
+        with self._session() as session:
+            return session.scalar(select(func.count()).select_from(User)) or 0
+
+    def count_active_admins(self) -> int:
+        """Admins who can still sign in: the last one must never be disabled or demoted."""
+        query = select(func.count()).select_from(User).where(col(User.is_admin), ~col(User.disabled))
+        with self._session() as session:
+            return session.scalar(query) or 0
+
+    def update(self, user_id: str, **values: Any) -> bool:
+        """Change stored fields of one account; False if it does not exist."""
+        if unknown := set(values) - UPDATABLE_USER_FIELDS:
+            raise ValueError(f'not updatable: {sorted(unknown)}')
+        with self._session() as session:
+            result = session.execute(update(User).where(col(User.id) == user_id).values(**values))
+            return result.rowcount > 0
