@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     compatible_api_key: SecretStr | None = Field(None, validation_alias='PARLEY_OPENAI_COMPATIBLE_API_KEY')
     compatible_name: str = Field('local', validation_alias='PARLEY_OPENAI_COMPATIBLE_NAME')
     ollama_url: str = Field('http://127.0.0.1:11434', validation_alias='PARLEY_OLLAMA_URL')
+    # Encrypts keys saved on the Settings page (engine/secrets.py); unset: a 0600 key file in the data dir.
+    secret_key: SecretStr | None = Field(None, validation_alias='PARLEY_SECRET_KEY')
 
     # Team mode (engine/accounts.py): 'none' is the personal app with no sign-in; 'local' or 'proxy' need accounts.
     auth: str = Field('none', validation_alias='PARLEY_AUTH')
