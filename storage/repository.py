@@ -155,3 +155,21 @@ class Repository:
         with self._session() as session:
             session.execute(delete(Message).where(col(Message.conversation_id) == conversation_id,
                                                   col(Message.seq) >= seq))
+
+    # Search
+
+    def search_conversations(self, query: str, *, user_id: str | None, limit: int = 20) -> list[Conversation]:
+        """Conversations whose title or any message contains `query` (any case), most recent first.
+
+        user_id None searches everyone's (personal mode); otherwise only that user's.
+        """
+        # LIKE wildcards typed by the person are literal text, not patterns.
+        pattern = '%' + query.replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_') + '%'
+        in_messages = select(Message.conversation_id).where(col(Message.content).ilike(pattern, escape='\\'))
+        found = (select(Conversation)
+                 .where(col(Conversation.title).ilike(pattern, escape='\\') | col(Conversation.id).in_(in_messages))
+                 .order_by(col(Conversation.updated_at).desc(), col(Conversation.id)).limit(limit))
+        if user_id is not None:
+            found = found.where(col(Conversation.user_id) == user_id)
+        with self._session() as session:
+            return list(session.scalars(found))
