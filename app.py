@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from engine.chat import ChatEngine
     from engine.generation import StreamPolicy
+    from engine.limits import usage_limits
     from engine.provider_setup import add_local_ollama, build_registry
     from storage.database import create_db_engine, default_database_url, migrate
     from storage.repository import Repository
@@ -61,7 +62,8 @@ def main(argv: list[str] | None = None) -> None:
         log.info('%d answer(s) were cut off by the last shutdown; they are marked interrupted', interrupted)
     providers = build_registry(settings)
     policy = StreamPolicy(attempts=settings.retry_attempts, idle_timeout=settings.idle_timeout)
-    chat = ChatEngine(repository, providers, max_message_chars=settings.max_message_chars, policy=policy)
+    chat = ChatEngine(repository, providers, max_message_chars=settings.max_message_chars, policy=policy,
+                      limits=usage_limits(settings, repository))
 
     async def discover_models() -> None:
         await add_local_ollama(providers, settings)
@@ -78,6 +80,7 @@ def main(argv: list[str] | None = None) -> None:
     install_csp(app)
     register(chat, settings)
     ui.run(host=settings.host, port=settings.port, show=settings.show, native=settings.native, reload=False,
+           root_path=settings.root_path,  # served under a sub-path: see README
            title='Parley', favicon=Path(__file__).parent / 'assets' / 'icon.svg', show_welcome_message=False)
 
 

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from nicegui import Event
 
-from providers.base import ChatMessage, GenerationParams
+from providers.base import ChatMessage, GenerationParams, Provider
 from providers.registry import ProviderRegistry
 from storage.models import Conversation, Message, MessageStatus
 from storage.repository import Repository
 
 from .generation import Generation, StreamPolicy, produce
+from .limits import UsageLimits, midnight_utc
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +26,14 @@ TITLE_LENGTH = 60
 
 class ChatInputError(ValueError):
     """A message that cannot be sent, with the reason in plain words."""
+
+
+def visible_to(user_id: str | None, owner: str | None) -> bool:
+    """Whether the page of `user_id` may see what belongs to `owner`.
+
+    A team-mode page always has a user and sees only its own; personal mode (None) has one person, who owns it all.
+    """
+    return user_id is None or owner == user_id
 
 
 @dataclass(frozen=True)
@@ -42,24 +53,36 @@ def title_from(text: str) -> str:
 
 
 class ChatEngine:
-    """Owns every running generation (one per conversation, process-wide) and the events pages subscribe to."""
+    """Owns every running generation (one per conversation, process-wide) and the events pages subscribe to.
+
+    Every operation takes the user it acts for (None in personal mode): a conversation of another user behaves
+    exactly like one that does not exist, so not even its existence leaks.
+    """
 
     def __init__(self, repository: Repository, providers: ProviderRegistry, *, max_message_chars: int,
-                 policy: StreamPolicy | None = None) -> None:
+                 policy: StreamPolicy | None = None, limits: UsageLimits | None = None) -> None:
         self.repository = repository
         self.providers = providers
         self.max_message_chars = max_message_chars
         self.policy = policy or StreamPolicy()
+        self.limits = limits
         self.generations: dict[str, Generation] = {}
+        self.owners: dict[str, str | None] = {}  # conversation id -> user of each running generation
+        self.starting: Counter[str | None] = Counter()  # answers admitted but not started yet, per user
         # Events run each subscriber in its own page's context and unsubscribe it when that page goes away.
-        self.conversations_changed: Event[[]] = Event()  # renamed or deleted: lists are rebuilt
+        # Subscribers filter by owner (visible_to): an event about one user's conversation is never shown to another.
+        self.conversations_changed: Event[[str | None]] = Event()  # renamed or deleted (by owner): lists rebuild
         self.conversation_touched: Event[[Conversation]] = Event()  # new, or a new message: its entry moves up
         self.message_added: Event[[Message]] = Event()
         self.generation_started: Event[[Generation]] = Event()
         self.generation_finished: Event[[Generation]] = Event()
 
-    def generation_for(self, conversation_id: str | None) -> Generation | None:
-        return self.generations.get(conversation_id) if conversation_id else None
+    def generation_for(self, conversation_id: str | None, *, user_id: str | None = None) -> Generation | None:
+        """The answer being written in the conversation, if there is one and it is the user's."""
+        generation = self.generations.get(conversation_id) if conversation_id else None
+        if generation is None or not visible_to(user_id, self.owners.get(generation.conversation_id)):
+            return None
+        return generation
 
     def validate(self, text: str) -> str:
         if not text.strip():
@@ -81,13 +104,20 @@ class ChatEngine:
         if resolved is None:
             raise ChatInputError('No model is selected. Configure a provider (see the README) and pick a model.')
         provider, model = resolved
-        if conversation_id and conversation_id in self.generations:
-            raise ChatInputError('Wait for the current answer to finish, or stop it.')
         repo = self.repository
+        # Ownership first: "busy" for another user's conversation would tell that it exists.
         conversation = (await asyncio.to_thread(repo.get_conversation, conversation_id, user_id=user_id)
                         if conversation_id else None)
         if conversation_id and conversation is None:
             raise ChatInputError('This conversation no longer exists.')
+        if conversation_id and conversation_id in self.generations:
+            raise ChatInputError('Wait for the current answer to finish, or stop it.')
+        with self._admitted(user_id):
+            return await self._send(conversation, text, provider, model, user_id, on_created)
+
+    async def _send(self, conversation: Conversation | None, text: str, provider: Provider, model: str,
+                    user_id: str | None, on_created: Callable[[Conversation], None] | None) -> Sent:
+        repo = self.repository
         if conversation is None:
             conversation = await asyncio.to_thread(repo.create_conversation, title=title_from(text),
                                                    provider=provider.name, model=model, user_id=user_id)
@@ -106,38 +136,67 @@ class ChatEngine:
         self.conversation_touched.emit(conversation)
         return Sent(conversation, user_message, answer)
 
-    async def retry(self, conversation_id: str, message_id: str, model_key: str | None = None) -> Generation:
-        """Answer again in place of a failed, stopped or interrupted message."""
+    async def retry(self, conversation_id: str, message_id: str, model_key: str | None = None, *,
+                    user_id: str | None = None) -> Generation:
+        """Answer again in place of a failed, stopped or interrupted message of the user's conversation."""
+        conversation = await asyncio.to_thread(self.repository.get_conversation, conversation_id, user_id=user_id)
+        message = await asyncio.to_thread(self.repository.get_message, message_id) if conversation else None
+        # The message must be of this very conversation: an id from elsewhere is as unknown as a made-up one.
+        if (conversation is None or message is None or message.conversation_id != conversation.id
+                or message.role != 'assistant'):
+            raise ChatInputError('That answer no longer exists.')
         if conversation_id in self.generations:
             raise ChatInputError('An answer is already being written.')
-        conversation = await asyncio.to_thread(self.repository.get_conversation, conversation_id)
-        message = await asyncio.to_thread(self.repository.get_message, message_id)
-        if conversation is None or message is None or message.role != 'assistant':
-            raise ChatInputError('That answer no longer exists.')
         resolved = self.providers.resolve(model_key) or self.providers.resolve(f'{message.provider}/{message.model}')
         if resolved is None:
             raise ChatInputError('The model of this answer is not configured any more; pick another model.')
         provider, model = resolved
-        await asyncio.to_thread(self.repository.update_message, message_id, content='', reasoning='', error=None,
-                                status=MessageStatus.STREAMING, stop_reason=None, provider=provider.name, model=model)
-        message = await asyncio.to_thread(self.repository.get_message, message_id)
-        assert message is not None
-        return self._start(conversation, message, await asyncio.to_thread(self._history, conversation, message))
+        with self._admitted(user_id):
+            await asyncio.to_thread(self.repository.update_message, message_id, content='', reasoning='', error=None,
+                                    status=MessageStatus.STREAMING, stop_reason=None, provider=provider.name,
+                                    model=model)
+            message = await asyncio.to_thread(self.repository.get_message, message_id)
+            assert message is not None
+            return self._start(conversation, message, await asyncio.to_thread(self._history, conversation, message))
 
-    def rename(self, conversation_id: str, title: str) -> None:
-        self.repository.rename_conversation(conversation_id, title.strip()[:200])
-        self.conversations_changed.emit()
+    def rename(self, conversation_id: str, title: str, *, user_id: str | None = None) -> None:
+        """Rename the user's conversation; someone else's (or a missing one) is left alone, without a word."""
+        conversation = self.repository.get_conversation(conversation_id, user_id=user_id)
+        if conversation and self.repository.rename_conversation(conversation_id, title.strip()[:200], user_id=user_id):
+            self.conversations_changed.emit(conversation.user_id)
 
-    def delete(self, conversation_id: str) -> None:
-        """Delete a conversation for good; an answer still being written is stopped first."""
+    def delete(self, conversation_id: str, *, user_id: str | None = None) -> None:
+        """Delete the user's conversation for good; an answer still being written is stopped first."""
+        conversation = self.repository.get_conversation(conversation_id, user_id=user_id)
+        if conversation is None:
+            return
         if generation := self.generations.pop(conversation_id, None):
             generation.stop()
-        self.repository.delete_conversation(conversation_id)
-        self.conversations_changed.emit()
+        if self.limits:  # its tokens were spent: they still count against today's budget
+            spent = self.repository.tokens_used_since(conversation.user_id, midnight_utc(),
+                                                      conversation_id=conversation_id)
+            self.limits.count_deleted(conversation.user_id, spent)
+        self.repository.delete_conversation(conversation_id, user_id=user_id)
+        self.conversations_changed.emit(conversation.user_id)
 
-    def stop(self, conversation_id: str) -> None:
-        if generation := self.generations.get(conversation_id):
+    def stop(self, conversation_id: str, *, user_id: str | None = None) -> None:
+        if generation := self.generation_for(conversation_id, user_id=user_id):
             generation.stop()
+
+    @contextmanager
+    def _admitted(self, user_id: str | None) -> Iterator[None]:
+        """Check the user's limits and hold a place among their answers until this one has started (or failed)."""
+        if self.limits:
+            running = sum(1 for owner in self.owners.values() if owner == user_id) + self.starting[user_id]
+            if reason := self.limits.refusal(user_id, running=running):
+                raise ChatInputError(reason)
+        self.starting[user_id] += 1
+        try:
+            yield
+        finally:
+            self.starting[user_id] -= 1
+            if not self.starting[user_id]:
+                del self.starting[user_id]
 
     def _history(self, conversation: Conversation, answer: Message) -> list[ChatMessage]:
         """What the model sees: every finished turn before the answer being written."""
@@ -156,6 +215,7 @@ class ChatEngine:
         generation = Generation(conversation.id, answer.id, provider.name, model)
         params = GenerationParams(system_prompt=conversation.system_prompt)
         self.generations[conversation.id] = generation
+        self.owners[conversation.id] = conversation.user_id
         generation.task = asyncio.create_task(self._run(generation, provider, history, params),
                                               name=f'generation {answer.id}')
         self.generation_started.emit(generation)
@@ -166,7 +226,9 @@ class ChatEngine:
         try:
             await produce(generation, provider, history, params, self._save, self.policy)
         finally:
-            self.generations.pop(generation.conversation_id, None)
+            if self.generations.get(generation.conversation_id, generation) is generation:
+                self.generations.pop(generation.conversation_id, None)
+                self.owners.pop(generation.conversation_id, None)
             self.generation_finished.emit(generation)
 
     async def _save(self, generation: Generation) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from platformdirs import user_data_dir
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_PORT = 8080
@@ -27,6 +27,12 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(200_000, validation_alias='PARLEY_MAX_MESSAGE_CHARS')
     retry_attempts: int = Field(4, ge=1, validation_alias='PARLEY_RETRY_ATTEMPTS')
     idle_timeout: float = Field(90.0, gt=0, validation_alias='PARLEY_IDLE_TIMEOUT')
+    # Per-user limits (engine/limits.py); unset: 20 a minute and 2 at once in team mode, none in personal mode; 0: off.
+    messages_per_minute: int | None = Field(None, ge=0, validation_alias='PARLEY_MESSAGES_PER_MINUTE')
+    answers_at_once: int | None = Field(None, ge=0, validation_alias='PARLEY_ANSWERS_AT_ONCE')
+    daily_token_budget: int | None = Field(None, ge=0, validation_alias='PARLEY_DAILY_TOKEN_BUDGET')
+    # The path prefix Parley is served under behind a reverse proxy that strips it, e.g. /parley (README).
+    root_path: str = Field('', validation_alias='PARLEY_ROOT_PATH')
 
     openai_api_key: SecretStr | None = Field(None, validation_alias='OPENAI_API_KEY')
     openai_base_url: str | None = Field(None, validation_alias='OPENAI_BASE_URL')
@@ -55,6 +61,13 @@ class Settings(BaseSettings):
     @property
     def team_mode(self) -> bool:
         return self.auth.strip().lower() != 'none'
+
+    @field_validator('root_path')
+    @classmethod
+    def _one_leading_slash(cls, value: str) -> str:
+        """'parley/', '/parley/' and '/parley' all mean '/parley'; '/' and '' mean no prefix."""
+        value = value.strip().strip('/')
+        return f'/{value}' if value else ''
 
 
 def secret(value: SecretStr | None) -> str | None:

@@ -72,8 +72,9 @@ class Repository:
         with self._session() as session:
             return list(session.scalars(query))
 
-    def rename_conversation(self, conversation_id: str, title: str) -> None:
-        self._update_conversation(conversation_id, title=storable(title))
+    def rename_conversation(self, conversation_id: str, title: str, *, user_id: str | None = None) -> bool:
+        """Rename it; with user_id given, only that user's. False if there was no such conversation."""
+        return self._update_conversation(conversation_id, user_id=user_id, title=storable(title))
 
     def set_conversation_model(self, conversation_id: str, provider: str, model: str) -> None:
         self._update_conversation(conversation_id, provider=provider, model=model)
@@ -82,15 +83,24 @@ class Repository:
         """Mark the conversation as just used, moving it to the top of the list."""
         self._update_conversation(conversation_id)
 
-    def delete_conversation(self, conversation_id: str) -> None:
-        """Delete the conversation; the database cascades the delete to its messages."""
-        with self._session() as session:
-            session.execute(delete(Conversation).where(col(Conversation.id) == conversation_id))
+    def delete_conversation(self, conversation_id: str, *, user_id: str | None = None) -> bool:
+        """Delete it (the database cascades to its messages); with user_id given, only that user's.
 
-    def _update_conversation(self, conversation_id: str, **values: Any) -> None:
+        False if there was no such conversation.
+        """
+        query = delete(Conversation).where(col(Conversation.id) == conversation_id)
+        if user_id is not None:
+            query = query.where(col(Conversation.user_id) == user_id)
         with self._session() as session:
-            session.execute(update(Conversation).where(col(Conversation.id) == conversation_id)
-                            .values(updated_at=utcnow(), **values))
+            return session.execute(query).rowcount > 0  # type: ignore[attr-defined]
+
+    def _update_conversation(self, conversation_id: str, *, user_id: str | None = None, **values: Any) -> bool:
+        # The owner is part of the statement, not a separate check before it: nothing can slip in between.
+        query = update(Conversation).where(col(Conversation.id) == conversation_id)
+        if user_id is not None:
+            query = query.where(col(Conversation.user_id) == user_id)
+        with self._session() as session:
+            return session.execute(query.values(updated_at=utcnow(), **values)).rowcount > 0  # type: ignore[attr-defined]
 
     # Messages
 
@@ -134,14 +144,38 @@ class Repository:
         with self._session() as session:
             return list(session.scalars(query))
 
-    def get_recent_messages(self, conversation_id: str, *, limit: int, before_seq: int | None = None) -> list[Message]:
-        """Up to `limit` messages just before `before_seq` (or the newest), in order: a page of a long history."""
+    def get_recent_messages(self, conversation_id: str, *, limit: int, before_seq: int | None = None,
+                            user_id: str | None = None) -> list[Message]:
+        """Up to `limit` messages just before `before_seq` (or the newest), in order: a page of a long history.
+
+        With user_id given, none unless the conversation is that user's.
+        """
         query = select(Message).where(col(Message.conversation_id) == conversation_id)
+        if user_id is not None:
+            owned = select(Conversation.id).where(col(Conversation.id) == conversation_id,
+                                                  col(Conversation.user_id) == user_id)
+            query = query.where(col(Message.conversation_id).in_(owned.scalar_subquery()))
         if before_seq is not None:
             query = query.where(col(Message.seq) < before_seq)
         query = query.order_by(col(Message.seq).desc()).limit(limit)
         with self._session() as session:
             return list(reversed(list(session.scalars(query))))
+
+    def tokens_used_since(self, user_id: str | None, since: datetime, *, conversation_id: str | None = None) -> int:
+        """Input plus output tokens of the user's answers written since `since` (naive UTC); None: everyone's.
+
+        By updated_at, not created_at: a retry spends its tokens when it runs, not when the message was first made.
+        """
+        query = (select(func.coalesce(func.sum(func.coalesce(Message.input_tokens, 0)
+                                               + func.coalesce(Message.output_tokens, 0)), 0))
+                 .join(Conversation, col(Conversation.id) == col(Message.conversation_id))
+                 .where(col(Message.updated_at) >= since))
+        if user_id is not None:
+            query = query.where(col(Conversation.user_id) == user_id)
+        if conversation_id is not None:
+            query = query.where(col(Message.conversation_id) == conversation_id)
+        with self._session() as session:
+            return int(session.scalar(query) or 0)
 
     def mark_interrupted(self) -> int:
         """At start-up: every message still 'streaming' was cut off by a crash; mark it so. Returns how many."""

@@ -6,6 +6,7 @@ import json
 import logging
 
 from nicegui import ui
+from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
 from engine.chat import ChatEngine, ChatInputError
@@ -15,10 +16,11 @@ from storage.errors import describe
 from . import names
 from .composer import Composer
 from .conversation_view import ConversationView
+from .current_user import current_user_id
 from .header import Header
 from .sidebar import Sidebar
 from .streaming_markdown import StreamingMarkdown
-from .theme import add_head
+from .theme import add_head, page_prefix
 
 log = logging.getLogger(__name__)
 
@@ -40,28 +42,31 @@ def register(engine: ChatEngine, settings: Settings) -> None:
 
     @ui.page('/', title='Parley')
     def new_chat() -> None:
-        chat_page(engine, settings, None)
+        chat_page(engine, settings, None, current_user_id())
 
     @ui.page('/c/{conversation_id}', title='Parley')
-    def conversation(conversation_id: str) -> RedirectResponse | None:
-        if engine.repository.get_conversation(conversation_id) is None:
-            return RedirectResponse('/')  # deleted (or never existed): a new chat rather than an empty page
-        chat_page(engine, settings, conversation_id)
+    def conversation(conversation_id: str, request: Request) -> RedirectResponse | None:
+        user_id = current_user_id()
+        # Deleted, never existed or someone else's: all three get the same new chat, so an id tells nothing.
+        if engine.repository.get_conversation(conversation_id, user_id=user_id) is None:
+            return RedirectResponse(f'{page_prefix(request)}/', status_code=303)
+        chat_page(engine, settings, conversation_id, user_id)
         return None
 
 
-def chat_page(engine: ChatEngine, settings: Settings, conversation_id: str | None) -> None:
+def chat_page(engine: ChatEngine, settings: Settings, conversation_id: str | None, user_id: str | None) -> None:
+    """The page of `conversation_id` (already checked to be the user's) or of a new chat."""
     add_head()
-    conversation = engine.repository.get_conversation(conversation_id) if conversation_id else None
+    conversation = engine.repository.get_conversation(conversation_id, user_id=user_id) if conversation_id else None
     model = (f'{conversation.provider}/{conversation.model}' if conversation
              else engine.providers.default_model(settings.default_model))
     sidebar: Sidebar | None = None
     header = Header(engine.providers, model, on_toggle_sidebar=lambda: sidebar and sidebar.drawer.toggle())
     view: ConversationView | None = None
-    sidebar = Sidebar(engine, current=lambda: view.conversation_id if view else conversation_id,
+    sidebar = Sidebar(engine, user_id, current=lambda: view.conversation_id if view else conversation_id,
                       on_deleted=lambda deleted: deleted == (view and view.conversation_id) and ui.navigate.to('/'))
     composer: Composer | None = None
-    view = ConversationView(engine, conversation_id, model=lambda: header.model,
+    view = ConversationView(engine, conversation_id, user_id, model=lambda: header.model,
                             on_busy=lambda busy: composer and composer.set_busy(busy))
     # Load the markdown component (and markdown-it, highlight.js, DOMPurify) with the page, not at the first
     # answer: otherwise its first deltas race the component's mount and the first frame of text is a long task.
@@ -74,7 +79,8 @@ def chat_page(engine: ChatEngine, settings: Settings, conversation_id: str | Non
 
     async def send(text: str) -> bool:
         try:
-            sent = await engine.send(view.conversation_id, text, header.model, on_created=view.adopt)
+            sent = await engine.send(view.conversation_id, text, header.model, user_id=user_id,
+                                     on_created=view.adopt)
         except ChatInputError as error:
             ui.notify(str(error), type='warning')
             return False
@@ -92,11 +98,11 @@ def chat_page(engine: ChatEngine, settings: Settings, conversation_id: str | Non
 
     def stop() -> None:
         if view.conversation_id:
-            engine.stop(view.conversation_id)
+            engine.stop(view.conversation_id, user_id=user_id)
 
     with ui.footer().classes('parley-footer'):
         composer = Composer(send, stop)
-    composer.set_busy(engine.generation_for(view.conversation_id) is not None)
+    composer.set_busy(engine.generation_for(view.conversation_id, user_id=user_id) is not None)
     jump = ui.button(icon='arrow_downward').props('round unelevated').classes('parley-jump')
     jump.props['aria-label'] = names.JUMP_TO_LATEST
     jump.on('click', js_handler='() => window.parleyScroll && window.parleyScroll.jump()')

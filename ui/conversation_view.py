@@ -17,12 +17,16 @@ PAGE = 40  # messages shown on opening; older ones load as the reader scrolls up
 
 
 class ConversationView:
-    """Shows `conversation_id` (None: a new chat, adopted when its first message is sent)."""
+    """Shows `conversation_id` of `user_id` (None: a new chat, adopted when its first message is sent).
 
-    def __init__(self, engine: ChatEngine, conversation_id: str | None, *,
+    Every read is scoped by the user as well as by the conversation, so a stray id can never show another's text.
+    """
+
+    def __init__(self, engine: ChatEngine, conversation_id: str | None, user_id: str | None, *,
                  on_busy: Callable[[bool], None], model: Callable[[], str | None]) -> None:
         self.engine = engine
         self.conversation_id = conversation_id
+        self.user_id = user_id
         self.on_busy = on_busy
         self.model = model
         self.views: dict[str, MessageView] = {}
@@ -50,8 +54,8 @@ class ConversationView:
     def _load(self) -> None:
         if self.conversation_id is None:
             return
-        messages = self.engine.repository.get_recent_messages(self.conversation_id, limit=PAGE)
-        generation = self.engine.generation_for(self.conversation_id)
+        messages = self.engine.repository.get_recent_messages(self.conversation_id, limit=PAGE, user_id=self.user_id)
+        generation = self.engine.generation_for(self.conversation_id, user_id=self.user_id)
         for message in messages:
             self._add(message)
         self._older_available(messages)
@@ -77,7 +81,7 @@ class ConversationView:
         if self.conversation_id is None or self.oldest_seq is None:
             return
         older = self.engine.repository.get_recent_messages(self.conversation_id, limit=PAGE,
-                                                           before_seq=self.oldest_seq)
+                                                           before_seq=self.oldest_seq, user_id=self.user_id)
         for index, message in enumerate(older):
             self._add(message).root.move(self.log, target_index=index + 1)  # after the sentinel, in order
         self._older_available(older)
@@ -107,7 +111,9 @@ class ConversationView:
             self._add(message)
 
     def _on_generation_started(self, generation: Generation) -> None:
-        if generation.conversation_id == self.conversation_id and generation.message_id in self.views:
+        # Every page hears every answer start; only the owner's pages of that conversation attach to it.
+        if (generation.conversation_id == self.conversation_id and generation.message_id in self.views
+                and self.engine.generation_for(generation.conversation_id, user_id=self.user_id) is generation):
             self._attach(generation)
 
     def _on_finished(self, generation: Generation) -> None:
@@ -118,6 +124,6 @@ class ConversationView:
         if self.conversation_id is None:
             return
         try:
-            await self.engine.retry(self.conversation_id, message_id, self.model())
+            await self.engine.retry(self.conversation_id, message_id, self.model(), user_id=self.user_id)
         except ChatInputError as error:
             ui.notify(str(error), type='warning')

@@ -7,10 +7,11 @@ from datetime import datetime
 
 from nicegui import ui
 
-from engine.chat import ChatEngine
+from engine.chat import ChatEngine, visible_to
 from storage.models import Conversation, utcnow
 
 from . import names
+from .preferences import SIDEBAR_OPEN, remember, remembered
 
 GROUPS = ('Today', 'Yesterday', 'Previous 7 days', 'Older')
 PAGE = 60  # entries built at once; more load as the list scrolls
@@ -27,16 +28,21 @@ def group_of(updated_at: datetime, now: datetime) -> str:
 
 
 class Sidebar:
-    """`current()` tells which conversation the page shows, so its entry gets aria-current."""
+    """The conversations of `user_id` (None: personal mode, all of them); `current()` tells which conversation
+    the page shows, so its entry gets aria-current."""
 
-    def __init__(self, engine: ChatEngine, current: Callable[[], str | None],
+    def __init__(self, engine: ChatEngine, user_id: str | None, current: Callable[[], str | None],
                  on_deleted: Callable[[str], None]) -> None:
         self.engine = engine
+        self.user_id = user_id
         self.current = current
         self.on_deleted = on_deleted
         # open on wide screens, a slide-over on narrow ones; full height, so header and composer sit beside it
-        with ui.left_drawer(value=None, bordered=True, top_corner=True, bottom_corner=True) as self.drawer:
+        # Open or closed as the person left it (None, the first time: open where there is room).
+        with ui.left_drawer(value=remembered(SIDEBAR_OPEN), bordered=True, top_corner=True,
+                            bottom_corner=True) as self.drawer:
             self.drawer.classes('parley-sidebar')
+            self.drawer.on_value_change(lambda e: remember(SIDEBAR_OPEN, e.value))
             new = ui.button(names.NEW_CHAT, icon='edit_square', on_click=lambda: ui.navigate.to('/'))
             new.props('flat no-caps align=left').classes('parley-new-chat').props['aria-label'] = names.NEW_CHAT
             with ui.element('nav').classes('parley-conversations') as self.nav:
@@ -45,13 +51,17 @@ class Sidebar:
         self.rows: dict[str, ui.element] = {}
         self.today: ui.label | None = None
         self.render()
-        engine.conversations_changed.subscribe(self.render)
+        engine.conversations_changed.subscribe(self._changed)
         engine.conversation_touched.subscribe(self._touched)
+
+    def _changed(self, owner: str | None) -> None:
+        if visible_to(self.user_id, owner):  # another user's rename or delete is none of this list's business
+            self.render()
 
     def render(self) -> None:
         """Rebuild the first page; the list changes only when a conversation is added, renamed, deleted or moved."""
         current = self.current()
-        if current and self.engine.repository.get_conversation(current) is None:
+        if current and self.engine.repository.get_conversation(current, user_id=self.user_id) is None:
             ui.navigate.to('/')  # the open conversation was deleted in another tab
             return
         self.entries.clear()
@@ -67,6 +77,8 @@ class Sidebar:
 
     def _touched(self, conversation: Conversation) -> None:
         """A conversation got a message: move (or add) just its entry to the top, instead of rebuilding the list."""
+        if not visible_to(self.user_id, conversation.user_id):  # every page hears every user's event
+            return
         if self.empty is not None:
             self.empty.delete()
             self.empty = None
@@ -83,7 +95,7 @@ class Sidebar:
         if self.sentinel is not None:
             self.sentinel.delete()
             self.sentinel = None
-        conversations = self.engine.repository.list_conversations(limit=PAGE, before=before)
+        conversations = self.engine.repository.list_conversations(user_id=self.user_id, limit=PAGE, before=before)
         now = utcnow()
         with self.entries:
             for conversation in conversations:
@@ -132,7 +144,7 @@ class Sidebar:
             def save() -> None:
                 title = (field.value or '').strip()
                 if title:
-                    self.engine.rename(conversation.id, title)
+                    self.engine.rename(conversation.id, title, user_id=self.user_id)
                 dialog.close()
 
             field.on('keydown.enter', save)
@@ -150,7 +162,7 @@ class Sidebar:
             def delete() -> None:
                 dialog.close()
                 self.on_deleted(conversation.id)
-                self.engine.delete(conversation.id)
+                self.engine.delete(conversation.id, user_id=self.user_id)
 
             with ui.row().classes('justify-end w-full'):
                 ui.button(names.CANCEL, on_click=dialog.close).props('flat no-caps')

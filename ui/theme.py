@@ -1,10 +1,16 @@
-"""What every page loads: Parley's stylesheets, the scroll follower, and the shared static route."""
+"""What every page loads: Parley's stylesheets, the scroll follower, and the shared static route.
+
+Behind a reverse proxy under a sub-path (PARLEY_ROOT_PATH, or an X-Forwarded-Prefix header), every URL Parley
+writes itself starts with `page_prefix()`; NiceGUI prefixes its own (scripts, socket, ui.link, ui.navigate).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 from nicegui import app, ui
+from starlette.requests import Request
 
 ASSETS = Path(__file__).resolve().parent.parent / 'assets'
 ASSETS_ROUTE = '/assets'
@@ -17,8 +23,22 @@ def serve_assets() -> None:
     app.add_static_files(ASSETS_ROUTE, ASSETS)
 
 
+def page_prefix(request: Request | None = None) -> str:
+    """The path prefix the browser sees this app under ('' at the root), worked out as NiceGUI does for its own
+    URLs (nicegui/client.py), so Parley's links and redirects always agree with NiceGUI's."""
+    request = request or ui.context.client.request
+    # Quoted with only path-legal characters kept: the header comes from the client and ends up in HTML.
+    forwarded = quote(request.headers.get('X-Forwarded-Prefix', ''), safe="/:@!$&'()*+,;=%")
+    return (forwarded + request.scope.get('root_path', '')).rstrip('/')
+
+
+def asset_url(name: str) -> str:
+    """The URL of a file in assets/ for the current page (its prefix included)."""
+    return f'{page_prefix()}{ASSETS_ROUTE}/{name}'
+
+
 def add_head() -> None:
     """Link the stylesheets and scripts into the current page."""
-    links = [f'<link rel="stylesheet" href="{ASSETS_ROUTE}/{name}">' for name in STYLESHEETS]
-    scripts = [f'<script type="module" src="{ASSETS_ROUTE}/{name}"></script>' for name in MODULES]
+    links = [f'<link rel="stylesheet" href="{asset_url(name)}">' for name in STYLESHEETS]
+    scripts = [f'<script type="module" src="{asset_url(name)}"></script>' for name in MODULES]
     ui.add_head_html('\n'.join(links + scripts))
