@@ -1,26 +1,41 @@
-"""Which providers this process talks to, decided from the settings (and a look for a local Ollama)."""
+"""Which providers this process talks to: from the settings, from connections saved on the Settings page, and a
+look for a local Ollama. `Connections` adds, tests and removes saved ones while Parley runs."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
 from providers.anthropic import anthropic_provider
+from providers.base import Provider
+from providers.errors import NetworkError
 from providers.google import google_provider
 from providers.openai import openai_provider
 from providers.registry import ProviderRegistry
+from storage.connections import ConnectionStore
 
+from .secrets import SecretBox, UndecryptableError, keep_out_of_logs, mask
 from .settings import Settings, secret
 
 log = logging.getLogger(__name__)
 
 OLLAMA_PROBE_TIMEOUT = 0.5
+FOUND_LOCALLY = 'found on this machine'
+FROM_SETTINGS = 'settings'
 
 
 def build_registry(settings: Settings) -> ProviderRegistry:
     """One provider per configured key or server; nothing configured is fine (the page says how to add one)."""
     registry = ProviderRegistry()
+    for key in (settings.openai_api_key, settings.anthropic_api_key, settings.gemini_api_key,
+                settings.compatible_api_key):
+        keep_out_of_logs(secret(key))
     if key := secret(settings.openai_api_key):
         registry.add(openai_provider('openai', key, settings.openai_base_url, key_hint='OPENAI_API_KEY'))
     if key := secret(settings.anthropic_api_key):
@@ -44,6 +59,187 @@ async def add_local_ollama(registry: ProviderRegistry, settings: Settings) -> bo
             response.raise_for_status()
     except httpx.HTTPError:
         return False
-    registry.add(openai_provider('ollama', None, f'{base}/v1', key_hint='PARLEY_OLLAMA_URL'))
+    registry.add(openai_provider('ollama', None, f'{base}/v1', key_hint='PARLEY_OLLAMA_URL'), FOUND_LOCALLY)
     log.info('found a local Ollama at %s', base)
     return True
+
+
+# Kinds of connection the Settings page offers, with the words it shows; the default name is the usual prefix.
+KINDS = {'openai': 'OpenAI', 'anthropic': 'Anthropic', 'google': 'Gemini', 'openai_compatible': 'OpenAI-compatible'}
+DEFAULT_NAMES = {'openai': 'openai', 'anthropic': 'anthropic', 'google': 'google'}
+# A name becomes the `name/` prefix of model keys, so no slash, and short enough to read in the picker.
+VALID_NAME = re.compile(r'^[a-z0-9][a-z0-9._-]{0,39}$')
+SETTINGS_KEY_HINT = 'the API key on the Settings page'
+TEST_TIMEOUT = 15.0
+
+
+class ConnectionInputError(ValueError):
+    """A form value that cannot work, in words for the Settings page."""
+
+
+@dataclass(frozen=True)
+class SavedConnection:
+    """What the Settings page may show of a saved connection: never the key, only its mask."""
+
+    name: str
+    kind: str
+    base_url: str | None
+    key_mask: str
+    problem: str | None = None  # why it is not in use (its key cannot be decrypted)
+
+
+def provider_for(kind: str, name: str, api_key: str | None, base_url: str | None) -> Provider:
+    """A provider of `kind` called `name` (its models appear as `name/model`); no network until it is used."""
+    if kind in ('openai', 'openai_compatible'):
+        return openai_provider(name, api_key, base_url, key_hint=SETTINGS_KEY_HINT)
+    if kind == 'anthropic':
+        provider: Provider = anthropic_provider(api_key or '', base_url)
+    elif kind == 'google':
+        provider = google_provider(api_key, base_url)
+    else:
+        raise ConnectionInputError(f'Unknown provider kind {kind!r}.')
+    # The adapters name themselves after their vendor; a saved connection may be called anything.
+    provider.name = name  # type: ignore[misc]
+    provider.key_hint = SETTINGS_KEY_HINT  # type: ignore[attr-defined]
+    return provider
+
+
+class Connections:
+    """Saved provider connections: stored encrypted, registered with the running registry, tested on demand."""
+
+    def __init__(self, store: ConnectionStore, registry: ProviderRegistry, box: Callable[[], SecretBox]) -> None:
+        self.store = store
+        self.registry = registry
+        self._make_box = box
+        self._box: SecretBox | None = None
+        self.problems: dict[str, str] = {}
+
+    @classmethod
+    def for_settings(cls, store: ConnectionStore, registry: ProviderRegistry, settings: Settings) -> Connections:
+        """A bad PARLEY_SECRET_KEY fails here, at start-up; the key file is only made when a key is first saved."""
+        configured = secret(settings.secret_key)
+        if configured:
+            box = SecretBox.load(Path(settings.data_dir), configured)
+            return cls(store, registry, lambda: box)
+        return cls(store, registry, lambda: SecretBox.load(Path(settings.data_dir)))
+
+    @property
+    def box(self) -> SecretBox:
+        if self._box is None:
+            self._box = self._make_box()
+        return self._box
+
+    def load(self) -> int:
+        """At start-up: register every saved connection (a saved one wins over the environment's of that name)."""
+        loaded = 0
+        for saved in self.store.list():
+            try:
+                key = self.box.decrypt(saved.api_key_encrypted) if saved.api_key_encrypted else None
+            except UndecryptableError as error:
+                self.problems[saved.name] = str(error)
+                log.warning('saved connection %s is not used: %s', saved.name, error)
+                continue
+            keep_out_of_logs(key)
+            if self.registry.sources.get(saved.name, FROM_SETTINGS) != FROM_SETTINGS:
+                log.info('the saved connection %s replaces the one from the %s', saved.name,
+                         self.registry.sources[saved.name])
+            self.registry.add(provider_for(saved.kind, saved.name, key, saved.base_url), FROM_SETTINGS)
+            loaded += 1
+        return loaded
+
+    def saved(self) -> list[SavedConnection]:
+        found = []
+        for saved in self.store.list():
+            try:
+                shown = mask(self.box.decrypt(saved.api_key_encrypted)) if saved.api_key_encrypted else ''
+            except UndecryptableError:
+                shown = ''
+            found.append(SavedConnection(saved.name, saved.kind, saved.base_url, shown, self.problems.get(saved.name)))
+        return found
+
+    def from_environment(self) -> dict[str, str]:
+        """Providers configured outside the Settings page (read-only there), with where they came from."""
+        return {name: source for name, source in self.registry.sources.items() if source != FROM_SETTINGS}
+
+    def check(self, kind: str, name: str, base_url: str, api_key: str) -> tuple[str, str | None, str | None]:
+        """The form's values cleaned up (name, base URL, key); raises ConnectionInputError with what to change."""
+        if kind not in KINDS:
+            raise ConnectionInputError('Choose a provider.')
+        name = name.strip().lower() or DEFAULT_NAMES.get(kind, '')
+        if not name:
+            raise ConnectionInputError('Give the connection a name: its models appear as name/model.')
+        if not VALID_NAME.match(name):
+            raise ConnectionInputError('A connection name uses letters, digits, ".", "-" or "_" (up to 40).')
+        source = self.registry.sources.get(name)
+        if source is not None and source != FROM_SETTINGS:
+            raise ConnectionInputError(f'"{name}" is already configured ({source}); pick another name.')
+        url = base_url.strip() or None
+        if url is None and kind == 'openai_compatible':
+            raise ConnectionInputError('An OpenAI-compatible connection needs its base URL, e.g. '
+                                       'http://localhost:1234/v1.')
+        if url is not None and not re.match(r'^https?://[^\s/]+', url):
+            raise ConnectionInputError('The base URL starts with http:// or https://.')
+        key = api_key.strip() or self._saved_key(name)
+        if not key and kind != 'openai_compatible':
+            raise ConnectionInputError(f'{KINDS[kind]} needs an API key.')
+        return name, url, key
+
+    def _saved_key(self, name: str) -> str | None:
+        """An empty key field keeps the key already saved under that name."""
+        saved = self.store.get(name)
+        if saved is None or not saved.api_key_encrypted:
+            return None
+        try:
+            return self.box.decrypt(saved.api_key_encrypted)
+        except UndecryptableError as error:
+            raise ConnectionInputError(str(error)) from error
+
+    async def test(self, kind: str, name: str, base_url: str, api_key: str) -> list[str]:
+        """The models the connection offers, through the real adapter; raises a ProviderError in plain words."""
+        name, url, key = self.check(kind, name, base_url, api_key)
+        provider = provider_for(kind, name, key, url)
+        try:
+            return await self._list(provider)
+        finally:
+            await _close(provider)
+
+    async def save(self, kind: str, name: str, base_url: str, api_key: str) -> tuple[str, list[str]]:
+        """Test, then store (encrypted) and register: its models are in every picker at once. Nothing broken is
+        saved: a refused key or an unreachable server raises before anything is written."""
+        name, url, key = self.check(kind, name, base_url, api_key)
+        keep_out_of_logs(key)
+        provider = provider_for(kind, name, key, url)
+        try:
+            models = await self._list(provider)
+        except BaseException:
+            await _close(provider)
+            raise
+        encrypted = self.box.encrypt(key) if key else None
+        await asyncio.to_thread(self.store.save, kind=kind, name=name, base_url=url, api_key_encrypted=encrypted)
+        self.problems.pop(name, None)
+        self.registry.add(provider, FROM_SETTINGS, models=models)
+        log.info('saved provider connection %s (%s)', name, KINDS[kind])
+        return name, models
+
+    async def remove(self, name: str) -> bool:
+        """Delete the saved connection and take its models away from every picker."""
+        removed = await asyncio.to_thread(self.store.remove, name)
+        self.problems.pop(name, None)
+        if self.registry.sources.get(name) == FROM_SETTINGS:
+            self.registry.remove(name)
+        if removed:
+            log.info('removed provider connection %s', name)
+        return removed
+
+    @staticmethod
+    async def _list(provider: Provider) -> list[str]:
+        try:
+            return await asyncio.wait_for(provider.list_models(), TEST_TIMEOUT)
+        except TimeoutError as error:
+            raise NetworkError(provider.name, f'no answer within {TEST_TIMEOUT:.0f} s',
+                               fix='Check the base URL and that the server is running.') from error
+
+
+async def _close(provider: Provider) -> None:
+    if close := getattr(provider, 'aclose', None):
+        await close()

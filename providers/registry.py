@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .base import ModelInfo, Provider
@@ -29,9 +30,46 @@ class ProviderRegistry:
 
     providers: dict[str, Provider] = field(default_factory=dict)
     lists: dict[str, ModelList] = field(default_factory=dict)
+    # where each provider came from, in words for the Settings page: 'environment', 'settings', 'found locally'
+    sources: dict[str, str] = field(default_factory=dict)
+    # called after a provider is added or removed while Parley runs (pages refresh their model pickers)
+    listeners: list[Callable[[], None]] = field(default_factory=list)
 
-    def add(self, provider: Provider) -> None:
+    def add(self, provider: Provider, source: str = 'environment', models: list[str] | None = None) -> None:
+        """Add (or replace) a provider, with its model list if just fetched; a replaced one's list goes with it."""
+        self.lists.pop(provider.name, None)
+        if models is not None:
+            self.lists[provider.name] = ModelList(sorted(models) or list(provider.fallback_models), time.monotonic())
         self.providers[provider.name] = provider
+        self.sources[provider.name] = source
+        self._changed()
+
+    def remove(self, name: str) -> Provider | None:
+        """Forget the provider and its models. Its client is not closed here: an answer still streaming through it
+        finishes; the SDK closes an unreferenced client when it is garbage-collected."""
+        provider = self.providers.pop(name, None)
+        self.lists.pop(name, None)
+        self.sources.pop(name, None)
+        if provider is None:
+            return None
+        self._changed()
+        return provider
+
+    def on_change(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call `listener` after every add or remove; returns the function that stops it (call it when a page goes)."""
+        self.listeners.append(listener)
+
+        def stop() -> None:
+            if listener in self.listeners:
+                self.listeners.remove(listener)
+        return stop
+
+    def _changed(self) -> None:
+        for listener in list(self.listeners):
+            try:
+                listener()
+            except Exception:  # one broken page must not stop the others from hearing about it
+                log.exception('a provider-change listener failed')
 
     def get(self, name: str) -> Provider | None:
         return self.providers.get(name)

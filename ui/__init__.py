@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from .chat_page import register
+from engine.chat import ChatEngine
+from engine.provider_setup import Connections
+from engine.settings import Settings
+from storage.connections import ConnectionStore
+
+from .chat_page import register as register_chat
+from .settings_page import register_settings
 from .theme import serve_assets
+
+
+def register(engine: ChatEngine, settings: Settings) -> None:
+    """Add every page to the app; connections saved on the Settings page join the providers here, at start-up."""
+    connections = Connections.for_settings(ConnectionStore(engine.repository.engine), engine.providers, settings)
+    connections.load()
+    register_chat(engine, settings)
+    register_settings(connections)
 
 __all__ = ['register', 'serve_assets']

@@ -18,6 +18,8 @@ from .composer import Composer
 from .conversation_view import ConversationView
 from .current_user import current_user_id
 from .header import Header
+from .keyboard import add_keyboard
+from .preferences import LAST_MODEL, new_chat_model, remember
 from .sidebar import Sidebar
 from .streaming_markdown import StreamingMarkdown
 from .theme import add_head, page_prefix
@@ -59,7 +61,7 @@ def chat_page(engine: ChatEngine, settings: Settings, conversation_id: str | Non
     add_head()
     conversation = engine.repository.get_conversation(conversation_id, user_id=user_id) if conversation_id else None
     model = (f'{conversation.provider}/{conversation.model}' if conversation
-             else engine.providers.default_model(settings.default_model))
+             else new_chat_model(engine.providers, settings.default_model))
     sidebar: Sidebar | None = None
     header = Header(engine.providers, model, on_toggle_sidebar=lambda: sidebar and sidebar.drawer.toggle())
     view: ConversationView | None = None
@@ -90,6 +92,7 @@ def chat_page(engine: ChatEngine, settings: Settings, conversation_id: str | Non
                       'Your text is still in the box: try again in a moment.', type='negative', multi_line=True,
                       timeout=10_000)
             return False
+        remember(LAST_MODEL, header.model)  # the next new chat starts with it
         ui.run_javascript('window.parleyScroll && window.parleyScroll.pin()')
         if conversation_id is None:
             path = json.dumps(f'/c/{sent.conversation.id}')
@@ -106,3 +109,4 @@ def chat_page(engine: ChatEngine, settings: Settings, conversation_id: str | Non
     jump = ui.button(icon='arrow_downward').props('round unelevated').classes('parley-jump')
     jump.props['aria-label'] = names.JUMP_TO_LATEST
     jump.on('click', js_handler='() => window.parleyScroll && window.parleyScroll.jump()')
+    add_keyboard(engine.repository)  # shortcuts, the Ctrl/Cmd+K search and the shortcuts dialog

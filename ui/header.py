@@ -9,6 +9,7 @@ from nicegui import app, ui
 from providers.registry import ProviderRegistry
 
 from . import names
+from .current_user import is_admin
 
 DARK_KEY = 'dark_mode'
 
@@ -31,11 +32,20 @@ class Header:
                 self.problem_list = ui.column().classes('gap-1 p-3')
             self._show_problems()
             ui.space()
+            # Handled in the browser (assets/keyboard.js opens the dialog through the same event as the `?` key).
+            shortcuts = ui.button(icon='keyboard').props('flat round dense')
+            shortcuts.props['aria-label'] = names.KEYBOARD_HELP
+            shortcuts.on('click', js_handler='() => emitEvent("parley-help")')
+            if is_admin():  # provider keys are the administrator's in team mode
+                settings = ui.link(names.SETTINGS, '/settings').classes('parley-settings-link')
+                settings.props['aria-label'] = names.SETTINGS
             dark = ui.dark_mode(app.storage.general.get(DARK_KEY, False))
             switch = ui.switch(value=dark.value, on_change=lambda e: self._set_dark(dark, e.value))
             switch.props('icon=dark_mode').props['aria-label'] = names.DARK_MODE
             switch.classes('parley-dark-switch')
         ui.timer(0.1, self.refresh_models, once=True)  # only stale lists are fetched; the page never waits
+        # A connection saved or removed on the Settings page changes the picker of every open page at once.
+        ui.context.client.on_delete(providers.on_change(self._providers_changed))
 
     @property
     def model(self) -> str | None:
@@ -49,6 +59,10 @@ class Header:
 
     async def refresh_models(self) -> None:
         await self.providers.refresh()
+        self.select.set_options(self._options(self.select.value), value=self.select.value)
+        self._show_problems()
+
+    def _providers_changed(self) -> None:
         self.select.set_options(self._options(self.select.value), value=self.select.value)
         self._show_problems()
 

@@ -71,3 +71,7 @@ ADMIN_PAGE = 'Admin'                   # link in the header for admins
 # keyboard
 KEYBOARD_HELP = 'Keyboard shortcuts'   # dialog listing the shortcuts (opened with ? or the header button)
 SEARCH_CONVERSATIONS = 'Search conversations'  # Ctrl/Cmd+K dialog's textbox
+SEARCH_RESULTS = 'Conversations found'  # listbox of the search dialog; options named by title
+CLOSE = 'Close'                        # closes the keyboard-shortcuts dialog
+EDIT_CONNECTION = 'Edit'               # in each saved connection of the Settings page's list
+SETTINGS_STATUS = 'Connection status'  # role=status: what Test connection / Save / Remove found

@@ -1,0 +1,56 @@
+// Parley's keyboard shortcuts, decided in the browser: no keystroke reaches the server unless it is a shortcut
+// that needs it (search and the help dialog, through NiceGUI's emitEvent; see ui/keyboard.py).
+//
+//   Ctrl/Cmd+Shift+O  new chat            Esc        stop the answer
+//   Ctrl/Cmd+K        search conversations  Shift+Esc  focus the message box
+//   ?                 these shortcuts (outside text fields)
+
+const MAC = /Mac|iPhone|iPad/.test(navigator.userAgentData?.platform || navigator.platform || '');
+
+function inTextField(target) {
+  return target instanceof Element && target.closest('input, textarea, select, [contenteditable]:not([contenteditable="false"])');
+}
+
+function dialogOpen() {
+  // Esc belongs to an open dialog or menu (Quasar closes it); it must not also stop the answer behind it.
+  return document.querySelector('.q-dialog, .q-menu') !== null;
+}
+
+function newChat() {
+  window.location.assign((window.path_prefix || '') + '/');
+}
+
+function stopAnswer() {
+  const stop = document.querySelector('.parley-busy .parley-stop');  // shown only while an answer streams
+  if (!stop) return false;
+  stop.click();
+  return true;
+}
+
+function focusComposer() {
+  const box = document.querySelector('textarea[aria-label="Message"]');
+  if (!box) return false;
+  box.focus();
+  box.setSelectionRange(box.value.length, box.value.length);
+  return true;
+}
+
+document.addEventListener('keydown', (event) => {
+  if (event.isComposing || event.defaultPrevented) return;
+  const command = MAC ? event.metaKey : event.ctrlKey;
+  const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+  if (command && event.shiftKey && !event.altKey && key === 'o') {
+    event.preventDefault();
+    newChat();
+  } else if (command && !event.shiftKey && !event.altKey && key === 'k') {
+    event.preventDefault();
+    if (!event.repeat) emitEvent('parley-search');
+  } else if (key === 'Escape' && event.shiftKey && !command) {
+    if (focusComposer()) event.preventDefault();
+  } else if (key === 'Escape' && !event.shiftKey && !command && !event.altKey && !dialogOpen()) {
+    if (stopAnswer()) event.preventDefault();
+  } else if (event.key === '?' && !command && !event.altKey && !inTextField(event.target) && !dialogOpen()) {
+    event.preventDefault();
+    emitEvent('parley-help');
+  }
+});

@@ -1,0 +1,136 @@
+"""The Settings page: add, test and remove provider connections while Parley runs; keys never come back."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.fakes.server import FakeServer, free_port
+from ui import names
+
+from .conftest import ParleyApp, start_parley
+from .helpers import answers, conversation_id, open_parley, send, wait_for_status
+
+pytestmark = pytest.mark.browser
+
+KEY = 'sk-lab-7f3e9c21d4b8a6e05f1c2d3b4a5e6f70'
+
+
+@pytest.fixture(scope='module')
+def app(fake_server: FakeServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ParleyApp]:
+    """A Parley of this module's own: what one test saves, the next one sees (and no other module does)."""
+    parley = start_parley(fake_server, tmp_path_factory.mktemp('settings'))
+    yield parley
+    parley.stop()
+
+
+def connections(page: Page):
+    return page.get_by_role('list', name=names.CONNECTIONS)
+
+
+def status(page: Page):
+    return page.get_by_role('status', name=names.SETTINGS_STATUS)
+
+
+def fill_form(page: Page, name: str, base_url: str, key: str) -> None:
+    expect(page.get_by_role('combobox', name=names.PROVIDER_KIND)).to_have_value('OpenAI-compatible')
+    page.get_by_role('textbox', name=names.CONNECTION_NAME).fill(name)
+    page.get_by_role('textbox', name=names.BASE_URL).fill(base_url)
+    page.get_by_role('textbox', name=names.API_KEY).fill(key)
+
+
+def picker_options(page: Page) -> list[str]:
+    page.get_by_role('combobox', name=names.MODEL).click()
+    options = page.get_by_role('option')
+    expect(options.first).to_be_visible()
+    found = options.all_inner_texts()
+    page.keyboard.press('Escape')
+    return found
+
+
+def stored_bytes(app: ParleyApp) -> bytes:
+    return b''.join(path.read_bytes() for path in Path(app.data_dir).glob('parley.db*'))
+
+
+def test_a_bad_key_or_an_unreachable_server_is_explained_and_nothing_is_saved(page: Page, app: ParleyApp,
+                                                                             fake_server: FakeServer) -> None:
+    page.goto(app.url + '/settings')
+    fill_form(page, 'lab', f'{fake_server.url}/openai/v1', 'bad-key')
+    page.get_by_role('button', name=names.TEST_CONNECTION).click()
+    expect(status(page)).to_contain_text('The API key was refused')
+    page.get_by_role('button', name=names.SAVE).click()
+    expect(status(page)).to_contain_text('The API key was refused')
+    expect(status(page)).not_to_contain_text('bad-key')  # the provider quotes the refused key; we show a mask
+
+    page.get_by_role('textbox', name=names.BASE_URL).fill(f'http://127.0.0.1:{free_port()}/v1')
+    page.get_by_role('textbox', name=names.API_KEY).fill(KEY)
+    page.get_by_role('button', name=names.SAVE).click()
+    expect(status(page)).to_contain_text('Could not reach the server')
+
+    page.get_by_role('textbox', name=names.BASE_URL).fill('localhost:1234')
+    page.get_by_role('button', name=names.SAVE).click()
+    expect(status(page)).to_contain_text('starts with http:// or https://')
+
+    expect(connections(page).get_by_role('listitem').filter(has_text='lab')).to_have_count(0)
+    with sqlite3.connect(Path(app.data_dir) / 'parley.db') as db:
+        assert db.execute('select count(*) from providerconnection').fetchone() == (0,)
+
+
+def test_add_use_and_remove_a_connection_without_restart(page: Page, app: ParleyApp, context,
+                                                         fake_server: FakeServer) -> None:
+    chat = context.new_page()  # a chat already open elsewhere learns about the connection without a reload
+    open_parley(chat, app)
+    assert not any(option.startswith('lab/') for option in picker_options(chat))
+
+    page.goto(app.url + '/settings')
+    from_environment = connections(page).get_by_role('listitem').filter(has_text='openai')
+    expect(from_environment).to_contain_text('from environment')
+    expect(from_environment.get_by_role('button')).to_have_count(0)  # read-only
+
+    fill_form(page, 'lab', f'{fake_server.url}/openai/v1', KEY)
+    page.get_by_role('button', name=names.TEST_CONNECTION).click()
+    expect(status(page)).to_contain_text('Connected: 16 models')
+    page.get_by_role('button', name=names.SAVE).click()
+    expect(status(page)).to_contain_text('Saved lab')
+    expect(page.get_by_role('textbox', name=names.API_KEY)).to_have_value('')
+    saved = connections(page).get_by_role('listitem').filter(has_text='lab')
+    expect(saved).to_contain_text('OpenAI-compatible')
+    expect(saved).to_contain_text('sk-…6f70')
+    assert KEY not in page.content()
+
+    # Saved: encrypted at rest, under an owner-only key file; the key is in no log line and no page.
+    assert KEY.encode() not in stored_bytes(app) and KEY[8:].encode() not in stored_bytes(app)
+    assert stat.S_IMODE((Path(app.data_dir) / 'secret.key').stat().st_mode) == 0o600
+    page.reload()
+    expect(connections(page).get_by_role('listitem').filter(has_text='lab')).to_contain_text('sk-…6f70')
+    assert KEY not in page.content()
+    expect(page.get_by_role('textbox', name=names.API_KEY)).to_have_value('')
+
+    assert 'lab/gpt-4o-mini' in picker_options(chat)  # the open chat's picker, without a reload
+    chat.get_by_role('combobox', name=names.MODEL).click()
+    chat.get_by_role('option', name='lab/gpt-4o-mini', exact=True).click()
+    send(chat, 'Hello lab [[tokens=30]]')
+    wait_for_status(answers(chat).last, 'complete')
+    expect(answers(chat).last).to_contain_text('alpha bravo')
+    with sqlite3.connect(Path(app.data_dir) / 'parley.db') as db:
+        provider = db.execute('select provider, model from conversation where id = ?', (conversation_id(chat),))
+        assert provider.fetchone() == ('lab', 'gpt-4o-mini')
+    assert fake_server.recorder.last('openai').headers['authorization'] == f'Bearer {KEY}'
+    assert KEY not in app.log.read_text()
+
+    saved.get_by_role('button', name=names.EDIT_CONNECTION).click()
+    expect(page.get_by_role('textbox', name=names.CONNECTION_NAME)).to_have_value('lab')
+    expect(page.get_by_role('textbox', name=names.API_KEY)).to_have_value('')
+    page.get_by_role('button', name=names.REMOVE).click()
+    page.get_by_role('dialog').get_by_role('button', name=names.REMOVE).click()
+    expect(status(page)).to_contain_text('Removed lab')
+    expect(connections(page).get_by_role('listitem').filter(has_text='lab')).to_have_count(0)
+    chat.goto(app.url + '/')
+    assert not any(option.startswith('lab/') for option in picker_options(chat))
+    page.reload()
+    expect(connections(page).get_by_role('listitem').filter(has_text='lab')).to_have_count(0)

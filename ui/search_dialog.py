@@ -1,0 +1,88 @@
+"""Ctrl/Cmd+K: a dialog that finds the person's conversations by title or message text and opens one."""
+
+from __future__ import annotations
+
+from nicegui import ui
+from nicegui.events import GenericEventArguments
+
+from storage.models import Conversation
+from storage.repository import Repository
+
+from . import names
+from .current_user import current_user_id
+
+RESULTS = 10
+
+
+class SearchDialog:
+    """An empty query lists the most recent conversations, so Ctrl/Cmd+K then Enter jumps back to the last one."""
+
+    def __init__(self, repository: Repository) -> None:
+        self.repository = repository
+        self.user_id = current_user_id()  # read once, in the page's context; the dialog stays that user's
+        self.found: list[Conversation] = []
+        self.selected = 0
+        with ui.dialog() as self.dialog, ui.card().classes('parley-dialog parley-search'):
+            self.dialog.props['aria-label'] = names.SEARCH_CONVERSATIONS
+            self.input = ui.input(placeholder='Search conversations…').props('outlined dense autofocus debounce=150')
+            self.input.classes('w-full').props['aria-label'] = names.SEARCH_CONVERSATIONS
+            self.input.on_value_change(self.search)
+            # Enter may come before the debounced value: it brings the text as typed, searched first if newer.
+            self.input.on('keydown.enter', self.open_selected, js_handler='(e) => emit(e.target.value)')
+            self.input.on('keydown.down', lambda: self.move(1), js_handler='(e) => { e.preventDefault(); emit(); }')
+            self.input.on('keydown.up', lambda: self.move(-1), js_handler='(e) => { e.preventDefault(); emit(); }')
+            with ui.element('div').classes('parley-search-results w-full') as self.results:
+                self.results.props['role'] = 'listbox'
+                self.results.props['aria-label'] = names.SEARCH_RESULTS
+        ui.on('parley-search', self.show)
+
+    def show(self) -> None:
+        if self.dialog.value:
+            return
+        self.input.value = ''
+        self.search()
+        self.dialog.open()
+        self.input.run_method('focus')
+
+    def search(self) -> None:
+        query = (self.input.value or '').strip()
+        self.found = (self.repository.search_conversations(query, user_id=self.user_id, limit=RESULTS) if query
+                      else self.repository.list_conversations(user_id=self.user_id, limit=RESULTS))
+        self.selected = 0
+        self._render(query)
+
+    def _render(self, query: str) -> None:
+        self.results.clear()
+        with self.results:
+            if not self.found:
+                ui.label('No conversation matches.' if query else 'No conversations yet.').classes('parley-muted')
+            for index, conversation in enumerate(self.found):
+                title = conversation.title or 'Untitled'
+                option = ui.element('div').classes('parley-search-result')
+                option.props['role'] = 'option'
+                option.props['aria-label'] = title
+                option.props['aria-selected'] = 'true' if index == self.selected else 'false'
+                option.on('click', lambda c=conversation: self.open(c))
+                with option:
+                    ui.label(title)
+
+    def move(self, step: int) -> None:
+        if not self.found:
+            return
+        old, self.selected = self.selected, (self.selected + step) % len(self.found)
+        options = self.results.default_slot.children
+        options[old].props['aria-selected'] = 'false'
+        options[self.selected].props['aria-selected'] = 'true'
+        options[old].update()
+        options[self.selected].update()
+
+    def open_selected(self, event: GenericEventArguments) -> None:
+        typed = event.args if isinstance(event.args, str) else None
+        if typed is not None and typed != (self.input.value or ''):
+            self.input.value = typed  # runs the search
+        if self.found:
+            self.open(self.found[self.selected])
+
+    def open(self, conversation: Conversation) -> None:
+        self.dialog.close()
+        ui.navigate.to(f'/c/{conversation.id}')

@@ -1,0 +1,204 @@
+"""The Settings page (`/settings`): add, test and remove provider connections while Parley runs.
+
+Keys go one way, from the browser to the server: the key field is emptied after saving and only a mask ("sk-…a1b2")
+is ever sent back. Saved and removed connections change every open page's model picker at once.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from nicegui import ui
+
+from engine.provider_setup import KINDS, ConnectionInputError, Connections, SavedConnection
+from engine.secrets import mask
+from providers.errors import ProviderError
+
+from . import names
+from .current_user import is_admin
+from .theme import add_head, asset_url
+
+log = logging.getLogger(__name__)
+
+BASE_URL_HINTS = {
+    'openai': 'optional: https://api.openai.com/v1',
+    'anthropic': 'optional: https://api.anthropic.com',
+    'google': 'optional: https://generativelanguage.googleapis.com',
+    'openai_compatible': 'e.g. http://localhost:1234/v1',
+}
+SHOWN_MODELS = 5
+
+
+def register_settings(connections: Connections) -> None:
+    """Add `/settings` to the app."""
+
+    @ui.page('/settings', title='Settings · Parley')
+    def settings_page() -> None:
+        add_head()
+        ui.add_head_html(f'<link rel="stylesheet" href="{asset_url("personal.css")}">')
+        with ui.header().classes('parley-header'):
+            back = ui.button(icon='arrow_back', on_click=lambda: ui.navigate.to('/')).props('flat round dense')
+            back.props['aria-label'] = 'Back to chat'
+            ui.label(names.SETTINGS).classes('parley-brand')
+        if not is_admin():  # team mode: the keys are the administrator's
+            ui.label('Only an administrator can change provider connections.').classes('parley-notice')
+            return
+        SettingsPage(connections)
+
+
+def hide_key(text: str, key: str) -> str:
+    """A provider may quote the key it refused; the page shows the mask instead."""
+    return text.replace(key, mask(key) or '…') if key else text
+
+
+class SettingsPage:
+    def __init__(self, connections: Connections) -> None:
+        self.connections = connections
+        with ui.column().classes('parley-settings w-full max-w-3xl mx-auto gap-4 p-4'):
+            ui.label('Provider connections').classes('text-h6')
+            ui.label('Keys are kept encrypted on this server; after saving, only their last characters are shown.')
+            self.list = ui.element('ul').classes('parley-connections')
+            self.list.props['aria-label'] = names.CONNECTIONS
+            with ui.card().classes('w-full parley-connection-form'):
+                ui.label('Add or change a connection').classes('text-subtitle1')
+                self.kind = ui.select(KINDS, value='openai_compatible', label=names.PROVIDER_KIND,
+                                      on_change=self._kind_changed).classes('w-full').props('outlined dense')
+                self.kind.props['aria-label'] = names.PROVIDER_KIND
+                self.name = ui.input(names.CONNECTION_NAME).classes('w-full').props('outlined dense')
+                self.name.props['aria-label'] = names.CONNECTION_NAME
+                self.name.on_value_change(self._update_buttons)
+                self.base_url = ui.input(names.BASE_URL).classes('w-full').props('outlined dense')
+                self.base_url.props['aria-label'] = names.BASE_URL
+                self.api_key = ui.input(names.API_KEY, password=True).classes('w-full')
+                # new-password: browsers neither offer nor store it as a login password
+                self.api_key.props('outlined dense autocomplete=new-password spellcheck=false')
+                self.api_key.props['aria-label'] = names.API_KEY
+                with ui.row().classes('gap-2'):
+                    self.test_button = ui.button(names.TEST_CONNECTION, on_click=self.test).props('outline no-caps')
+                    self.save_button = ui.button(names.SAVE, on_click=self.save).props('unelevated no-caps')
+                    self.remove_button = ui.button(names.REMOVE, on_click=self.confirm_remove)
+                    self.remove_button.props('flat no-caps color=negative')
+                self.status = ui.label('').classes('parley-connection-status')
+                self.status.props['role'] = 'status'
+                self.status.props['aria-label'] = names.SETTINGS_STATUS
+        self._kind_changed()
+        self.render_list()
+
+    def render_list(self) -> None:
+        self.saved = {saved.name: saved for saved in self.connections.saved()}
+        self.list.clear()
+        with self.list:
+            for saved in self.saved.values():
+                self._saved_item(saved)
+            for name, source in self.connections.from_environment().items():
+                with ui.element('li').classes('parley-connection'):
+                    ui.label(name).classes('text-weight-medium')
+                    ui.label(f'from {source}' if source == 'environment' else source).classes('parley-muted')
+            if not self.list.default_slot.children:
+                ui.label('No provider yet: add one below.').classes('parley-muted')
+        self._update_buttons()
+
+    def _saved_item(self, saved: SavedConnection) -> None:
+        with ui.element('li').classes('parley-connection'):
+            ui.label(saved.name).classes('text-weight-medium')
+            ui.label(KINDS.get(saved.kind, saved.kind))
+            if saved.base_url:
+                ui.label(saved.base_url).classes('parley-muted')
+            if saved.key_mask:
+                ui.label(f'key {saved.key_mask}').classes('parley-muted')
+            if saved.problem:
+                ui.label(saved.problem).classes('parley-problem')
+            edit = ui.button(names.EDIT_CONNECTION, on_click=lambda: self.edit(saved)).props('flat dense no-caps')
+            edit.props['aria-label'] = names.EDIT_CONNECTION
+
+    def edit(self, saved: SavedConnection) -> None:
+        """Load a saved connection into the form; its key stays on the server (an empty field keeps it)."""
+        self.kind.value = saved.kind
+        self.name.value = saved.name
+        self.base_url.value = saved.base_url or ''
+        self.api_key.value = ''
+        self._placeholder(self.api_key, f'{saved.key_mask} saved: leave empty to keep it' if saved.key_mask else '')
+        self.status.text = ''
+
+    def _kind_changed(self) -> None:
+        kind = self.kind.value or 'openai_compatible'
+        self._placeholder(self.base_url, BASE_URL_HINTS[kind])
+        self._placeholder(self.name, {'openai_compatible': 'e.g. lmstudio'}.get(kind, kind))
+
+    @staticmethod
+    def _placeholder(field: ui.input, text: str) -> None:
+        field.props['placeholder'] = text
+        field.update()
+
+    def _update_buttons(self) -> None:
+        self.remove_button.enabled = (self.name.value or '').strip().lower() in self.saved
+
+    def _form(self) -> tuple[str, str, str, str]:
+        return (self.kind.value or '', self.name.value or '', self.base_url.value or '', self.api_key.value or '')
+
+    async def test(self) -> None:
+        kind, name, base_url, key = self._form()
+        await self._run('Testing…', lambda: self.connections.test(kind, name, base_url, key), key,
+                        lambda models: f'Connected: {describe_models(models)}.')
+
+    async def save(self) -> None:
+        kind, name, base_url, key = self._form()
+
+        def saved(result: tuple[str, list[str]]) -> str:
+            saved_name, models = result
+            self.name.value = saved_name
+            self.api_key.value = ''  # the key never goes back to the browser, not even in the field
+            self.render_list()
+            self.edit(self.saved[saved_name])
+            return f'Saved {saved_name}: {describe_models(models)} in the model picker.'
+
+        await self._run('Testing and saving…', lambda: self.connections.save(kind, name, base_url, key), key, saved)
+
+    async def _run(self, doing: str, action, key: str, done) -> None:
+        """Run a test or save with the buttons off; show what happened, in plain words, in the status line."""
+        self.status.text = doing
+        self.status.classes(remove='parley-problem')
+        for button in (self.test_button, self.save_button, self.remove_button):
+            button.disable()
+        try:
+            message = done(await action())
+        except (ConnectionInputError, ProviderError) as error:
+            message = hide_key(error.message if isinstance(error, ProviderError) else str(error), key)
+            self.status.classes(add='parley-problem')
+        except Exception as error:  # an SDK failing in a way the adapters do not map: say so, keep the page
+            log.exception('testing a provider connection failed')
+            message = hide_key(f'The connection could not be tested: {error}', key)
+            self.status.classes(add='parley-problem')
+        finally:
+            self.test_button.enable()
+            self.save_button.enable()
+            self._update_buttons()
+        self.status.text = message
+
+    def confirm_remove(self) -> None:
+        name = (self.name.value or '').strip().lower()
+        with ui.dialog() as dialog, ui.card().classes('parley-dialog'):
+            ui.label(f'Remove the connection “{name}”?').classes('text-h6')
+            ui.label('Its models leave the model picker and its key is deleted from this server.')
+
+            async def remove() -> None:
+                dialog.close()
+                await self.connections.remove(name)
+                self.name.value = ''
+                self._placeholder(self.api_key, '')
+                self.render_list()
+                self.status.text = f'Removed {name}.'
+
+            with ui.row().classes('justify-end w-full'):
+                ui.button(names.CANCEL, on_click=dialog.close).props('flat no-caps')
+                ui.button(names.REMOVE, on_click=remove).props('unelevated no-caps color=negative')
+        dialog.on('hide', dialog.delete)
+        dialog.open()
+
+
+def describe_models(models: list[str]) -> str:
+    """'3 models (a, b, c)': how many, and the first few by name."""
+    if not models:
+        return 'no models listed'
+    shown = ', '.join(models[:SHOWN_MODELS]) + (', …' if len(models) > SHOWN_MODELS else '')
+    return f'{len(models)} model{"s" if len(models) != 1 else ""} ({shown})'
