@@ -53,6 +53,10 @@ def main(argv: list[str] | None = None) -> None:
     from storage.repository import Repository
     from ui import register, serve_assets
     from ui.csp import install_csp
+    from ui.native_window import configure as configure_native_window
+
+    where = (configure_native_window(settings) if settings.native  # exits at once if the GUI backend is missing
+             else {'host': settings.host, 'port': settings.port, 'show': settings.show})
 
     Storage.path = settings.data_dir / 'nicegui'  # NiceGUI's own files (the dark-mode choice) go with the data
     database = create_db_engine(settings.database_url or default_database_url(settings.data_dir))
@@ -79,8 +83,7 @@ def main(argv: list[str] | None = None) -> None:
     serve_assets()
     install_csp(app)
     register(chat, settings)
-    ui.run(host=settings.host, port=settings.port, show=settings.show, native=settings.native, reload=False,
-           root_path=settings.root_path,  # served under a sub-path: see README
+    ui.run(**where, reload=False, root_path=settings.root_path,  # served under a sub-path: see README
            title='Parley', favicon=Path(__file__).parent / 'assets' / 'icon.svg', show_welcome_message=False)
 
 
