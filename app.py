@@ -3,13 +3,15 @@
     python app.py                  a personal app on http://127.0.0.1:8080 (opens the browser)
     python app.py --no-show        the same without opening a browser
     python app.py --native         in a native window
-    python app.py --host 0.0.0.0   on a server (team mode)
+    python app.py --host 0.0.0.0   on a server (team mode: needs PARLEY_AUTH and PARLEY_SESSION_SECRET)
+    python app.py create-user NAME --admin   an account for team mode (see engine/account_cli.py)
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from pathlib import Path
 
 from engine.settings import Settings
@@ -36,7 +38,13 @@ def load_settings(argv: list[str] | None = None) -> Settings:
 
 
 def main(argv: list[str] | None = None) -> None:
+    if (sys.argv[1:] if argv is None else argv)[:1] == ['create-user']:
+        from engine.account_cli import create_user
+        raise SystemExit(create_user((sys.argv[1:] if argv is None else argv)[1:]))
     settings = load_settings(argv)
+    from engine.accounts import startup_problem, storage_secret
+    if problem := startup_problem(settings):  # e.g. --host 0.0.0.0 without sign-in: refuse, saying what to set
+        sys.exit(f'parley: {problem}')
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format='%(asctime)s %(levelname)s %(name)s: %(message)s')
     for chatty in ('httpx', 'httpx2', 'alembic.runtime.migration'):  # one line per request or step is noise
@@ -82,8 +90,12 @@ def main(argv: list[str] | None = None) -> None:
 
     serve_assets()
     install_csp(app)
+    if settings.team_mode:
+        from ui.team import setup_team
+        setup_team(settings, database)  # sign-in middleware, /login, /logout, /admin
     register(chat, settings)
     ui.run(**where, reload=False, root_path=settings.root_path,  # served under a sub-path: see README
+           storage_secret=storage_secret(settings),  # signs the session cookie; see engine/accounts.py
            title='Parley', favicon=Path(__file__).parent / 'assets' / 'icon.svg', show_welcome_message=False)
 
 

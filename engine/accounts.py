@@ -21,6 +21,8 @@ from limits.strategies import MovingWindowRateLimiter
 from storage.accounts import AccountStore, DuplicateUserName
 from storage.models import User
 
+from .settings import Settings, secret
+
 MIN_PASSWORD_CHARS = 8
 MAX_NAME_CHARS = 128
 MIN_SECRET_CHARS = 32
@@ -247,3 +249,24 @@ def personal_storage_secret(data_dir: Path) -> str:
     except FileExistsError:
         return path.read_text().strip()
     return secret
+
+
+def startup_problem(settings: Settings) -> str | None:
+    """config_problem for the app's settings, plus a readable PARLEY_LOGIN_RATE_LIMIT."""
+    auth = settings.auth.strip().lower()
+    if problem := config_problem(auth=auth, host=settings.host, session_secret=secret(settings.session_secret),
+                                 trusted_proxies=settings.trusted_proxies):
+        return problem
+    try:
+        parse(settings.login_rate_limit)
+    except ValueError:
+        return f'PARLEY_LOGIN_RATE_LIMIT: {settings.login_rate_limit!r} is not a rate such as 5/minute.'
+    return None
+
+
+def storage_secret(settings: Settings) -> str:
+    """What signs the session cookie: PARLEY_SESSION_SECRET in team mode, a generated one in personal mode."""
+    configured = secret(settings.session_secret)
+    if settings.team_mode and configured:
+        return configured
+    return personal_storage_secret(settings.data_dir)

@@ -1,25 +1,37 @@
 """Who is using this page: the signed-in account in team mode, nobody in personal mode.
 
-Pages ask here and pass the id down to the engine, which scopes every read and write by it.
+Pages ask here and pass the id down to the engine, which scopes every read and write by it. The session is
+checked against the database on every page load (ui/auth.py), so what it says here is at most one page old.
 """
 
 from __future__ import annotations
 
 from nicegui import app
 
+from . import auth
+
+
+def team_mode() -> bool:
+    """Whether people sign in (PARLEY_AUTH local or proxy)."""
+    return auth.team() is not None
+
 
 def current_user_id() -> str | None:
     """The signed-in user's id in team mode; None in personal mode (one person, no accounts)."""
-    try:
-        return app.storage.user.get('user_id')
-    except RuntimeError:  # no storage secret: personal mode has no per-browser user storage
+    if not team_mode():
         return None
+    return app.storage.user.get(auth.USER_ID)
+
+
+def current_user_name() -> str | None:
+    """The signed-in user's name in team mode; None in personal mode."""
+    if not team_mode():
+        return None
+    return app.storage.user.get(auth.USER_NAME)
 
 
 def is_admin() -> bool:
     """Whether this page's user may manage providers and accounts; in personal mode the one person may."""
-    try:
-        user = app.storage.user
-    except RuntimeError:
+    if not team_mode():
         return True
-    return user.get('user_id') is None or bool(user.get('is_admin'))
+    return bool(app.storage.user.get(auth.USER_ID)) and bool(app.storage.user.get(auth.IS_ADMIN))

@@ -9,6 +9,7 @@ from nicegui import app, ui
 from providers.registry import ProviderRegistry
 
 from . import names
+from .account_controls import account_controls
 from .current_user import is_admin
 
 DARK_KEY = 'dark_mode'
@@ -43,6 +44,7 @@ class Header:
             switch = ui.switch(value=dark.value, on_change=lambda e: self._set_dark(dark, e.value))
             switch.props('icon=dark_mode').props['aria-label'] = names.DARK_MODE
             switch.classes('parley-dark-switch')
+            account_controls()  # Admin link and Sign out, in team mode only
         ui.timer(0.1, self.refresh_models, once=True)  # only stale lists are fetched; the page never waits
         # A connection saved or removed on the Settings page changes the picker of every open page at once.
         ui.context.client.on_delete(providers.on_change(self._providers_changed))

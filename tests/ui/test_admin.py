@@ -1,0 +1,135 @@
+"""The admin page as an administrator uses it: add a user, reset a password, disable and enable an account.
+
+The administrator comes from PARLEY_ADMIN_USER/PARLEY_ADMIN_PASSWORD (no account exists before the start);
+one Parley and one signed-in admin page for the module, a fresh browser context for each other person.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Locator, Page, expect
+
+from tests.fakes.server import FakeServer
+from ui import names
+
+from .accounts import sign_in, start_team_parley
+from .conftest import ParleyApp
+
+pytestmark = pytest.mark.browser
+
+ADMIN = ('root', 'root password')
+WRONG = 'Wrong username or password'
+
+
+@pytest.fixture(scope='module')
+def team(fake_server: FakeServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ParleyApp]:
+    app = start_team_parley(fake_server, tmp_path_factory.mktemp('admin'), [],
+                            env={'PARLEY_ADMIN_USER': ADMIN[0], 'PARLEY_ADMIN_PASSWORD': ADMIN[1]})
+    yield app
+    app.stop()
+
+
+@pytest.fixture(scope='module')
+def admin(browser: Browser, team: ParleyApp) -> Iterator[Page]:
+    """The administrator's page, signed in once for the module."""
+    context = browser.new_context(viewport={'width': 1200, 'height': 800})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    sign_in(page, team.url, *ADMIN)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def other(browser: Browser) -> Iterator[Page]:
+    """Another person's browser."""
+    context = browser.new_context(viewport={'width': 1200, 'height': 800})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def open_admin(page: Page, app: ParleyApp) -> Locator:
+    page.goto(app.url + '/admin')
+    table = page.get_by_role('table', name=names.USERS)
+    expect(table).to_be_visible()
+    return table
+
+
+def row(admin: Page, name: str) -> Locator:
+    return admin.get_by_role('table', name=names.USERS).get_by_role('row').filter(
+        has=admin.get_by_text(re.compile(rf'^{re.escape(name)}$')))
+
+
+def add_user(admin: Page, app: ParleyApp, name: str, password: str) -> Locator:
+    open_admin(admin, app)
+    admin.get_by_role('textbox', name=names.USERNAME).fill(name)
+    admin.get_by_label(names.PASSWORD, exact=True).fill(password)
+    admin.get_by_role('button', name=names.ADD_USER).click()
+    added = row(admin, name)
+    expect(added).to_contain_text('Active')
+    return added
+
+
+def try_sign_in(page: Page, app: ParleyApp, name: str, password: str) -> None:
+    page.goto(app.url + '/login')
+    page.get_by_role('textbox', name=names.USERNAME).fill(name)
+    page.get_by_label(names.PASSWORD, exact=True).fill(password)
+    page.get_by_role('button', name=names.SIGN_IN).click()
+
+
+def test_an_added_user_can_sign_in(admin: Page, other: Page, team: ParleyApp) -> None:
+    added = add_user(admin, team, 'erin', 'erin password')
+    expect(added).to_contain_text('User')
+    expect(row(admin, f'{ADMIN[0]} (you)')).to_contain_text('Administrator')
+    sign_in(other, team.url, 'erin', 'erin password')
+    expect(other.get_by_role('link', name=names.ADMIN_PAGE)).to_have_count(0)
+
+
+def test_a_short_password_is_refused_with_the_reason(admin: Page, team: ParleyApp) -> None:
+    open_admin(admin, team)
+    admin.get_by_role('textbox', name=names.USERNAME).fill('shorty')
+    admin.get_by_label(names.PASSWORD, exact=True).fill('short')
+    admin.get_by_role('button', name=names.ADD_USER).click()
+    expect(admin.get_by_role('alert')).to_have_text('A password needs at least 8 characters.')
+    expect(row(admin, 'shorty')).to_have_count(0)
+
+
+def test_a_reset_password_replaces_the_old_one_and_ends_open_sessions(admin: Page, other: Page,
+                                                                     team: ParleyApp) -> None:
+    added = add_user(admin, team, 'gina', 'gina password')
+    sign_in(other, team.url, 'gina', 'gina password')
+    added.get_by_role('button', name=names.RESET_PASSWORD).click()
+    dialog = admin.get_by_role('dialog')
+    dialog.get_by_label(names.NEW_PASSWORD, exact=True).fill('gina new password')
+    dialog.get_by_role('button', name=names.SAVE).click()
+    expect(admin.get_by_text('Password of gina reset')).to_be_visible()
+
+    other.goto(team.url + '/')  # her open session used the old password
+    expect(other).to_have_url(re.compile(r'/login$'))
+    try_sign_in(other, team, 'gina', 'gina password')
+    expect(other.get_by_role('alert')).to_have_text(WRONG)
+    sign_in(other, team.url, 'gina', 'gina new password')
+
+
+def test_a_disabled_user_is_refused_until_enabled_again(admin: Page, other: Page, team: ParleyApp) -> None:
+    added = add_user(admin, team, 'hank', 'hank password')
+    added.get_by_role('button', name=names.DISABLE_USER).click()
+    expect(row(admin, 'hank')).to_contain_text('Disabled')
+    try_sign_in(other, team, 'hank', 'hank password')
+    expect(other.get_by_role('alert')).to_have_text(WRONG)
+
+    row(admin, 'hank').get_by_role('button', name=names.ENABLE_USER).click()
+    expect(row(admin, 'hank')).to_contain_text('Active')
+    sign_in(other, team.url, 'hank', 'hank password')
+
+
+def test_the_admin_cannot_disable_themselves(admin: Page, team: ParleyApp) -> None:
+    open_admin(admin, team)
+    me = row(admin, f'{ADMIN[0]} (you)')
+    expect(me).to_be_visible()
+    expect(me.get_by_role('button', name=names.DISABLE_USER)).to_have_count(0)

@@ -1,0 +1,123 @@
+"""Team mode's sign-in as a person sees it: /login, wrong passwords, signing out, disabled users, admin-only pages.
+
+One Parley for the module; each test has its own browser context (its own cookies), so sessions never mix.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import update
+
+from storage import create_db_engine, default_database_url
+from storage.models import User
+from tests.fakes.server import FakeServer
+from ui import names
+
+from .accounts import sign_in, sign_out, start_team_parley
+from .conftest import ParleyApp
+
+pytestmark = pytest.mark.browser
+
+USERS = [('alice', 'alice password', True), ('bob', 'bob password', False), ('carol', 'carol password', False),
+         ('dave', 'dave password', False)]
+WRONG = 'Wrong username or password'
+LOGIN_URL = re.compile(r'/login$')
+
+
+@pytest.fixture(scope='module')
+def team(fake_server: FakeServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ParleyApp]:
+    app = start_team_parley(fake_server, tmp_path_factory.mktemp('team'), USERS)
+    yield app
+    app.stop()
+
+
+def try_sign_in(page: Page, app: ParleyApp, name: str, password: str) -> None:
+    page.goto(app.url + '/login')
+    page.get_by_role('textbox', name=names.USERNAME).fill(name)
+    page.get_by_label(names.PASSWORD, exact=True).fill(password)
+    page.get_by_role('button', name=names.SIGN_IN).click()
+
+
+def set_disabled(app: ParleyApp, name: str, disabled: bool) -> None:
+    database = create_db_engine(default_database_url(app.data_dir))
+    with database.begin() as connection:
+        connection.execute(update(User).where(User.name == name).values(disabled=disabled))
+    database.dispose()
+
+
+def test_a_page_without_sign_in_goes_to_the_login_page(page: Page, team: ParleyApp) -> None:
+    page.goto(team.url + '/')
+    expect(page).to_have_url(LOGIN_URL)
+    expect(page.get_by_role('button', name=names.SIGN_IN)).to_be_visible()
+    expect(page.get_by_role('textbox', name=names.MESSAGE)).to_have_count(0)
+
+
+def test_a_wrong_password_or_name_says_so_and_stays(page: Page, team: ParleyApp) -> None:
+    for name, password in (('alice', 'not her password'), ('mallory', 'alice password')):
+        try_sign_in(page, team, name, password)
+        expect(page.get_by_role('alert')).to_have_text(WRONG)  # the same words for either mistake
+        expect(page).to_have_url(LOGIN_URL)
+        expect(page.get_by_label(names.PASSWORD, exact=True)).to_have_value('')
+
+
+def test_sign_in_opens_the_chat_and_sign_out_closes_it(page: Page, team: ParleyApp) -> None:
+    sign_in(page, team.url, 'bob', 'bob password')
+    expect(page).to_have_url(team.url + '/')
+    sign_out(page)
+    expect(page).to_have_url(LOGIN_URL)
+    page.goto(team.url + '/')
+    expect(page).to_have_url(LOGIN_URL)
+
+
+def test_a_user_gets_no_admin_link_and_the_admin_page_refuses_them(page: Page, team: ParleyApp) -> None:
+    sign_in(page, team.url, 'bob', 'bob password')
+    expect(page.get_by_role('button', name=names.SIGN_OUT)).to_be_visible()
+    expect(page.get_by_role('link', name=names.ADMIN_PAGE)).to_have_count(0)
+    response = page.goto(team.url + '/admin')
+    assert response is not None and response.status == 403
+    expect(page.get_by_text('Only administrators can open this page.')).to_be_visible()
+
+
+def test_an_admin_gets_the_admin_link(page: Page, team: ParleyApp) -> None:
+    sign_in(page, team.url, 'alice', 'alice password')
+    page.get_by_role('link', name=names.ADMIN_PAGE).click()
+    expect(page.get_by_role('table', name=names.USERS)).to_be_visible()
+
+
+def test_a_disabled_user_cannot_sign_in(page: Page, team: ParleyApp) -> None:
+    set_disabled(team, 'carol', True)
+    try:
+        try_sign_in(page, team, 'carol', 'carol password')
+        expect(page.get_by_role('alert')).to_have_text(WRONG)
+        expect(page).to_have_url(LOGIN_URL)
+    finally:
+        set_disabled(team, 'carol', False)
+
+
+def test_disabling_ends_an_open_session_at_its_next_page(page: Page, team: ParleyApp) -> None:
+    sign_in(page, team.url, 'dave', 'dave password')
+    set_disabled(team, 'dave', True)
+    try:
+        page.goto(team.url + '/')
+        expect(page).to_have_url(LOGIN_URL)
+        page.goto(team.url + '/')  # the session is gone for good, not just for one request
+        expect(page).to_have_url(LOGIN_URL)
+    finally:
+        set_disabled(team, 'dave', False)
+
+
+def test_guessing_is_stopped_after_five_tries(browser: Browser, team: ParleyApp) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        for _ in range(5):
+            try_sign_in(page, team, 'guessme', 'a guess')
+            expect(page.get_by_role('alert')).to_have_text(WRONG)
+        try_sign_in(page, team, 'guessme', 'a guess')
+        expect(page.get_by_role('alert')).to_have_text('Too many sign-in attempts. Wait a minute and try again.')
+    finally:
+        context.close()

@@ -1,0 +1,155 @@
+"""The admin page (`/admin`, administrators only): add users, disable or enable them, reset their passwords."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from nicegui import app, ui
+from starlette.responses import PlainTextResponse
+
+from engine.accounts import AccountError, Accounts
+from storage.models import User
+
+from . import names
+from .auth import STAMP, TeamAuth
+from .current_user import current_user_id, is_admin
+from .theme import add_head
+
+ADMIN_PATH = '/admin'
+ADMINS_ONLY = 'Only administrators can open this page.'
+
+
+def register_admin(team: TeamAuth) -> None:
+    """Add /admin to the app."""
+
+    @ui.page(ADMIN_PATH, title='Admin · Parley')
+    def admin_page() -> PlainTextResponse | None:
+        if not is_admin():  # the middleware refreshed the admin flag from the database for this very request
+            return PlainTextResponse(ADMINS_ONLY, status_code=403)
+        add_head()
+        AdminPage(team.accounts)
+        return None
+
+
+class AdminPage:
+    """The users table and the add-user form; every action re-checks that its user is still an admin."""
+
+    def __init__(self, accounts: Accounts) -> None:
+        self.accounts = accounts
+        with ui.column().classes('q-pa-lg gap-4 w-full').style('max-width: 56rem; margin: 0 auto'):
+            with ui.row().classes('items-center w-full'):
+                ui.label('Users').classes('text-h5')
+                ui.space()
+                ui.link('Back to chat', '/')
+            with ui.element('div').classes('q-markup-table q-table__container q-table--flat w-full'):
+                self.table = ui.element('table').classes('q-table w-full')
+                self.table.props['aria-label'] = names.USERS
+            self._add_form()
+        self.refresh()
+
+    def _add_form(self) -> None:
+        with ui.card().classes('w-full'), ui.row().classes('items-end gap-3 w-full'):
+            self.new_name = ui.input(names.USERNAME).props('outlined dense autocomplete=off')
+            self.new_name.props['aria-label'] = names.USERNAME
+            self.new_password = ui.input(names.PASSWORD, password=True)
+            self.new_password.props('outlined dense autocomplete=new-password')
+            self.new_password.props['aria-label'] = names.PASSWORD
+            self.new_admin = ui.checkbox(names.ADMIN)
+            ui.button(names.ADD_USER, on_click=self.add_user)
+        self.form_error = ui.label('').props('role=alert').classes('text-negative')
+
+    def refresh(self) -> None:
+        """Rebuild the rows (a handful of accounts; rebuilding is simpler than patching and costs nothing)."""
+        me = current_user_id()
+        self.table.clear()
+        with self.table:
+            with ui.element('thead'), ui.element('tr'):
+                for heading in ('Username', 'Role', 'Status', 'Actions'):
+                    with ui.element('th').classes('text-left'):
+                        ui.label(heading)
+            with ui.element('tbody'):
+                for user in self.accounts.store.list():
+                    self._row(user, is_me=user.id == me)
+
+    def _row(self, user: User, *, is_me: bool) -> None:
+        with ui.element('tr'):
+            with ui.element('td'):
+                ui.label(user.name + (' (you)' if is_me else ''))
+            with ui.element('td'):
+                ui.label('Administrator' if user.is_admin else 'User')
+            with ui.element('td'):
+                ui.label('Disabled' if user.disabled else 'Active')
+            with ui.element('td'), ui.row().classes('gap-2 justify-end no-wrap'):
+                if user.disabled:
+                    ui.button(names.ENABLE_USER, on_click=self._action(lambda: self._set_disabled(user, False)))
+                elif not is_me:  # an admin never locks themselves out
+                    ui.button(names.DISABLE_USER, on_click=self._action(lambda: self._set_disabled(user, True)))
+                ui.button(names.RESET_PASSWORD, on_click=lambda: self._reset_dialog(user)).props('outline')
+
+    def _action(self, do: Callable[[], str]) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            if not self._still_admin():
+                return
+            try:
+                ui.notify(await asyncio.to_thread(do), type='positive')
+            except AccountError as error:
+                ui.notify(str(error), type='warning')
+            self.refresh()
+        return run
+
+    def _set_disabled(self, user: User, disabled: bool) -> str:
+        self.accounts.set_disabled(user.id, disabled, acting_user_id=current_user_id())
+        return f'{user.name} is disabled: their open sessions end at their next page.' if disabled \
+            else f'{user.name} can sign in again.'
+
+    def _still_admin(self) -> bool:
+        """The page may be older than a demotion or disabling of its own user: ask the database, not the page."""
+        user_id = current_user_id()
+        user = user_id and self.accounts.session_user(user_id, app.storage.user.get(STAMP))
+        if user and user.is_admin:
+            return True
+        ui.notify(ADMINS_ONLY, type='negative')
+        ui.navigate.to('/login')
+        return False
+
+    async def add_user(self) -> None:
+        if not self._still_admin():
+            return
+        name, password = self.new_name.value or '', self.new_password.value or ''
+        try:
+            user = await asyncio.to_thread(self.accounts.create, name, password, is_admin=self.new_admin.value)
+        except AccountError as error:
+            self.form_error.text = str(error)
+            return
+        self.form_error.text = ''
+        self.new_name.value = self.new_password.value = ''
+        self.new_admin.value = False
+        ui.notify(f'Added {user.name}.', type='positive')
+        self.refresh()
+
+    def _reset_dialog(self, user: User) -> None:
+        with ui.dialog() as dialog, ui.card().classes('gap-3'):
+            ui.label(f'New password for {user.name}').classes('text-h6')
+            password = ui.input(names.NEW_PASSWORD, password=True).props('outlined dense autofocus '
+                                                                         'autocomplete=new-password')
+            password.props['aria-label'] = names.NEW_PASSWORD
+            error = ui.label('').props('role=alert').classes('text-negative')
+
+            async def save() -> None:
+                if not self._still_admin():
+                    return
+                try:
+                    await asyncio.to_thread(self.accounts.set_password, user.id, password.value or '')
+                except AccountError as problem:
+                    error.text = str(problem)
+                    return
+                dialog.close()
+                ui.notify(f'Password of {user.name} reset: their open sessions end at their next page.',
+                          type='positive')
+
+            password.on('keydown.enter', save)
+            with ui.row().classes('justify-end w-full'):
+                ui.button(names.CANCEL, on_click=dialog.close).props('flat')
+                ui.button(names.SAVE, on_click=save)
+        dialog.open()
