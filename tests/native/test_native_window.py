@@ -106,6 +106,9 @@ def test_native_window_shows_the_chat_keeps_its_size_and_closes_cleanly(fake_ser
             resize(display, window, 1100, 760)
             wait_until(lambda: load_size(data_dir) == (1100, 760))
 
+            listening = {c.laddr for c in psutil.Process(process.pid).net_connections('tcp') if c.status == 'LISTEN'}
+            assert listening == {('127.0.0.1', port)}  # this machine only
+
             children = psutil.Process(process.pid).children(recursive=True)
             assert any('QtWebEngineProcess' in ' '.join(child.cmdline()) for child in children)
             request_close(display, window)
