@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 
 from nicegui import app, ui
 from starlette.responses import PlainTextResponse
@@ -12,7 +11,7 @@ from engine.accounts import AccountError, Accounts
 from storage.models import User
 
 from . import names
-from .auth import STAMP, TeamAuth
+from .auth import STAMP, TeamAuth, end_open_pages
 from .current_user import current_user_id, is_admin
 from .theme import add_head
 
@@ -82,26 +81,24 @@ class AdminPage:
                 ui.label('Disabled' if user.disabled else 'Active')
             with ui.element('td'), ui.row().classes('gap-2 justify-end no-wrap'):
                 if user.disabled:
-                    ui.button(names.ENABLE_USER, on_click=self._action(lambda: self._set_disabled(user, False)))
+                    ui.button(names.ENABLE_USER, on_click=lambda: self._set_disabled(user, False))
                 elif not is_me:  # an admin never locks themselves out
-                    ui.button(names.DISABLE_USER, on_click=self._action(lambda: self._set_disabled(user, True)))
+                    ui.button(names.DISABLE_USER, on_click=lambda: self._set_disabled(user, True))
                 ui.button(names.RESET_PASSWORD, on_click=lambda: self._reset_dialog(user)).props('outline')
 
-    def _action(self, do: Callable[[], str]) -> Callable[[], Awaitable[None]]:
-        async def run() -> None:
-            if not self._still_admin():
-                return
-            try:
-                ui.notify(await asyncio.to_thread(do), type='positive')
-            except AccountError as error:
-                ui.notify(str(error), type='warning')
-            self.refresh()
-        return run
-
-    def _set_disabled(self, user: User, disabled: bool) -> str:
-        self.accounts.set_disabled(user.id, disabled, acting_user_id=current_user_id())
-        return f'{user.name} is disabled: their open sessions end at their next page.' if disabled \
-            else f'{user.name} can sign in again.'
+    async def _set_disabled(self, user: User, disabled: bool) -> None:
+        if not self._still_admin():
+            return
+        try:
+            await asyncio.to_thread(self.accounts.set_disabled, user.id, disabled, acting_user_id=current_user_id())
+        except AccountError as error:
+            ui.notify(str(error), type='warning')
+        else:
+            if disabled:
+                end_open_pages(user.id)
+            ui.notify(f'{user.name} is disabled and signed out.' if disabled else f'{user.name} can sign in again.',
+                      type='positive')
+        self.refresh()
 
     def _still_admin(self) -> bool:
         """The page may be older than a demotion or disabling of its own user: ask the database, not the page."""
@@ -144,9 +141,9 @@ class AdminPage:
                 except AccountError as problem:
                     error.text = str(problem)
                     return
+                end_open_pages(user.id)
                 dialog.close()
-                ui.notify(f'Password of {user.name} reset: their open sessions end at their next page.',
-                          type='positive')
+                ui.notify(f'Password of {user.name} reset; they are signed out everywhere.', type='positive')
 
             password.on('keydown.enter', save)
             with ui.row().classes('justify-end w-full'):

@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass, field
 
 from fastapi import FastAPI
-from nicegui import app
+from nicegui import Client, app
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
@@ -36,6 +36,8 @@ USER_NAME = 'user_name'
 IS_ADMIN = 'is_admin'
 STAMP = 'stamp'
 NEXT = 'next'
+# On request.state (shared with the page's Client.request): whose page this is, so it can be ended at once.
+OWNER = 'parley_user_id'
 
 
 @dataclass
@@ -116,6 +118,7 @@ class AuthMiddleware(BaseHTTPMiddleware):
                 return PlainTextResponse('Sign in first.', status_code=401)
             app.storage.user[NEXT] = path  # back here after signing in
             return RedirectResponse(LOGIN_PATH, status_code=303)
+        setattr(request.state, OWNER, user.id)
         return await call_next(request)
 
     async def identify(self, request: Request) -> User | str | None:
@@ -140,6 +143,18 @@ class AuthMiddleware(BaseHTTPMiddleware):
             return None
         remember_sign_in(user)  # picks up a changed admin flag
         return user
+
+
+def end_open_pages(user_id: str) -> None:
+    """Reload every open page of this user now (after disabling them or resetting their password): the reload
+    meets the middleware, which sends it to /login. Pages never opened again would otherwise keep their socket."""
+    for client in list(Client.instances.values()):
+        try:
+            owner = getattr(client.request.state, OWNER, None)
+        except RuntimeError:  # a client without a request (NiceGUI's auto-index page)
+            continue
+        if owner == user_id and client.has_socket_connection:
+            client.run_javascript('window.location.reload()')
 
 
 def install_auth(fastapi_app: FastAPI, team_auth: TeamAuth) -> None:

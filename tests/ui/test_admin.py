@@ -22,6 +22,7 @@ pytestmark = pytest.mark.browser
 
 ADMIN = ('root', 'root password')
 WRONG = 'Wrong username or password'
+LOGIN_URL = re.compile(r'/login$')
 
 
 @pytest.fixture(scope='module')
@@ -109,17 +110,21 @@ def test_a_reset_password_replaces_the_old_one_and_ends_open_sessions(admin: Pag
     dialog.get_by_role('button', name=names.SAVE).click()
     expect(admin.get_by_text('Password of gina reset')).to_be_visible()
 
-    other.goto(team.url + '/')  # her open session used the old password
-    expect(other).to_have_url(re.compile(r'/login$'))
+    expect(other).to_have_url(LOGIN_URL)  # her open page used the old password: it leaves at once
+    other.goto(team.url + '/')  # and the session is gone, not just the page
+    expect(other).to_have_url(LOGIN_URL)
     try_sign_in(other, team, 'gina', 'gina password')
     expect(other.get_by_role('alert')).to_have_text(WRONG)
     sign_in(other, team.url, 'gina', 'gina new password')
 
 
-def test_a_disabled_user_is_refused_until_enabled_again(admin: Page, other: Page, team: ParleyApp) -> None:
+def test_a_disabled_user_is_signed_out_and_refused_until_enabled_again(admin: Page, other: Page,
+                                                                       team: ParleyApp) -> None:
     added = add_user(admin, team, 'hank', 'hank password')
+    sign_in(other, team.url, 'hank', 'hank password')
     added.get_by_role('button', name=names.DISABLE_USER).click()
     expect(row(admin, 'hank')).to_contain_text('Disabled')
+    expect(other).to_have_url(LOGIN_URL)  # his open page is sent away without him doing anything
     try_sign_in(other, team, 'hank', 'hank password')
     expect(other.get_by_role('alert')).to_have_text(WRONG)
 
