@@ -1,0 +1,138 @@
+"""Keyboard shortcuts, the shortcuts dialog, Ctrl/Cmd+K search, and what Parley remembers between visits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.fakes.server import FakeServer
+from ui import names
+from ui.keyboard import SHORTCUTS
+
+from .conftest import ParleyApp, start_parley
+from .helpers import answers, conversation_id, open_parley, send, wait_for_status
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope='module')
+def app(fake_server: FakeServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ParleyApp]:
+    """This module's own Parley: the model and sidebar state it remembers must not leak into other modules."""
+    parley = start_parley(fake_server, tmp_path_factory.mktemp('keyboard'))
+    yield parley
+    parley.stop()
+
+
+def message_box(page: Page):
+    return page.get_by_role('textbox', name=names.MESSAGE)
+
+
+def blur(page: Page) -> None:
+    page.evaluate('document.activeElement && document.activeElement.blur()')
+
+
+def test_help_dialog_lists_every_shortcut_and_opens_with_question_mark_or_button(page: Page, app: ParleyApp) -> None:
+    open_parley(page, app)
+    message_box(page).press('?')  # typing a question mark in the message is just text
+    expect(message_box(page)).to_have_value('?')
+    expect(page.get_by_role('dialog')).to_have_count(0)
+    message_box(page).fill('')
+
+    blur(page)
+    page.keyboard.press('?')
+    dialog = page.get_by_role('dialog')
+    expect(dialog).to_contain_text(names.KEYBOARD_HELP)
+    for keys, action in SHORTCUTS:
+        row = dialog.get_by_role('row').filter(has_text=action)
+        expect(row).to_have_count(1)
+        for key in keys:
+            expect(row).to_contain_text(key)
+    page.keyboard.press('Escape')
+    expect(page.get_by_role('dialog')).to_have_count(0)
+
+    page.get_by_role('button', name=names.KEYBOARD_HELP).click()
+    expect(page.get_by_role('dialog')).to_contain_text('Stop the answer')
+    page.get_by_role('dialog').get_by_role('button', name=names.CLOSE).click()
+    expect(page.get_by_role('dialog')).to_have_count(0)
+
+
+def test_shift_esc_focuses_the_composer_and_esc_stops_the_answer(page: Page, app: ParleyApp) -> None:
+    open_parley(page, app)
+    blur(page)
+    expect(message_box(page)).not_to_be_focused()
+    page.keyboard.press('Shift+Escape')
+    expect(message_box(page)).to_be_focused()
+
+    send(page, 'A long one [[tokens=2000]] [[delay=20]]')
+    answer = answers(page).last
+    wait_for_status(answer, 'streaming')
+    expect(answer).to_contain_text('alpha')
+    page.keyboard.press('Escape')
+    wait_for_status(answer, 'stopped')
+    expect(page.get_by_role('button', name=names.SEND)).to_be_visible()
+
+
+def test_new_chat_and_search_shortcuts(page: Page, app: ParleyApp) -> None:
+    open_parley(page, app)
+    send(page, 'Where should the zeppelin land? [[tokens=20]]')
+    wanted = conversation_id(page)
+    wait_for_status(answers(page).last, 'complete')
+
+    page.keyboard.press('Control+Shift+O')
+    page.wait_for_url(app.url + '/')
+    expect(page.get_by_role('article')).to_have_count(0)
+    send(page, 'Something else entirely [[tokens=5]]')
+    conversation_id(page)
+
+    page.keyboard.press('Control+k')
+    search = page.get_by_role('textbox', name=names.SEARCH_CONVERSATIONS)
+    expect(search).to_be_focused()
+    results = page.get_by_role('listbox', name=names.SEARCH_RESULTS)
+    # nothing typed: the most recent conversations, newest first
+    expect(results.get_by_role('option').first).to_contain_text('Something else entirely')
+    expect(results.get_by_role('option').first).to_have_attribute('aria-selected', 'true')
+    search.fill('ZEPPELIN')  # in the message text (and title), any case
+    expect(results.get_by_role('option')).to_have_count(1)
+    expect(results.get_by_role('option').first).to_contain_text('Where should the zeppelin land?')
+    search.press('Enter')
+    page.wait_for_url(f'**/c/{wanted}')
+    expect(page.get_by_role('article', name=names.USER_MESSAGE)).to_contain_text('zeppelin')
+
+    page.keyboard.press('Control+k')
+    search = page.get_by_role('textbox', name=names.SEARCH_CONVERSATIONS)
+    search.fill('no such words anywhere')
+    expect(page.get_by_role('dialog')).to_contain_text('No conversation matches.')
+    search.fill('else entirely')
+    page.get_by_role('option', name='Something else entirely').click()
+    page.wait_for_url(lambda url: '/c/' in url and wanted not in url)
+
+
+def test_last_model_and_sidebar_state_are_remembered(page: Page, app: ParleyApp) -> None:
+    model = 'anthropic/claude-sonnet-5-5'
+    open_parley(page, app)
+    picker = page.get_by_role('combobox', name=names.MODEL)
+    picker.click()
+    page.get_by_role('option', name=model, exact=True).click()
+    send(page, 'Remember this model [[tokens=5]]')
+    wait_for_status(answers(page).last, 'complete')
+    page.keyboard.press('Control+Shift+O')
+    page.wait_for_url(app.url + '/')
+    expect(page.get_by_role('combobox', name=names.MODEL)).to_have_value(model)
+    page.reload()
+    expect(page.get_by_role('combobox', name=names.MODEL)).to_have_value(model)
+
+    conversations = page.get_by_role('navigation', name=names.CONVERSATIONS)
+    expect(conversations).to_be_in_viewport()
+    page.get_by_role('button', name=names.TOGGLE_SIDEBAR).click()
+    expect(conversations).not_to_be_in_viewport()
+    page.wait_for_timeout(300)  # the drawer's slide and the stored choice (no element to wait on: it is gone)
+    page.reload()
+    expect(message_box(page)).to_be_visible()
+    expect(conversations).not_to_be_in_viewport()
+    page.get_by_role('button', name=names.TOGGLE_SIDEBAR).click()
+    expect(conversations).to_be_in_viewport()
+    page.reload()
+    expect(message_box(page)).to_be_visible()
+    expect(conversations).to_be_in_viewport()
