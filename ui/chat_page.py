@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 
 NO_PROVIDER = '''**No model provider is configured yet.**
 
-Add a key to a `.env` file next to `app.py` (or to the environment) and restart Parley:
+Open **Settings** in the header to add OpenAI, Anthropic, Gemini or any OpenAI-compatible server: it works at
+once, no restart. Or add a key to a `.env` file next to `app.py` (or to the environment) and restart Parley:
 
 - `OPENAI_API_KEY=...` for OpenAI
 - `ANTHROPIC_API_KEY=...` for Anthropic
