@@ -134,3 +134,38 @@ def test_add_use_and_remove_a_connection_without_restart(page: Page, app: Parley
     assert not any(option.startswith('lab/') for option in picker_options(chat))
     page.reload()
     expect(connections(page).get_by_role('listitem').filter(has_text='lab')).to_have_count(0)
+
+
+def test_team_mode_settings_are_the_administrators_and_memory_is_per_user(browser, fake_server: FakeServer,
+                                                                          tmp_path: Path) -> None:
+    from .accounts import sign_in, start_team_parley
+
+    team = start_team_parley(fake_server, tmp_path / 'team', [('ada', 'ada-password-1', True),
+                                                              ('bob', 'bob-password-1', False)])
+    try:
+        bob_context, ada_context = browser.new_context(), browser.new_context()
+        bob, ada = bob_context.new_page(), ada_context.new_page()
+        sign_in(bob, team.url, 'bob', 'bob-password-1')
+        expect(bob.get_by_role('link', name=names.SETTINGS)).to_have_count(0)
+        bob.goto(team.url + '/settings')
+        expect(bob.get_by_text('Only an administrator can change provider connections.')).to_be_visible()
+        expect(bob.get_by_role('textbox', name=names.API_KEY)).to_have_count(0)
+
+        # bob's last model is bob's: ada's new chat still starts with the configured default
+        bob.goto(team.url + '/')
+        bob.get_by_role('combobox', name=names.MODEL).click()
+        bob.get_by_role('option', name='google/gemini-2.5-flash', exact=True).click()
+        send(bob, 'Bob asks Gemini [[tokens=5]]')
+        wait_for_status(answers(bob).last, 'complete')
+        bob.goto(team.url + '/')
+        expect(bob.get_by_role('combobox', name=names.MODEL)).to_have_value('google/gemini-2.5-flash')
+
+        sign_in(ada, team.url, 'ada', 'ada-password-1')
+        expect(ada.get_by_role('combobox', name=names.MODEL)).to_have_value('openai/gpt-4o-mini')
+        ada.get_by_role('link', name=names.SETTINGS).click()
+        expect(ada.get_by_role('textbox', name=names.API_KEY)).to_be_visible()
+        expect(ada.get_by_role('list', name=names.CONNECTIONS)).to_contain_text('from environment')
+        bob_context.close()
+        ada_context.close()
+    finally:
+        team.stop()
