@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from nicegui import ui
 from nicegui.events import GenericEventArguments
 
@@ -36,20 +38,28 @@ class SearchDialog:
                 self.results.props['aria-label'] = names.SEARCH_RESULTS
         ui.on('parley-search', self.show)
 
-    def show(self) -> None:
+    async def show(self) -> None:
         if self.dialog.value:
             return
         self.input.value = ''
-        self.search()
         self.dialog.open()
         self.input.run_method('focus')
+        await self.search()
 
-    def search(self) -> None:
+    async def search(self) -> None:
         query = (self.input.value or '').strip()
-        self.found = (self.repository.search_conversations(query, user_id=self.user_id, limit=RESULTS) if query
-                      else self.repository.list_conversations(user_id=self.user_id, limit=RESULTS))
+        # Off the event loop: a LIKE over every message of a long history must not stall other pages.
+        found = await asyncio.to_thread(self._find, query)
+        if query != (self.input.value or '').strip():
+            return  # the person typed on meanwhile; the newer search renders
+        self.found = found
         self.selected = 0
         self._render(query)
+
+    def _find(self, query: str) -> list[Conversation]:
+        if query:
+            return self.repository.search_conversations(query, user_id=self.user_id, limit=RESULTS)
+        return self.repository.list_conversations(user_id=self.user_id, limit=RESULTS)
 
     def _render(self, query: str) -> None:
         self.results.clear()
@@ -76,10 +86,11 @@ class SearchDialog:
         options[old].update()
         options[self.selected].update()
 
-    def open_selected(self, event: GenericEventArguments) -> None:
+    async def open_selected(self, event: GenericEventArguments) -> None:
         typed = event.args if isinstance(event.args, str) else None
         if typed is not None and typed != (self.input.value or ''):
-            self.input.value = typed  # runs the search
+            self.input.value = typed
+            await self.search()
         if self.found:
             self.open(self.found[self.selected])
 

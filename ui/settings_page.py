@@ -57,21 +57,21 @@ class SettingsPage:
         with ui.column().classes('parley-settings w-full max-w-3xl mx-auto gap-4 p-4'):
             ui.label('Provider connections').classes('text-h6')
             ui.label('Keys are kept encrypted on this server; after saving, only their last characters are shown.')
-            self.list = ui.element('ul').classes('parley-connections')
+            self.list = ui.element('ul').classes('parley-connections w-full')
             self.list.props['aria-label'] = names.CONNECTIONS
             with ui.card().classes('w-full parley-connection-form'):
                 ui.label('Add or change a connection').classes('text-subtitle1')
                 self.kind = ui.select(KINDS, value='openai_compatible', label=names.PROVIDER_KIND,
                                       on_change=self._kind_changed).classes('w-full').props('outlined dense')
                 self.kind.props['aria-label'] = names.PROVIDER_KIND
-                self.name = ui.input(names.CONNECTION_NAME).classes('w-full').props('outlined dense')
+                self.name = ui.input(names.CONNECTION_NAME).classes('w-full').props('outlined dense stack-label')
                 self.name.props['aria-label'] = names.CONNECTION_NAME
                 self.name.on_value_change(self._update_buttons)
-                self.base_url = ui.input(names.BASE_URL).classes('w-full').props('outlined dense')
+                self.base_url = ui.input(names.BASE_URL).classes('w-full').props('outlined dense stack-label')
                 self.base_url.props['aria-label'] = names.BASE_URL
                 self.api_key = ui.input(names.API_KEY, password=True).classes('w-full')
                 # new-password: browsers neither offer nor store it as a login password
-                self.api_key.props('outlined dense autocomplete=new-password spellcheck=false')
+                self.api_key.props('outlined dense stack-label autocomplete=new-password spellcheck=false')
                 self.api_key.props['aria-label'] = names.API_KEY
                 with ui.row().classes('gap-2'):
                     self.test_button = ui.button(names.TEST_CONNECTION, on_click=self.test).props('outline no-caps')

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import stat
 from collections.abc import Iterator
@@ -98,6 +99,8 @@ def test_add_use_and_remove_a_connection_without_restart(page: Page, app: Parley
     page.get_by_role('button', name=names.SAVE).click()
     expect(status(page)).to_contain_text('Saved lab')
     expect(page.get_by_role('textbox', name=names.API_KEY)).to_have_value('')
+    expect(page.get_by_role('textbox', name=names.API_KEY)).to_have_attribute('placeholder', re.compile('sk-…6f70'))
+    expect(page.get_by_role('button', name=names.SAVE)).to_be_enabled()
     saved = connections(page).get_by_role('listitem').filter(has_text='lab')
     expect(saved).to_contain_text('OpenAI-compatible')
     expect(saved).to_contain_text('sk-…6f70')
