@@ -78,7 +78,20 @@ def verdict(value: float | None, limit: float | None) -> str:
     return 'pass' if value <= limit else 'FAIL'
 
 
+def check_rows(figures: tuple[Figure, ...], result: Result) -> list[list[str]]:
+    """(figure, value, target, pass) of a check: scenarios with no baseline and no SDK floor."""
+    rows = []
+    for figure in figures:
+        value = figure.value(result, {})
+        rows.append([figure.label, fmt(value), figure.target, verdict(value, figure.limit)])
+    return rows
+
+
 def scenario_rows(name: str, entry: Result) -> list[list[str]]:
+    if entry.get('kind') == 'check':
+        load = f"load {entry['parley'].get('load_before')}-{entry['parley'].get('load_after')}"
+        return [[name, label, value, load if i == 0 else '', '', target, verdict_]
+                for i, (label, value, target, verdict_) in enumerate(entry['figures'])]
     parley, naive, floor = entry.get('parley', {}), entry.get('naive'), entry.get('floor', {})
     figures = MULTI if entry.get('pages', 1) > 1 else SINGLE
     if not parley.get('pages_finished'):

@@ -11,6 +11,15 @@ from . import names
 # Enter sends unless Shift is held or an input method is composing (CJK); decided in the browser, so the
 # textarea never receives the newline and the server only hears "send".
 ENTER_SENDS = '(e) => { if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); emit(); } }'
+# Send is enabled while the box holds more than blanks, decided in the browser on every change of the text: a
+# server-side toggle would resend the whole button (~400 bytes) at least twice per message. The handler sets the
+# button's prop in NiceGUI's reactive element store, so Vue renders it exactly as a server update would.
+SEND_FOLLOWS_TEXT = ('(value) => {{ const b = mounted_app.elements[{send}];'
+                     ' if (b) b.props.disable = !(value || "").trim(); }}')
+# After an accepted message the browser empties the box (its component reports '' back, which also disables
+# Send) and focuses it: setting the value on the server would resend the textarea with all its props and
+# listeners (~850 bytes) plus an `updateValue` call, for every message.
+CLEAR_AND_FOCUS = '(b => {{ if (b) {{ b.inputValue = ""; b.$refs.qRef.focus(); }} }})(getElement({box}))'
 
 
 class Composer:
@@ -26,14 +35,15 @@ class Composer:
             self.textarea.classes('parley-textarea')
             self.textarea.props['aria-label'] = names.MESSAGE
             self.textarea.on('keydown', self.send, js_handler=ENTER_SENDS)
-            self.textarea.on_value_change(self._update_buttons)
             self.send_button = ui.button(icon='arrow_upward', on_click=self.send).props('round unelevated')
             self.send_button.props['aria-label'] = names.SEND
+            self.send_button.props['disable'] = True  # the box starts empty
             self.send_button.classes('parley-send')
+            self.textarea.on('update:value', js_handler=SEND_FOLLOWS_TEXT.format(send=self.send_button.id))
+            self.textarea.on_value_change(self._follow_text)
             self.stop_button = ui.button(icon='stop', on_click=on_stop).props('round unelevated color=negative')
             self.stop_button.props['aria-label'] = names.STOP
             self.stop_button.classes('parley-stop')
-        self._update_buttons()
 
     async def send(self) -> None:
         text = self.textarea.value or ''
@@ -45,18 +55,21 @@ class Composer:
         finally:
             self.sending = False
         if accepted:
-            self.textarea.value = ''
-        self.textarea.run_method('focus')
+            self.textarea.client.run_javascript(CLEAR_AND_FOCUS.format(box=self.textarea.id))
+        else:
+            self.textarea.run_method('focus')
 
     def set_busy(self, busy: bool) -> None:
         self.busy = busy
-        self._update_buttons()
-
-    def _update_buttons(self) -> None:
         # Which of Send and Stop shows is a class on the small wrapper (parley.css): toggling the buttons
         # themselves would resend both, with all their props and listeners, twice for every answer.
-        if self.busy:
+        if busy:
             self.root.classes(add='parley-busy')
         else:
             self.root.classes(remove='parley-busy')
-        self.send_button.enabled = bool((self.textarea.value or '').strip())
+
+    def _follow_text(self) -> None:
+        # The browser already shows Send's state (SEND_FOLLOWS_TEXT); keep the server's copy in step without
+        # sending it, so that a later full resend of the button carries the right state.
+        with self.send_button.props.suspend_updates():
+            self.send_button.props['disable'] = not (self.textarea.value or '').strip()

@@ -50,7 +50,6 @@ class MessageView:
                 # Vue sets this as text, never as HTML: what the user typed is shown exactly and runs nothing.
                 ui.label(message.content).classes('parley-user-text')
                 return
-            self.reasoning_slot = ui.element('div').classes('parley-reasoning-slot')
             if message.reasoning:
                 self._show_reasoning(message.reasoning, streaming=False)
             self.thinking = ui.element('div').classes('parley-thinking')
@@ -74,7 +73,10 @@ class MessageView:
         self.show_status(MessageStatus.STREAMING, None)
         self.thinking.visible = generation.waiting
         if self.timer is None:
-            self.timer = ui.timer(PUMP_INTERVAL, self._pump)
+            # Inside the article, which is usually being sent anyway (new, or its status just changed): a timer
+            # in the page's root would resend the root's list of children with it.
+            with self.root:
+                self.timer = ui.timer(PUMP_INTERVAL, self._pump)
         self.timer.active = True
 
     def _pump(self) -> None:
@@ -122,16 +124,21 @@ class MessageView:
             self.thinking_label.text = text
 
     def _show_reasoning(self, text: str, *, streaming: bool) -> None:
-        with self.reasoning_slot, ui.expansion(names.REASONING, icon='psychology').classes('parley-reasoning') as box:
+        # Made when there is reasoning to show, not as an empty slot in every answer (that slot was sent with each
+        # new message and each page); reasoning that arrives mid-stream is moved to the top of its answer.
+        with self.root, ui.expansion(names.REASONING, icon='psychology').classes('parley-reasoning') as box:
             box.props['aria-label'] = names.REASONING
             self.reasoning = StreamingMarkdown(text, streaming=streaming)
+        if self.root.default_slot.children.index(box) != 0:
+            box.move(self.root, target_index=0)
 
     def show_status(self, status: str, error: str | None) -> None:
         self.root.props['data-status'] = status
         if self.root.props.get('aria-label') == names.USER_MESSAGE:
             return
         self.root.props['aria-busy'] = 'true' if status == MessageStatus.STREAMING else 'false'
-        self.footer.clear()
+        if self.footer.default_slot.children:  # clearing an empty footer would still resend it
+            self.footer.clear()
         if status == MessageStatus.STREAMING:
             return
         with self.footer:

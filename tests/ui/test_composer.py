@@ -61,3 +61,28 @@ def test_thinking_indicator_until_the_first_token(page: Page, parley: ParleyApp)
     expect(answer.get_by_text('Thinking…')).to_be_visible()
     expect(answer.get_by_text('Thinking…')).to_be_hidden(timeout=5000)
     wait_for_status(answer, 'complete')
+
+
+def test_send_follows_the_text_and_the_box_empties_once_sent(page: Page, parley: ParleyApp) -> None:
+    # Both happen in the browser (ui/composer.py): the server's copy must still agree, so a blank box never sends.
+    open_parley(page, parley)
+    box = page.get_by_role('textbox', name=names.MESSAGE)
+    send = page.get_by_role('button', name=names.SEND)
+    box.click()
+    box.type('x')
+    expect(send).to_be_enabled()
+    box.press('Backspace')
+    expect(send).to_be_disabled()
+    box.type('Hello [[tokens=3]]')
+    send.click()
+    expect(box).to_have_value('')
+    expect(box).to_be_focused()
+    wait_for_status(answers(page).last, 'complete')
+    expect(send).to_be_disabled()
+    box.press('Enter')  # the server agrees the box is empty: nothing is sent
+    box.type('Again [[tokens=3]]')
+    expect(send).to_be_enabled()
+    box.press('Enter')
+    expect(answers(page)).to_have_count(2)
+    expect(page.get_by_role('article', name=names.USER_MESSAGE)).to_have_count(2)
+    wait_for_status(answers(page).last, 'complete')

@@ -1,0 +1,94 @@
+"""`memory`: Parley's resident memory (psutil RSS) over many pages and answers.
+
+20 open-stream-close page cycles to settle, then 200 more, then 1000 finished answers spread over 10 pages that
+each stay open (with --quick: 20, 40 and 100). RSS never shrinks once Python has touched the memory, so growth after
+the warm-up is the figure: a leak per page or per answer shows as a steady slope over the samples.
+"""
+
+from __future__ import annotations
+
+import time
+
+import psutil
+from playwright.sync_api import BrowserContext
+
+from .checks import Check, Result, Run, open_page, send, timed, wait_answer
+from .report import Figure, key
+
+MB = 1024 * 1024
+ANSWER = 'Memory [[tokens=60]]'
+SETTLE = 5.0  # seconds for closed pages' clients to be deleted (NiceGUI: 3 s after the socket closes)
+
+
+def rss(pid: int) -> float:
+    return psutil.Process(pid).memory_info().rss / MB
+
+
+def cycle(context: BrowserContext, url: str) -> None:
+    """Open a new chat, stream a short answer, close the page."""
+    page = context.new_page()
+    open_page(page, url)
+    send(page, ANSWER)
+    wait_answer(page, 1)
+    page.close()
+
+
+def slope(samples: list[tuple[int, float]]) -> float | None:
+    """Least-squares MB per 100 units (cycles or answers) over (count, MB) samples."""
+    if len(samples) < 3:
+        return None
+    n = len(samples)
+    mean_x = sum(x for x, _ in samples) / n
+    mean_y = sum(y for _, y in samples) / n
+    var = sum((x - mean_x) ** 2 for x, _ in samples)
+    return round(100 * sum((x - mean_x) * (y - mean_y) for x, y in samples) / var, 2) if var else None
+
+
+@timed
+def run(context: Run) -> Result:
+    warm, cycles, answers, pages = (20, 40, 100, 5) if context.quick else (20, 200, 1000, 10)
+    with context.parley() as (app, _), context.context() as browser_context:
+        pid = app.process.pid
+        result: Result = {'rss_start_mb': round(rss(pid), 1)}
+        for _ in range(warm):
+            cycle(browser_context, app.url)
+        time.sleep(SETTLE)
+        settled = rss(pid)
+        result['rss_after_warmup_mb'] = round(settled, 1)
+        samples = []
+        for n in range(1, cycles + 1):
+            cycle(browser_context, app.url)
+            if n % 20 == 0:
+                samples.append((n, rss(pid)))
+        time.sleep(SETTLE)
+        result['rss_after_cycles_mb'] = round(rss(pid), 1)
+        result['cycle_slope_mb_per_100'] = slope(samples)
+        open_pages = [browser_context.new_page() for _ in range(pages)]
+        for page in open_pages:
+            open_page(page, app.url)
+        samples, done = [], 0
+        for round_ in range(1, answers // pages + 1):
+            for page in open_pages:
+                send(page, ANSWER)
+            for page in open_pages:
+                wait_answer(page, round_)
+            done += pages
+            if done % 100 == 0:
+                samples.append((done, rss(pid)))
+        for page in open_pages:
+            page.close()
+        time.sleep(SETTLE)
+        final = rss(pid)
+        result.update(cycles=cycles, answers=done, rss_after_answers_mb=round(final, 1),
+                      answer_slope_mb_per_100=slope(samples), growth_mb=round(final - settled, 1))
+    return result
+
+
+CHECK = Check('memory', '200 open-stream-close pages and 1000 answers after 20 to settle: server RSS', run, (
+    Figure('RSS after the first 20 pages MB', key('rss_after_warmup_mb')),
+    Figure('  after the page cycles MB', key('rss_after_cycles_mb')),
+    Figure('  after the answers MB', key('rss_after_answers_mb')),
+    Figure('growth since the first 20 MB', key('growth_mb'), 50, '<= 50'),
+    Figure('  slope over page cycles MB / 100', key('cycle_slope_mb_per_100')),
+    Figure('  slope over answers MB / 100', key('answer_slope_mb_per_100')),
+))
