@@ -25,7 +25,7 @@ from storage.models import User
 log = logging.getLogger(__name__)
 
 LOGIN_PATH = '/login'
-PUBLIC_PATHS = frozenset({LOGIN_PATH, '/logout', '/healthz', '/favicon.ico'})
+PUBLIC_PATHS = frozenset({LOGIN_PATH, '/login/session', '/login/done', '/logout', '/healthz', '/favicon.ico'})
 # NiceGUI's own scripts and styles, its websocket (a page's socket only attaches to a page the middleware already
 # let through), and Parley's static assets: none of them holds anyone's data.
 PUBLIC_PREFIXES = ('/_nicegui/', '/_nicegui_ws/', '/assets/')

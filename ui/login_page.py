@@ -1,10 +1,21 @@
-"""The sign-in page (`/login`) and sign-out (`/logout`) of team mode."""
+"""The sign-in page (`/login`) and sign-out (`/logout`) of team mode.
+
+The password is checked over the page's websocket, which cannot set a cookie. So that a session id known before
+sign-in (one an attacker planted in the browser, say) never becomes a signed-in session, a successful check hands
+over through two plain HTTP requests with single-use tickets: /login/session gives the browser a new session id,
+and /login/done, arriving with it, marks that new session as the user's.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
 
 from nicegui import app, ui
+from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
 from . import names
@@ -13,10 +24,47 @@ from .theme import add_head
 
 WRONG_CREDENTIALS = 'Wrong username or password'  # never says which: a wrong name must not reveal who has an account
 TOO_MANY_ATTEMPTS = 'Too many sign-in attempts. Wait a minute and try again.'
+ROTATE_PATH = '/login/session'
+DONE_PATH = '/login/done'
+TICKET_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class Ticket:
+    user_id: str
+    session_id: str  # only the browser session it was issued to may use it
+    next: str
+    expires: float
+
+
+class Tickets:
+    """Single-use, short-lived sign-in tickets (process-wide, in memory: a restart only means signing in again)."""
+
+    def __init__(self) -> None:
+        self._tickets: dict[str, Ticket] = {}
+
+    def issue(self, user_id: str, session_id: str, next_path: str) -> str:
+        now = time.monotonic()
+        self._tickets = {token: ticket for token, ticket in self._tickets.items() if ticket.expires > now}
+        token = secrets.token_urlsafe(32)
+        self._tickets[token] = Ticket(user_id, session_id, next_path, now + TICKET_SECONDS)
+        return token
+
+    def take(self, token: str, session_id: str | None) -> Ticket | None:
+        ticket = self._tickets.pop(token, None)
+        if ticket is None or ticket.expires < time.monotonic() or ticket.session_id != session_id:
+            return None
+        return ticket
+
+
+def safe_next(path: object) -> str:
+    """Where to go after signing in: a path of this app, never another site (`//host` or a URL)."""
+    return path if isinstance(path, str) and path.startswith('/') and not path.startswith('//') else '/'
 
 
 def register_login(team: TeamAuth) -> None:
-    """Add /login and /logout to the app."""
+    """Add /login, its two hand-over steps and /logout to the app."""
+    tickets = Tickets()
 
     @ui.page(LOGIN_PATH, title='Sign in · Parley')
     def login_page() -> RedirectResponse | None:
@@ -24,7 +72,7 @@ def register_login(team: TeamAuth) -> None:
             # Already signed in (or so the session says: `/` checks it and sends a stale session back here).
             return RedirectResponse('/', status_code=303)
         add_head()
-        LoginForm(team)
+        LoginForm(team, tickets)
         return None
 
     @app.get('/logout')
@@ -32,12 +80,32 @@ def register_login(team: TeamAuth) -> None:
         forget_sign_in()
         return RedirectResponse(LOGIN_PATH, status_code=303)
 
+    @app.get(ROTATE_PATH)
+    def new_session(request: Request, ticket: str = '') -> RedirectResponse:
+        checked = tickets.take(ticket, request.session.get('id'))
+        if checked is None:
+            return RedirectResponse(LOGIN_PATH, status_code=303)
+        forget_sign_in()  # the old session keeps nothing
+        request.session['id'] = str(uuid.uuid4())  # NiceGUI's session middleware sends the new id as the cookie
+        handover = tickets.issue(checked.user_id, request.session['id'], checked.next)
+        return RedirectResponse(f'{DONE_PATH}?ticket={handover}', status_code=303)
+
+    @app.get(DONE_PATH)
+    async def signed_in(request: Request, ticket: str = '') -> RedirectResponse:
+        checked = tickets.take(ticket, request.session.get('id'))
+        user = checked and await asyncio.to_thread(team.accounts.store.get, checked.user_id)
+        if not checked or user is None or user.disabled:
+            return RedirectResponse(LOGIN_PATH, status_code=303)
+        remember_sign_in(user)
+        return RedirectResponse(checked.next, status_code=303)
+
 
 class LoginForm:
     """Username, password and Sign in; a failure says so in an alert and keeps the page."""
 
-    def __init__(self, team: TeamAuth) -> None:
+    def __init__(self, team: TeamAuth, tickets: Tickets) -> None:
         self.team = team
+        self.tickets = tickets
         with ui.card().classes('parley-login absolute-center q-pa-lg gap-3').style('width: min(24rem, 92vw)'):
             ui.label('Sign in to Parley').classes('text-h6')
             self.name = ui.input(names.USERNAME).props('autofocus autocomplete=username outlined dense')
@@ -51,7 +119,8 @@ class LoginForm:
 
     async def submit(self) -> None:
         name, password = self.name.value or '', self.password.value or ''
-        address = self.team.client_address(ui.context.client.request)
+        request = ui.context.client.request
+        address = self.team.client_address(request)
         if not self.team.throttle.attempt(address, name):
             self._fail(TOO_MANY_ATTEMPTS)
             return
@@ -65,9 +134,8 @@ class LoginForm:
             self._fail(WRONG_CREDENTIALS)
             return
         self.team.throttle.succeeded(address, name)
-        remember_sign_in(user)
-        target = app.storage.user.pop(NEXT, '/')
-        ui.navigate.to(target if target.startswith('/') and not target.startswith('//') else '/')
+        ticket = self.tickets.issue(user.id, request.session['id'], safe_next(app.storage.user.get(NEXT)))
+        ui.navigate.to(f'{ROTATE_PATH}?ticket={ticket}')
 
     def _fail(self, message: str) -> None:
         self.error.text = message

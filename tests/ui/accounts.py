@@ -18,6 +18,8 @@ from ui import names
 
 from .conftest import ParleyApp, start_parley
 
+TEAM_ADMIN = ('root', 'root password')  # the administrator of conftest.py's team_parley, from the environment
+
 
 def sign_in(page: Page, url: str, name: str, password: str) -> None:
     """Sign in at `url`/login by the form's accessible names and wait for the chat page."""

@@ -74,3 +74,16 @@ def parley(fake_server: FakeServer, tmp_path_factory: pytest.TempPathFactory) ->
     app = start_parley(fake_server, tmp_path_factory.mktemp('parley'))
     yield app
     app.stop()
+
+
+@pytest.fixture(scope='session')
+def team_parley(fake_server: FakeServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ParleyApp]:
+    """One team-mode Parley (PARLEY_AUTH=local) for the session, shared by the sign-in and admin tests; its only
+    account at start is the administrator from PARLEY_ADMIN_USER/PASSWORD (tests/ui/accounts.py: TEAM_ADMIN)."""
+    from .accounts import TEAM_ADMIN, start_team_parley
+
+    name, password = TEAM_ADMIN
+    app = start_team_parley(fake_server, tmp_path_factory.mktemp('team'), [],
+                            env={'PARLEY_ADMIN_USER': name, 'PARLEY_ADMIN_PASSWORD': password})
+    yield app
+    app.stop()

@@ -1,7 +1,8 @@
 """The admin page as an administrator uses it: add a user, reset a password, disable and enable an account.
 
 The administrator comes from PARLEY_ADMIN_USER/PARLEY_ADMIN_PASSWORD (no account exists before the start);
-one Parley and one signed-in admin page for the module, a fresh browser context for each other person.
+one team Parley for the session (conftest.py: team_parley, shared with test_login.py), one signed-in admin page
+for the module, a fresh browser context for each other person.
 """
 
 from __future__ import annotations
@@ -12,25 +13,21 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from tests.fakes.server import FakeServer
 from ui import names
 
-from .accounts import sign_in, start_team_parley
+from .accounts import TEAM_ADMIN, sign_in
 from .conftest import ParleyApp
 
 pytestmark = pytest.mark.browser
 
-ADMIN = ('root', 'root password')
+ADMIN = TEAM_ADMIN
 WRONG = 'Wrong username or password'
 LOGIN_URL = re.compile(r'/login$')
 
 
 @pytest.fixture(scope='module')
-def team(fake_server: FakeServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ParleyApp]:
-    app = start_team_parley(fake_server, tmp_path_factory.mktemp('admin'), [],
-                            env={'PARLEY_ADMIN_USER': ADMIN[0], 'PARLEY_ADMIN_PASSWORD': ADMIN[1]})
-    yield app
-    app.stop()
+def team(team_parley: ParleyApp) -> ParleyApp:
+    return team_parley
 
 
 @pytest.fixture(scope='module')

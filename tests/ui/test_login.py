@@ -1,23 +1,22 @@
 """Team mode's sign-in as a person sees it: /login, wrong passwords, signing out, disabled users, admin-only pages.
 
-One Parley for the module; each test has its own browser context (its own cookies), so sessions never mix.
+One team Parley for the session (conftest.py: team_parley, shared with test_admin.py); each test has its own
+browser context (its own cookies), so sessions never mix.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, BrowserContext, Cookie, Page, expect
 from sqlalchemy import update
 
 from storage import create_db_engine, default_database_url
 from storage.models import User
-from tests.fakes.server import FakeServer
 from ui import names
 
-from .accounts import sign_in, sign_out, start_team_parley
+from .accounts import create_users, sign_in, sign_out
 from .conftest import ParleyApp
 
 pytestmark = pytest.mark.browser
@@ -29,14 +28,14 @@ LOGIN_URL = re.compile(r'/login$')
 
 
 @pytest.fixture(scope='module')
-def team(fake_server: FakeServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ParleyApp]:
-    app = start_team_parley(fake_server, tmp_path_factory.mktemp('team'), USERS)
-    yield app
-    app.stop()
+def team(team_parley: ParleyApp) -> ParleyApp:
+    create_users(team_parley.data_dir, USERS)  # into the running app's database: accounts are read per request
+    return team_parley
 
 
-def try_sign_in(page: Page, app: ParleyApp, name: str, password: str) -> None:
-    page.goto(app.url + '/login')
+def try_sign_in(page: Page, app: ParleyApp, name: str, password: str, *, goto: bool = True) -> None:
+    if goto:
+        page.goto(app.url + '/login')
     page.get_by_role('textbox', name=names.USERNAME).fill(name)
     page.get_by_label(names.PASSWORD, exact=True).fill(password)
     page.get_by_role('button', name=names.SIGN_IN).click()
@@ -82,8 +81,13 @@ def test_a_user_gets_no_admin_link_and_the_admin_page_refuses_them(page: Page, t
     expect(page.get_by_text('Only administrators can open this page.')).to_be_visible()
 
 
-def test_an_admin_gets_the_admin_link(page: Page, team: ParleyApp) -> None:
-    sign_in(page, team.url, 'alice', 'alice password')
+def test_an_admin_gets_the_admin_link_and_returns_where_they_were_going(page: Page, team: ParleyApp) -> None:
+    page.goto(team.url + '/admin')
+    expect(page).to_have_url(LOGIN_URL)
+    try_sign_in(page, team, 'alice', 'alice password', goto=False)
+    expect(page).to_have_url(team.url + '/admin')  # back to the page that asked for sign-in
+    expect(page.get_by_role('table', name=names.USERS)).to_be_visible()
+    page.get_by_role('link', name='Back to chat').click()
     page.get_by_role('link', name=names.ADMIN_PAGE).click()
     expect(page.get_by_role('table', name=names.USERS)).to_be_visible()
 
@@ -121,3 +125,25 @@ def test_guessing_is_stopped_after_five_tries(page: Page, team: ParleyApp) -> No
         if guess == 5:
             expect(page.get_by_role('alert')).to_have_text(WRONG)
     expect(page.get_by_role('alert')).to_have_text('Too many sign-in attempts. Wait a minute and try again.')
+
+
+def test_signing_in_replaces_the_session_a_planted_cookie_would_share(browser: Browser, team: ParleyApp) -> None:
+    victim = browser.new_context()
+    attacker = browser.new_context()
+    try:
+        page = victim.new_page()
+        page.goto(team.url + '/login')
+        planted = session_cookie(victim)  # e.g. set in the victim's browser from a sibling subdomain
+        sign_in(page, team.url, 'bob', 'bob password')
+        assert session_cookie(victim)['value'] != planted['value']
+        attacker.add_cookies([planted])
+        spy = attacker.new_page()
+        spy.goto(team.url + '/')
+        expect(spy).to_have_url(LOGIN_URL)
+    finally:
+        victim.close()
+        attacker.close()
+
+
+def session_cookie(context: BrowserContext) -> Cookie:
+    return next(cookie for cookie in context.cookies() if cookie['name'] == 'session')
