@@ -28,7 +28,7 @@ class Page:
         request_id = next(self.ids)
         self.socket.send(json.dumps({'id': request_id, 'method': method, 'params': params}))
         while True:  # events arrive in between; only the answer to this request matters here
-            message = json.loads(self.socket.recv(timeout=10))
+            message = json.loads(self.socket.recv(timeout=30))
             if message.get('id') == request_id:
                 if 'error' in message:
                     raise RuntimeError(f'{method}: {message["error"]}')
@@ -43,7 +43,7 @@ class Page:
         return {(node.get('role', {}).get('value', ''), node.get('name', {}).get('value', ''))
                 for node in nodes if not node.get('ignored')}
 
-    def wait_for(self, role: str, name: str, timeout: float = 30) -> None:
+    def wait_for(self, role: str, name: str, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while (role, name) not in self.accessible():
             if time.monotonic() > deadline:

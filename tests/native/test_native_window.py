@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import psutil
 import pytest
 
@@ -65,6 +66,7 @@ def test_the_window_size_is_kept_within_bounds(tmp_path: Path) -> None:
     assert load_size(tmp_path) == DEFAULT_SIZE
 
 
+@pytest.mark.timeout(300)
 def test_native_window_shows_the_chat_keeps_its_size_and_closes_cleanly(fake_server: FakeServer,
                                                                          tmp_path: Path) -> None:
     if not shutil.which('Xvfb'):
@@ -88,13 +90,16 @@ def test_native_window_shows_the_chat_keeps_its_size_and_closes_cleanly(fake_ser
             [sys.executable, str(ROOT / 'app.py'), '--native', '--port', str(port), '--data-dir', str(data_dir)],
             cwd=data_dir, env=env, stdout=log.open('ab'), stderr=subprocess.STDOUT)
         try:
+            # Generous limits: on a loaded 2-core machine the app and Qt WebEngine can take a minute to start.
+            wait_until(lambda: answers(f'http://127.0.0.1:{port}/healthz') or process.poll() is not None, timeout=90)
+            assert process.poll() is None, 'Parley exited at start'
             display = xlib_display.Display(display_name)
-            window = find_window(display, 'Parley')
+            window = find_window(display, 'Parley', timeout=60)
             assert window_icon_size(display, window) == (256, 256)  # assets/icon.png
             geometry = window.get_geometry()
             assert (geometry.width, geometry.height) == (1200, 800)
 
-            with page_at(debug_port, f'http://127.0.0.1:{port}/') as page:
+            with page_at(debug_port, f'http://127.0.0.1:{port}/', timeout=60) as page:
                 page.wait_for('textbox', 'Message')
                 page.wait_for('button', 'New chat')
                 page.type_and_enter('[aria-label="Message"]', 'Hello from the window [[tokens=3000]] [[delay=20]]')
@@ -112,7 +117,7 @@ def test_native_window_shows_the_chat_keeps_its_size_and_closes_cleanly(fake_ser
             children = psutil.Process(process.pid).children(recursive=True)
             assert any('QtWebEngineProcess' in ' '.join(child.cmdline()) for child in children)
             request_close(display, window)
-            assert process.wait(timeout=30) == 0
+            assert process.wait(timeout=60) == 0
         except BaseException:
             print(log.read_text()[-4000:])
             raise
@@ -142,7 +147,14 @@ def app_env(extra: dict[str, str]) -> dict[str, str]:
     return env
 
 
-def wait_until(condition: Callable[[], bool], timeout: float = 20) -> None:
+def answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
