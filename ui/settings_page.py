@@ -7,6 +7,8 @@ is ever sent back. Saved and removed connections change every open page's model 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from nicegui import ui
 
@@ -27,6 +29,7 @@ BASE_URL_HINTS = {
     'openai_compatible': 'e.g. http://localhost:1234/v1',
 }
 SHOWN_MODELS = 5
+T = TypeVar('T')
 
 
 def register_settings(connections: Connections) -> None:
@@ -154,7 +157,8 @@ class SettingsPage:
 
         await self._run('Testing and saving…', lambda: self.connections.save(kind, name, base_url, key), key, saved)
 
-    async def _run(self, doing: str, action, key: str, done) -> None:
+    async def _run(self, doing: str, action: Callable[[], Awaitable[T]], key: str,
+                   done: Callable[[T], str]) -> None:
         """Run a test or save with the buttons off; show what happened, in plain words, in the status line."""
         self.status.text = doing
         self.status.classes(remove='parley-problem')
