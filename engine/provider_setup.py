@@ -91,7 +91,7 @@ class SavedConnection:
 def provider_for(kind: str, name: str, api_key: str | None, base_url: str | None) -> Provider:
     """A provider of `kind` called `name` (its models appear as `name/model`); no network until it is used."""
     if kind in ('openai', 'openai_compatible'):
-        return openai_provider(name, api_key, base_url, key_hint=SETTINGS_KEY_HINT)
+        return openai_provider(name, api_key, base_url, key_hint=SETTINGS_KEY_HINT, official=kind == 'openai')
     if kind == 'anthropic':
         provider: Provider = anthropic_provider(api_key or '', base_url)
     elif kind == 'google':

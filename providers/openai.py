@@ -21,11 +21,11 @@ NON_CHAT = re.compile(r'embedding|whisper|tts|dall-e|davinci|babbage|moderation|
 
 def openai_provider(name: str, api_key: str | None, base_url: str | None, key_hint: str,
                     fallback_models: list[str] | None = None,
-                    timeout: float | openai.Timeout = DEFAULT_TIMEOUT) -> OpenAIProvider:
+                    timeout: float | openai.Timeout = DEFAULT_TIMEOUT, official: bool | None = None) -> OpenAIProvider:
     """Build the SDK client for `base_url` (None: OPENAI_BASE_URL or api.openai.com) and wrap it."""
     # An explicit key, even a placeholder, stops the SDK reading OPENAI_API_KEY and sending it to another vendor.
     client = openai.AsyncOpenAI(api_key=api_key or NO_KEY, base_url=base_url, timeout=timeout, max_retries=0)
-    return OpenAIProvider(name, client, key_hint, fallback_models or [])
+    return OpenAIProvider(name, client, key_hint, fallback_models or [], official=official)
 
 
 def is_chat_model(model_id: str) -> bool:
@@ -36,8 +36,11 @@ class OpenAIProvider:
     """Streams chat completions through an `openai.AsyncOpenAI` client (tests point it at a fake by base URL)."""
 
     def __init__(self, name: str, client: openai.AsyncOpenAI, key_hint: str,
-                 fallback_models: list[str] | None = None) -> None:
+                 fallback_models: list[str] | None = None, *, official: bool | None = None) -> None:
         self.name = name
+        # OpenAI itself (not a compatible server): filter its model list, use its newer parameter names. A
+        # connection saved on the Settings page may be OpenAI under another name, so this can be said explicitly.
+        self.official = name == 'openai' if official is None else official
         self.client = client
         self.key_hint = key_hint
         self.fallback_models = list(fallback_models or [])
@@ -87,7 +90,7 @@ class OpenAIProvider:
             request['temperature'] = params.temperature
         if params.max_tokens is not None:
             # OpenAI's reasoning models refuse `max_tokens`; compatible servers mostly know only that name.
-            limit_name = 'max_completion_tokens' if self.name == 'openai' else 'max_tokens'
+            limit_name = 'max_completion_tokens' if self.official else 'max_tokens'
             request[limit_name] = params.max_tokens
         return request
 
@@ -101,7 +104,7 @@ class OpenAIProvider:
             ids = {model.id async for model in self.client.models.list()}
         except (openai.OpenAIError, ValueError) as exc:
             raise self.error(exc, streaming=False) from exc
-        if self.name == 'openai':
+        if self.official:
             ids = {model_id for model_id in ids if is_chat_model(model_id)}
         return sorted(ids)
 

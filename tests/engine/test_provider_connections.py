@@ -63,4 +63,4 @@ async def test_each_kind_lists_models_through_its_adapter(tmp_path: Path, fake_s
     connections = connections_for(tmp_path, fake_server)
     assert await connections.test('anthropic', 'claude', f'{fake_server.url}/anthropic', KEY)
     assert await connections.test('google', 'gemini', f'{fake_server.url}/gemini', KEY)
-    assert await connections.test('openai', 'work', f'{fake_server.url}/openai/v1', KEY)
+    assert 'whisper-1' not in await connections.test('openai', 'work', f'{fake_server.url}/openai/v1', KEY)
