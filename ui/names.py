@@ -75,3 +75,4 @@ SEARCH_RESULTS = 'Conversations found'  # listbox of the search dialog; options 
 CLOSE = 'Close'                        # closes the keyboard-shortcuts dialog
 EDIT_CONNECTION = 'Edit'               # in each saved connection of the Settings page's list
 SETTINGS_STATUS = 'Connection status'  # role=status: what Test connection / Save / Remove found
+BACK_TO_CHAT = 'Back to chat'          # the Settings page's way back

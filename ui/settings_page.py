@@ -11,10 +11,12 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from nicegui import ui
+from sqlalchemy.exc import SQLAlchemyError
 
 from engine.provider_setup import KINDS, ConnectionInputError, Connections, SavedConnection
-from engine.secrets import mask
+from engine.secrets import SecretKeyError, mask
 from providers.errors import ProviderError
+from storage.errors import describe
 
 from . import names
 from .current_user import is_admin
@@ -41,7 +43,7 @@ def register_settings(connections: Connections) -> None:
         ui.add_head_html(f'<link rel="stylesheet" href="{asset_url("personal.css")}">')
         with ui.header().classes('parley-header'):
             back = ui.button(icon='arrow_back', on_click=lambda: ui.navigate.to('/')).props('flat round dense')
-            back.props['aria-label'] = 'Back to chat'
+            back.props['aria-label'] = names.BACK_TO_CHAT
             ui.label(names.SETTINGS).classes('parley-brand')
         if not is_admin():  # team mode: the keys are the administrator's
             ui.label('Only an administrator can change provider connections.').classes('parley-notice')
@@ -169,6 +171,13 @@ class SettingsPage:
         except (ConnectionInputError, ProviderError) as error:
             message = hide_key(error.message if isinstance(error, ProviderError) else str(error), key)
             self.status.classes(add='parley-problem')
+        except SecretKeyError as error:  # the key file cannot be made or read: nothing was saved
+            message = f'Keys cannot be stored on this server: {error}.'
+            self.status.classes(add='parley-problem')
+        except SQLAlchemyError as error:
+            log.exception('saving a provider connection failed')
+            message = f'The connection was not saved: {describe(error)}. Try again in a moment.'
+            self.status.classes(add='parley-problem')
         except Exception as error:  # an SDK failing in a way the adapters do not map: say so, keep the page
             log.exception('testing a provider connection failed')
             message = hide_key(f'The connection could not be tested: {error}', key)
@@ -187,7 +196,12 @@ class SettingsPage:
 
             async def remove() -> None:
                 dialog.close()
-                await self.connections.remove(name)
+                try:
+                    await self.connections.remove(name)
+                except SQLAlchemyError as error:
+                    log.exception('removing a provider connection failed')
+                    self.status.text = f'{name} was not removed: {describe(error)}. Try again in a moment.'
+                    return
                 self.name.value = ''
                 self._placeholder(self.api_key, '')
                 self.render_list()
