@@ -59,6 +59,15 @@ def backend_message(error: BaseException) -> str:
             './parley --native installs it by itself), or run Parley in the browser without --native.')
 
 
+def missing_display() -> str | None:
+    """On Linux a window needs an X11 or Wayland session; without one Qt would abort after Parley started."""
+    if not sys.platform.startswith('linux') or any(
+            os.environ.get(name) for name in ('DISPLAY', 'WAYLAND_DISPLAY', 'QT_QPA_PLATFORM')):
+        return None
+    return ('Native mode needs a desktop session: neither DISPLAY nor WAYLAND_DISPLAY is set.\n'
+            'Start Parley from the desktop, or run it in the browser without --native.')
+
+
 def load_size(data_dir: Path) -> tuple[int, int]:
     """The window size saved by the last run, within sane bounds; the default when there is none."""
     try:
@@ -91,7 +100,7 @@ def allow_running_as_root() -> None:
 
 def configure(settings: Settings) -> dict[str, Any]:
     """Prepare the native window and return its `ui.run` arguments; exits with the fix if the backend is missing."""
-    if problem := missing_backend():
+    if problem := missing_backend() or missing_display():
         raise SystemExit(problem)
     if settings.host not in {LOOPBACK, 'localhost'}:
         log.warning('a native window serves this machine only: listening on %s, not %s', LOOPBACK, settings.host)

@@ -19,6 +19,7 @@ import httpx
 import psutil
 import pytest
 
+from engine.settings import Settings
 from tests.conftest import missing_prerequisite
 from tests.fakes.server import FakeServer, free_port
 from ui import native_window
@@ -43,6 +44,15 @@ def test_a_missing_qt_binding_names_the_qt_package(monkeypatch: pytest.MonkeyPat
     monkeypatch.setitem(sys.modules, 'webview', type(sys)('webview'))
     monkeypatch.setitem(sys.modules, 'qtpy', None)
     assert "pip install 'pywebview[qt]'" in (missing_backend() or '')
+
+
+def test_without_a_desktop_session_it_says_so(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(sys, 'platform', 'linux')
+    monkeypatch.setattr(native_window, 'missing_backend', lambda: None)
+    for name in ('DISPLAY', 'WAYLAND_DISPLAY', 'QT_QPA_PLATFORM'):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(SystemExit, match='DISPLAY nor WAYLAND_DISPLAY'):
+        native_window.configure(Settings(data_dir=tmp_path))
 
 
 def test_app_exits_with_the_install_command_before_touching_storage(tmp_path: Path) -> None:
