@@ -92,6 +92,12 @@ def route_path(request: Request) -> str:
     return (path[len(root):] or '/') if root and path.startswith(root) else path
 
 
+def redirect(request: Request, path: str) -> RedirectResponse:
+    """A redirect to a path of this app. Under PARLEY_ROOT_PATH the prefix is added here; an X-Forwarded-Prefix is
+    added to every redirect by NiceGUI's own middleware."""
+    return RedirectResponse(request.scope.get('root_path', '').rstrip('/') + path, status_code=303)
+
+
 def is_public(path: str) -> bool:
     return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
 
@@ -117,7 +123,7 @@ class AuthMiddleware(BaseHTTPMiddleware):
             if request.method not in {'GET', 'HEAD'}:
                 return PlainTextResponse('Sign in first.', status_code=401)
             app.storage.user[NEXT] = path  # back here after signing in
-            return RedirectResponse(LOGIN_PATH, status_code=303)
+            return redirect(request, LOGIN_PATH)
         setattr(request.state, OWNER, user.id)
         return await call_next(request)
 

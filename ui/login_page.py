@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
 from . import names
-from .auth import LOGIN_PATH, NEXT, USER_ID, TeamAuth, forget_sign_in, remember_sign_in
+from .auth import LOGIN_PATH, NEXT, USER_ID, TeamAuth, forget_sign_in, redirect, remember_sign_in
 from .theme import add_head
 
 WRONG_CREDENTIALS = 'Wrong username or password'  # never says which: a wrong name must not reveal who has an account
@@ -67,37 +67,37 @@ def register_login(team: TeamAuth) -> None:
     tickets = Tickets()
 
     @ui.page(LOGIN_PATH, title='Sign in · Parley')
-    def login_page() -> RedirectResponse | None:
+    def login_page(request: Request) -> RedirectResponse | None:
         if app.storage.user.get(USER_ID):
             # Already signed in (or so the session says: `/` checks it and sends a stale session back here).
-            return RedirectResponse('/', status_code=303)
+            return redirect(request, '/')
         add_head()
         LoginForm(team, tickets)
         return None
 
     @app.get('/logout')
-    def logout() -> RedirectResponse:
+    def logout(request: Request) -> RedirectResponse:
         forget_sign_in()
-        return RedirectResponse(LOGIN_PATH, status_code=303)
+        return redirect(request, LOGIN_PATH)
 
     @app.get(ROTATE_PATH)
     def new_session(request: Request, ticket: str = '') -> RedirectResponse:
         checked = tickets.take(ticket, request.session.get('id'))
         if checked is None:
-            return RedirectResponse(LOGIN_PATH, status_code=303)
+            return redirect(request, LOGIN_PATH)
         forget_sign_in()  # the old session keeps nothing
         request.session['id'] = str(uuid.uuid4())  # NiceGUI's session middleware sends the new id as the cookie
         handover = tickets.issue(checked.user_id, request.session['id'], checked.next)
-        return RedirectResponse(f'{DONE_PATH}?ticket={handover}', status_code=303)
+        return redirect(request, f'{DONE_PATH}?ticket={handover}')
 
     @app.get(DONE_PATH)
     async def signed_in(request: Request, ticket: str = '') -> RedirectResponse:
         checked = tickets.take(ticket, request.session.get('id'))
         user = checked and await asyncio.to_thread(team.accounts.store.get, checked.user_id)
         if not checked or user is None or user.disabled:
-            return RedirectResponse(LOGIN_PATH, status_code=303)
+            return redirect(request, LOGIN_PATH)
         remember_sign_in(user)
-        return RedirectResponse(checked.next, status_code=303)
+        return redirect(request, checked.next)
 
 
 class LoginForm:

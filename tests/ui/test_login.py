@@ -18,6 +18,7 @@ from ui import names
 
 from .accounts import create_users, sign_in, sign_out
 from .conftest import ParleyApp
+from .http_proxy import http_proxy
 
 pytestmark = pytest.mark.browser
 
@@ -147,3 +148,16 @@ def test_signing_in_replaces_the_session_a_planted_cookie_would_share(browser: B
 
 def session_cookie(context: BrowserContext) -> Cookie:
     return next(cookie for cookie in context.cookies() if cookie['name'] == 'session')
+
+
+def test_signing_in_and_out_under_a_sub_path_stays_under_it(page: Page, team: ParleyApp) -> None:
+    port = int(team.url.rsplit(':', 1)[1])
+    with http_proxy(port, prefix='/parley', forwarded_prefix=True) as proxy:
+        page.goto(proxy.url + '/')
+        expect(page).to_have_url(proxy.url + '/login')
+        sign_in(page, proxy.url, 'bob', 'bob password')
+        expect(page).to_have_url(proxy.url + '/')
+        sign_out(page)
+        expect(page).to_have_url(proxy.url + '/login')
+    escaped = [path for path in proxy.paths if not path.startswith('/parley/')]
+    assert escaped == [], f'requests outside /parley/: {escaped}'
