@@ -5,6 +5,14 @@ from __future__ import annotations
 from typing import ClassVar
 
 
+def without_keys(text: str) -> str:
+    """`text` with every key in use masked: some gateways quote the caller's key when they refuse it, and the
+    provider's words are shown on pages and stored with the answer."""
+    from engine.secrets import redact  # late: the engine package imports providers
+
+    return redact(text)
+
+
 class ProviderError(Exception):
     """Base of every provider failure. `message` is shown to the user; `detail` is the provider's own cause."""
 
@@ -15,7 +23,7 @@ class ProviderError(Exception):
     def __init__(self, provider: str, detail: str = '', *, fix: str = '', status: int | None = None,
                  retry_after: float | None = None) -> None:
         self.provider = provider
-        self.detail = detail.strip()
+        self.detail = without_keys(detail.strip())
         self.fix = fix
         self.status = status
         self.retry_after = retry_after  # seconds the provider asked us to wait (429, 503, 529), if it said

@@ -22,7 +22,7 @@ from .keyboard import add_keyboard
 from .preferences import LAST_MODEL, new_chat_model, remember
 from .sidebar import Sidebar
 from .streaming_markdown import StreamingMarkdown
-from .theme import add_head, page_prefix
+from .theme import add_head, redirect_to
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def register(engine: ChatEngine, settings: Settings) -> None:
         user_id = current_user_id()
         # Deleted, never existed or someone else's: all three get the same new chat, so an id tells nothing.
         if engine.repository.get_conversation(conversation_id, user_id=user_id) is None:
-            return RedirectResponse(f'{page_prefix(request)}/', status_code=303)
+            return redirect_to('/', request)
         chat_page(engine, settings, conversation_id, user_id)
         return None
 

@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from nicegui import app, ui
 from starlette.requests import Request
+from starlette.responses import RedirectResponse
 
 ASSETS = Path(__file__).resolve().parent.parent / 'assets'
 ASSETS_ROUTE = '/assets'
@@ -30,6 +31,15 @@ def page_prefix(request: Request | None = None) -> str:
     # Quoted with only path-legal characters kept: the header comes from the client and ends up in HTML.
     forwarded = quote(request.headers.get('X-Forwarded-Prefix', ''), safe="/:@!$&'()*+,;=%")
     return (forwarded + request.scope.get('root_path', '')).rstrip('/')
+
+
+def redirect_to(path: str, request: Request) -> RedirectResponse:
+    """A redirect to `path` (e.g. '/') inside this app, wherever it is served.
+
+    Only root_path is added here: NiceGUI's RedirectWithPrefixMiddleware already puts X-Forwarded-Prefix in front
+    of every redirect that starts with '/', so adding it here too would double it.
+    """
+    return RedirectResponse(request.scope.get('root_path', '') + path, status_code=303)
 
 
 def asset_url(name: str) -> str:

@@ -1,0 +1,78 @@
+"""Two people on one team server: neither sees anything of the other's conversations, live or by URL.
+
+Each person has their own browser context (own session cookie). Besides what the pages show, every websocket
+frame and response that reaches Bob's browser is searched for Ann's words and her conversation's id.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from ui import names
+
+from .accounts import sign_in
+from .helpers import answers, conversation_id, send, wait_for_status
+from .test_key_scan import PASSWORD, KeyedParley, Wire, team_server  # noqa: F401 (the shared team server)
+
+pytestmark = pytest.mark.browser
+
+ANN_SECRET = 'Ann plans the surprise party'
+
+
+def sidebar(page: Page):
+    return page.get_by_role('navigation', name=names.CONVERSATIONS)
+
+
+def person(browser: Browser, url: str, name: str) -> tuple[BrowserContext, Page, Wire]:
+    context = browser.new_context(viewport={'width': 1200, 'height': 800})
+    wire = Wire()
+    wire.attach(context)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    sign_in(page, url, name, PASSWORD)
+    return context, page, wire
+
+
+def test_one_users_conversation_is_invisible_to_another(browser: Browser,
+                                                        team_server: KeyedParley) -> None:  # noqa: F811
+    url = team_server.app.url
+    ann_context, ann, _ = person(browser, url, 'ann')
+    bob_context, bob, bob_wire = person(browser, url, 'bob')
+    try:
+        # Ann's answer streams while Bob's page is open: his list hears nothing of it.
+        send(ann, f'{ANN_SECRET} [[tokens=400]] [[delay=10]]')
+        ann_id = conversation_id(ann)
+        expect(sidebar(ann).get_by_role('link', name=ANN_SECRET)).to_be_visible()
+        wait_for_status(answers(ann).last, 'streaming')
+        send(bob, 'Bob asks about the weather')  # Bob's own chat moves his list while Ann's answer runs
+        bob_id = conversation_id(bob)
+        expect(sidebar(bob).get_by_role('link', name='Bob asks about the weather')).to_be_visible()
+        expect(sidebar(bob).get_by_role('link')).to_have_count(1)
+        expect(sidebar(ann).get_by_role('link')).to_have_count(1)
+        assert ANN_SECRET not in bob.content()
+
+        # Guessing the URL: a redirect to a new chat, exactly as for an id that never existed.
+        bob.goto(f'{url}/c/{ann_id}')
+        bob.wait_for_url(url + '/')
+        expect(bob.get_by_role('textbox', name=names.MESSAGE)).to_be_visible()
+        expect(bob.get_by_role('article')).to_have_count(0)
+        bob.goto(f'{url}/c/{"0" * 32}')
+        bob.wait_for_url(url + '/')
+
+        wait_for_status(answers(ann).last, 'complete', timeout=30_000)
+        ann.reload()
+        expect(answers(ann)).to_have_count(1)
+        expect(sidebar(ann).get_by_role('link', name='Bob asks about the weather')).to_have_count(0)
+        bob.goto(f'{url}/c/{bob_id}')
+        expect(answers(bob)).to_have_count(1)
+        expect(sidebar(bob).get_by_role('link')).to_have_count(1)
+
+        # Bob's own requests name Ann's id in their URL (he typed it); what came back must not.
+        replies = [(where, data.split(b'\n', 1)[-1] if where.startswith('headers of') else data)
+                   for where, data in bob_wire.chunks]
+        seen = [where for where, data in replies if ANN_SECRET.encode() in data or ann_id.encode() in data]
+        assert seen == [], "nothing of Ann's conversation reached Bob's browser"
+    finally:
+        ann_context.close()
+        bob_context.close()
