@@ -1,7 +1,7 @@
 """StreamingMarkdown: an answer rendered as markdown in the browser, fed by offset-tagged text deltas.
 
-The browser side is assets/streaming_markdown.js (Vue) around assets/markdown_renderer.js (markdown-it,
-highlight.js and DOMPurify from assets/vendor/, served by this app: nothing loads from a CDN).
+The browser side is assets/streaming_markdown.js (Vue) around assets/markdown_renderer.js and the modules it
+imports (markdown-it, highlight.js and DOMPurify from assets/vendor/, served by this app: nothing loads from a CDN).
 """
 
 from __future__ import annotations
@@ -11,6 +11,9 @@ from pathlib import Path
 from nicegui import events, ui
 
 ASSETS = Path(__file__).resolve().parent.parent / 'assets'
+# The renderer's ES modules in assets/, imported by bare name (see markdown_renderer.js for who does what).
+RENDERER_MODULES = ('markdown_renderer', 'block_scanner', 'markdown_html', 'markdown_decorate', 'table_chunks',
+                    'render_budget')
 
 
 def utf16_length(text: str) -> int:
@@ -21,7 +24,8 @@ def utf16_length(text: str) -> int:
 class StreamingMarkdown(
     ui.element,
     component='../assets/streaming_markdown.js',
-    dependencies=['../assets/markdown_renderer.js'],  # importmap name: markdown_renderer
+    # Each module is in the import map under its file name (`import ... from "table_chunks"`), served from 'self'.
+    dependencies=[f'../assets/{name}.js' for name in RENDERER_MODULES],
     esm={'parley-vendor': '../assets/vendor'},  # importmap prefix: parley-vendor/
     default_classes='parley-markdown',
 ):

@@ -9,14 +9,21 @@ from __future__ import annotations
 
 import base64
 import os
+import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+import httpx
 from fastapi import Request
 from fastapi.responses import PlainTextResponse, Response
 from nicegui import app, ui
 from nicegui.awaitable_response import AwaitableResponse, NullResponse
 
+from tests.fakes.server import free_port
 from ui.streaming_markdown import StreamingMarkdown
 
 CHUNK = 16  # characters per delta
@@ -88,6 +95,40 @@ def hostile_text(base_url: str) -> str:
 
 ![inline data](data:image/png;base64,{base64.b64encode(PIXEL).decode()})
 '''
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@contextmanager
+def running_harness(log_dir: Path) -> Iterator[str]:
+    """Start this harness as its own process on a free port; yields its base URL."""
+    port = free_port()
+    log = log_dir / 'harness.log'
+    # Without PYTEST_CURRENT_TEST, or NiceGUI would take the harness for its own screen test and ignore the port.
+    env = {key: value for key, value in os.environ.items() if key != 'PYTEST_CURRENT_TEST'}
+    process = subprocess.Popen([sys.executable, '-m', 'tests.ui.markdown_harness', str(port)], cwd=ROOT, env=env,
+                               stdout=log.open('wb'), stderr=subprocess.STDOUT)
+    url = f'http://127.0.0.1:{port}'
+    deadline = time.monotonic() + 90  # a loaded machine can take long to import NiceGUI
+    try:
+        while True:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f'markdown harness did not start (exit code {process.poll()}):\n{log.read_text()[-3000:]}')
+            try:
+                if httpx.get(f'{url}/healthz', timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 class FlakyWireMarkdown(StreamingMarkdown):

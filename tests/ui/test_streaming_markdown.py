@@ -5,24 +5,16 @@ The page under test is tests/ui/markdown_harness.py, started as its own process 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.fakes.server import free_port
-from tests.ui.markdown_harness import ANSWER, CODE
+from tests.ui.markdown_harness import ANSWER, CODE, PIXEL, running_harness
 from ui.streaming_markdown import utf16_length
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
 STREAM = '[data-testid=stream]'
 
 # Records what the reader sees change, and every change inside the frozen part other than appended blocks.
@@ -104,27 +96,8 @@ Last `line` with **bold
 
 @pytest.fixture(scope='module')
 def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    log = tmp_path_factory.mktemp('markdown_harness') / 'harness.log'
-    # Without PYTEST_CURRENT_TEST, or NiceGUI would take the harness for its own screen test and ignore the port.
-    env = {key: value for key, value in os.environ.items() if key != 'PYTEST_CURRENT_TEST'}
-    process = subprocess.Popen([sys.executable, '-m', 'tests.ui.markdown_harness', str(port)], cwd=ROOT, env=env,
-                               stdout=log.open('wb'), stderr=subprocess.STDOUT)
-    url = f'http://127.0.0.1:{port}'
-    deadline = time.monotonic() + 30
-    while True:
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(f'markdown harness did not start:\n{log.read_text()[-3000:]}')
-        try:
-            if httpx.get(f'{url}/healthz', timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+    with running_harness(tmp_path_factory.mktemp('markdown_harness')) as url:
+        yield url
 
 
 def open_stream(page: Page, harness: str) -> tuple[Locator, Locator]:
@@ -240,7 +213,7 @@ def test_hostile_output_runs_nothing_and_loads_nothing(page: Page, harness: str)
         assert answer.locator('script, iframe, svg, object, embed, form, input, img, [style], [onerror], [onload]'
                               ).count() == 0
         hrefs = answer.locator('a').evaluate_all('links => links.map((a) => a.getAttribute("href"))')
-        assert hrefs == ['https://evil.example/', 'https://example.com/']
+        assert hrefs == ['https://evil.example/', 'https://example.com/', f'{harness}/pixel.png']  # the http: image
         expect(answer.get_by_role('link', name='normal link')).to_have_attribute('target', '_blank')
 
     page.wait_for_load_state('networkidle')
@@ -265,20 +238,47 @@ def test_hostile_output_runs_nothing_and_loads_nothing(page: Page, harness: str)
 def test_remote_image_loads_only_when_asked(page: Page, harness: str) -> None:
     requests: list[str] = []
     page.on('request', lambda request: requests.append(request.url))
+    page.route('https://images.example.invalid/**',
+               lambda route: route.fulfill(status=200, content_type='image/png', body=PIXEL))
     page.goto(harness + '/hostile')
     answer = page.get_by_test_id('hostile')
-    button = answer.get_by_role('button', name='Load image from 127.0.0.1')
-    expect(button).to_have_text('Load image: a local pixel')
+    button = answer.get_by_role('button', name='Load image from images.example.invalid')
+    expect(button).to_have_text('Load image: a remote cat')
     page.wait_for_load_state('networkidle')
-    assert not [url for url in requests if 'pixel.png' in url]
+    assert not [url for url in requests if 'cat.png' in url]
 
-    with page.expect_request('**/pixel.png'):
+    with page.expect_request('**/cat.png'):
         button.click()
-    image = answer.get_by_role('img', name='a local pixel')
+    image = answer.get_by_role('img', name='a remote cat')
     expect(image).to_be_visible()
     image.evaluate('img => img.decode()')
     assert image.evaluate('img => img.naturalWidth') == 1
-    assert len([url for url in requests if 'pixel.png' in url]) == 1
+    assert len([url for url in requests if 'cat.png' in url]) == 1
+
+
+def test_http_image_is_a_link_not_a_load_button(page: Page, harness: str) -> None:
+    # The policy allows https: images only, so "Load image" could never work for http:; a link opens it in a tab.
+    requests: list[str] = []
+    page.on('request', lambda request: requests.append(request.url))
+    page.goto(harness + '/hostile')
+    for testid in ('hostile', 'hostile-stream'):
+        answer = page.get_by_test_id(testid)
+        link = answer.get_by_role('link', name='Open image from 127.0.0.1')
+        expect(link).to_have_text('Open image: a local pixel')
+        expect(link).to_have_attribute('href', f'{harness}/pixel.png')
+        expect(link).to_have_attribute('target', '_blank')
+        expect(link).to_have_attribute('rel', 'noopener noreferrer')
+        expect(answer.get_by_role('button', name='Load image from 127.0.0.1')).to_have_count(0)
+    page.wait_for_load_state('networkidle')
+    assert not [url for url in requests if 'pixel.png' in url]
+
+    with page.context.expect_page() as opened:
+        page.get_by_test_id('hostile').get_by_role('link', name='Open image from 127.0.0.1').click()
+    tab = opened.value
+    tab.wait_for_load_state()
+    assert tab.url == f'{harness}/pixel.png'
+    assert tab.evaluate('window.opener') is None
+    assert page.evaluate('window.__pwned') is None
 
 
 def test_character_by_character_renders_like_all_at_once(page: Page, harness: str) -> None:
@@ -290,10 +290,10 @@ def test_character_by_character_renders_like_all_at_once(page: Page, harness: st
       const streamed = new MarkdownRenderer(document.createElement('div'));
       for (let i = 0; i < text.length; i++) {
         streamed.append(i, text[i]);
-        streamed.flush();
+        streamed.flush({ atLeastOne: true });  // past the time budget, one unit of work per call
       }
       streamed.finish(text.length);
-      streamed.flush();
+      await Promise.all([once.settled(), streamed.settled()]);
       return { once: once.root.innerHTML, streamed: streamed.root.innerHTML, blocks: streamed.stats.frozenBlocks };
     }''', TRICKY)
     assert result['streamed'] == result['once']

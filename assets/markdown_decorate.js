@@ -1,0 +1,182 @@
+// What markdown-it does not make: code blocks with a language header and a copy button, long code split into
+// chunks that skip layout off screen, tables that scroll sideways, and images that load only when asked.
+//
+// Remote images never load by themselves. An https: image becomes a "Load image" button; an http: image becomes
+// a plain link that opens it in a new tab, because the Content-Security-Policy (ui/csp.py) blocks http: images
+// in the page, and loading one would leak the request to anyone on the way.
+
+const COPY_LABEL = "Copy code";
+// A longer code block is split into line-aligned chunks that skip layout while off screen.
+export const CODE_CHUNK_CHARS = 16384;
+// Plain code is appended in pieces of this size, so a megabyte costs many short steps, not one long one.
+const FILL_CHARS = 65536;
+
+export function element(tag, className, text) {
+  const node = document.createElement(tag);
+  node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/** Wrap every <pre> of `fragment` in a block with a language header and a copy button. */
+export function decorateCode(fragment) {
+  for (const pre of fragment.querySelectorAll("pre")) {
+    const code = pre.querySelector("code");
+    const language = [...(code?.classList || [])].find((c) => c.startsWith("language-"))?.slice(9) || "";
+    const block = element("div", "pm-code");
+    const header = element("div", "pm-code-header");
+    header.append(element("span", "pm-code-lang", language || "code"), copyButton());
+    pre.replaceWith(block);
+    block.append(header, pre);
+    if (code && !code.firstElementChild && code.textContent.length > CODE_CHUNK_CHARS) {
+      code.replaceChildren(...codeChunks(code.textContent));
+    }
+  }
+}
+
+/** Put every table of `fragment` in a box that scrolls sideways when the table is wider than the message. */
+export function wrapTables(fragment) {
+  for (const table of fragment.querySelectorAll("table")) {
+    const scroller = element("div", "pm-table-scroll");
+    table.replaceWith(scroller);
+    scroller.append(table);
+  }
+}
+
+/** Replace every image by what the reader may do with it (`approved`: sources they chose to load). */
+export function decorateImages(fragment, approved) {
+  for (const img of fragment.querySelectorAll("img")) {
+    const url = img.getAttribute("data-parley-src");
+    if (url === null) img.replaceWith(element("span", "pm-image-blocked", img.alt || "image"));
+    else if (url.startsWith("http:")) img.replaceWith(img.closest("a") ? element("span", "pm-image-blocked",
+      img.alt || "image") : imageLink(url, img.alt));
+    else if (approved.has(url)) img.replaceWith(loadedImage(url, img.alt));
+    else img.replaceWith(loadImageButton(url, img.alt));
+  }
+}
+
+function codeChunks(text) {
+  const chunks = [];
+  for (let start = 0; start < text.length;) {
+    const newline = text.indexOf("\n", start + CODE_CHUNK_CHARS);
+    const end = newline < 0 ? text.length : newline + 1;
+    const chunk = element("span", "pm-code-chunk", text.slice(start, end));
+    // Off screen, a chunk is skipped by layout and paint; as wide as its longest line, so nothing is clipped.
+    Object.assign(chunk.style, { display: "block", width: "max-content", minWidth: "100%",
+      contentVisibility: "auto", containIntrinsicHeight: `auto ${chunk.textContent.split("\n").length * 1.5}em` });
+    chunks.push(chunk);
+    start = end;
+  }
+  return chunks;
+}
+
+/** Append text to a plain code element, chunking it once it is long (the last chunk is re-cut, never more). */
+function appendCode(code, text) {
+  const last = code.lastElementChild;
+  if (last === null) {
+    if (code.textContent.length + text.length <= CODE_CHUNK_CHARS) code.append(text);
+    else code.replaceChildren(...codeChunks(code.textContent + text));
+    return;
+  }
+  const rest = last.textContent + text;
+  last.remove();
+  code.append(...codeChunks(rest));
+}
+
+/**
+ * Append `text[from, to)` to a plain code element in pieces until `timeUp()`; return how far it got.
+ * The chunks come out exactly as decorateCode cuts the same text at once.
+ */
+export function fillCode(code, text, from, to, timeUp) {
+  let at = from;
+  while (at < to) {
+    const next = Math.min(to, at + FILL_CHARS);
+    appendCode(code, text.slice(at, next));
+    at = next;
+    if (timeUp()) break;
+  }
+  return at;
+}
+
+function copyButton() {
+  const button = element("button", "pm-copy", "Copy");
+  button.type = "button";
+  button.setAttribute("aria-label", COPY_LABEL);
+  return button;
+}
+
+function loadImageButton(url, alt) {
+  const host = new URL(url).host;
+  const button = element("button", "pm-load-image", alt ? `Load image: ${alt}` : "Load image");
+  button.type = "button";
+  button.dataset.src = url;
+  button.dataset.alt = alt;
+  button.title = alt ? `${alt} (${host})` : host;
+  button.setAttribute("aria-label", `Load image from ${host}`);
+  return button;
+}
+
+function imageLink(url, alt) {
+  const host = new URL(url).host;
+  const link = element("a", "pm-image-link", alt ? `Open image: ${alt}` : "Open image");
+  link.href = url;
+  link.target = "_blank";
+  link.rel = "noopener noreferrer";
+  link.title = alt ? `${alt} (${host}, opens in a new tab)` : `${host} (opens in a new tab)`;
+  link.setAttribute("aria-label", `Open image from ${host} in a new tab`);
+  return link;
+}
+
+function loadedImage(url, alt) {
+  const img = document.createElement("img");
+  img.referrerPolicy = "no-referrer";
+  img.alt = alt;
+  img.src = url;
+  return img;
+}
+
+/** What a click on a control inside rendered markdown does (one delegated listener, no inline handlers). */
+export function handleClick(button, approved) {
+  if (button.classList.contains("pm-copy")) {
+    copyCode(button);
+  } else if (button.classList.contains("pm-load-image")) {
+    const url = button.dataset.src;
+    approved.add(url);
+    button.replaceWith(loadedImage(url, button.dataset.alt || ""));
+  }
+}
+
+async function copyCode(button) {
+  const text = button.closest(".pm-code")?.querySelector("pre code")?.textContent ?? "";
+  let copied = false;
+  if (navigator.clipboard && window.isSecureContext) {
+    try {
+      await navigator.clipboard.writeText(text);
+      copied = true;
+    } catch {
+      copied = false;
+    }
+  }
+  if (!copied) copied = copyWithTextarea(text);
+  button.textContent = copied ? "Copied" : "Copy failed";
+  setTimeout(() => (button.textContent = "Copy"), 1500);
+}
+
+// Plain http on a LAN address is not a secure context: the Clipboard API is missing there.
+function copyWithTextarea(text) {
+  const area = document.createElement("textarea");
+  area.value = text;
+  area.setAttribute("readonly", "");
+  area.style.position = "fixed";
+  area.style.opacity = "0";
+  document.body.append(area);
+  area.select();
+  let copied = false;
+  try {
+    copied = document.execCommand("copy");
+  } catch {
+    copied = false;
+  }
+  area.remove();
+  return copied;
+}

@@ -1,0 +1,106 @@
+// Markdown source -> sanitised DocumentFragment: markdown-it (raw HTML off) and a private DOMPurify.
+//
+// Model output is hostile input: every HTML string goes through DOMPurify before it reaches the page, links
+// keep only http(s)/mailto targets and open in a new tab without referrer, and an image's source is parked in
+// `data-parley-src` where the browser never looks (markdown_decorate.js decides what to show instead).
+
+import markdownit from "parley-vendor/markdown-it.min.js";
+import hljs from "parley-vendor/highlight.min.js";
+import DOMPurify from "parley-vendor/purify.min.js";
+
+const LINK_PROTOCOLS = ["http:", "https:", "mailto:"];
+const IMAGE_PROTOCOLS = ["http:", "https:"];
+const HIGHLIGHT_CACHE_SIZE = 64;
+// highlight.js takes seconds on a megabyte; past this a code block stays plain text.
+export const HIGHLIGHT_MAX_CHARS = 30000;
+
+// One private sanitiser for the process: its hooks must not leak into NiceGUI's or anyone else's DOMPurify.
+const purify = DOMPurify(window);
+const SANITIZE = {
+  USE_PROFILES: { html: true }, // no SVG, no MathML
+  FORBID_TAGS: ["style", "form", "input", "button", "textarea", "select", "option", "iframe", "frame", "object",
+    "embed", "link", "meta", "base", "video", "audio", "source", "track", "picture", "dialog", "template"],
+  FORBID_ATTR: ["style", "srcset", "action", "formaction", "background", "poster", "ping"],
+  ALLOW_DATA_ATTR: false,
+  RETURN_DOM_FRAGMENT: true,
+};
+
+function safeUrl(raw, protocols) {
+  try {
+    const url = new URL(raw, document.baseURI);
+    return protocols.includes(url.protocol) ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+purify.addHook("afterSanitizeAttributes", (node) => {
+  if (node.nodeName === "A" && node.hasAttribute("href")) {
+    const href = safeUrl(node.getAttribute("href"), LINK_PROTOCOLS);
+    if (href === null) {
+      node.removeAttribute("href");
+    } else {
+      node.setAttribute("target", "_blank");
+      node.setAttribute("rel", "noopener noreferrer");
+    }
+  } else if (node.nodeName === "IMG") {
+    const src = node.getAttribute("src");
+    node.removeAttribute("src");
+    const url = src === null ? null : safeUrl(src, IMAGE_PROTOCOLS);
+    if (url !== null) node.setAttribute("data-parley-src", url);
+  }
+});
+
+/** Sanitise an HTML string into a DocumentFragment of an inert document (nothing in it loads or runs). */
+export function sanitizeToFragment(html) {
+  return purify.sanitize(html, SANITIZE);
+}
+
+function createMarkdown() {
+  const md = markdownit({ html: false, linkify: true, typographer: false });
+  const cache = new Map();
+  const highlight = (code, language) => {
+    const key = `${language}\n${code}`;
+    let html = cache.get(key);
+    if (html === undefined) {
+      html = hljs.highlight(code, { language, ignoreIllegals: true }).value;
+      if (cache.size >= HIGHLIGHT_CACHE_SIZE) cache.delete(cache.keys().next().value);
+      cache.set(key, html);
+    }
+    return html;
+  };
+  md.renderer.rules.fence = (tokens, idx, options, env) => {
+    const token = tokens[idx];
+    const language = md.utils.unescapeAll(token.info).trim().split(/\s+/)[0];
+    // A fence still being written shows plain text; it is highlighted once its closing line has arrived.
+    const isOpen = env.openFenceLine === token.map[0];
+    const known = language && !isOpen && token.content.length <= HIGHLIGHT_MAX_CHARS && hljs.getLanguage(language);
+    const body = known ? highlight(token.content, language) : md.utils.escapeHtml(token.content);
+    const cls = language ? `hljs language-${md.utils.escapeHtml(language)}` : "hljs";
+    return `<pre><code class="${cls}">${body}</code></pre>\n`;
+  };
+  // GFM column alignment arrives as style attributes, which the sanitiser forbids: use `align` instead (styled in
+  // markdown.css). Not a class: the page's Tailwind runtime rescans every element with a class on each change.
+  md.core.ruler.push("parley_align", (state) => {
+    for (const token of state.tokens) {
+      if (token.type !== "th_open" && token.type !== "td_open") continue;
+      const align = /text-align:(\w+)/.exec(token.attrGet("style") || "");
+      token.attrs = (token.attrs || []).filter(([name]) => name !== "style");
+      if (align) token.attrSet("align", align[1]);
+    }
+  });
+  return md;
+}
+
+const md = createMarkdown(); // process-wide: configuration only, no per-message state
+
+/** Render markdown `source` (whose fence opening at `openFenceLine` is still open, or -1) to a sanitised fragment. */
+export function renderFragment(source, openFenceLine = -1) {
+  const env = { openFenceLine };
+  const tokens = md.parse(source, env);
+  // Past maxNesting markdown-it silently drops the rest of the block: show such a block as plain text instead.
+  const tooDeep = tokens.some((token) => token.level >= md.options.maxNesting - 1);
+  const html = tooDeep ? `<p>${md.utils.escapeHtml(source).replace(/\n/g, "<br>\n")}</p>`
+    : md.renderer.render(tokens, md.options, env);
+  return sanitizeToFragment(html);
+}
