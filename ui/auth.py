@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from fastapi import FastAPI
 from nicegui import Client, app
@@ -35,7 +36,6 @@ USER_ID = 'user_id'
 USER_NAME = 'user_name'
 IS_ADMIN = 'is_admin'
 STAMP = 'stamp'
-NEXT = 'next'
 # On request.state (shared with the page's Client.request): whose page this is, so it can be ended at once.
 OWNER = 'parley_user_id'
 
@@ -122,8 +122,9 @@ class AuthMiddleware(BaseHTTPMiddleware):
         if user is None:
             if request.method not in {'GET', 'HEAD'}:
                 return PlainTextResponse('Sign in first.', status_code=401)
-            app.storage.user[NEXT] = path  # back here after signing in
-            return redirect(request, LOGIN_PATH)
+            # Back here after signing in; in the URL rather than the session, so a visitor without an account
+            # never makes the server store anything.
+            return redirect(request, LOGIN_PATH if path == '/' else f'{LOGIN_PATH}?{urlencode({"next": path})}')
         setattr(request.state, OWNER, user.id)
         return await call_next(request)
 

@@ -9,6 +9,7 @@ and /login/done, arriving with it, marks that new session as the user's.
 from __future__ import annotations
 
 import asyncio
+import re
 import secrets
 import time
 import uuid
@@ -19,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
 from . import names
-from .auth import LOGIN_PATH, NEXT, USER_ID, TeamAuth, forget_sign_in, redirect, remember_sign_in
+from .auth import LOGIN_PATH, USER_ID, TeamAuth, forget_sign_in, redirect, remember_sign_in
 from .theme import add_head
 
 WRONG_CREDENTIALS = 'Wrong username or password'  # never says which: a wrong name must not reveal who has an account
@@ -27,6 +28,7 @@ TOO_MANY_ATTEMPTS = 'Too many sign-in attempts. Wait a minute and try again.'
 ROTATE_PATH = '/login/session'
 DONE_PATH = '/login/done'
 TICKET_SECONDS = 30.0
+SAFE_PATH = re.compile(r'/[A-Za-z0-9/_.-]*')
 
 
 @dataclass(frozen=True)
@@ -57,9 +59,9 @@ class Tickets:
         return ticket
 
 
-def safe_next(path: object) -> str:
-    """Where to go after signing in: a path of this app, never another site (`//host` or a URL)."""
-    return path if isinstance(path, str) and path.startswith('/') and not path.startswith('//') else '/'
+def safe_next(path: str | None) -> str:
+    """Where to go after signing in: a plain path of this app, never another site (`//host`, `/\\host`, a URL)."""
+    return path if path and SAFE_PATH.fullmatch(path) and not path.startswith('//') else '/'
 
 
 def register_login(team: TeamAuth) -> None:
@@ -134,7 +136,7 @@ class LoginForm:
             self._fail(WRONG_CREDENTIALS)
             return
         self.team.throttle.succeeded(address, name)
-        ticket = self.tickets.issue(user.id, request.session['id'], safe_next(app.storage.user.get(NEXT)))
+        ticket = self.tickets.issue(user.id, request.session['id'], safe_next(request.query_params.get('next')))
         ui.navigate.to(f'{ROTATE_PATH}?ticket={ticket}')
 
     def _fail(self, message: str) -> None:

@@ -233,3 +233,12 @@ def test_listening_beyond_this_machine_without_sign_in_does_not_start(tmp_path: 
     assert 'Parley will not listen on 0.0.0.0 without sign-in' in result.stderr
     assert 'PARLEY_AUTH=local' in result.stderr and 'PARLEY_SESSION_SECRET' in result.stderr
     assert not (tmp_path / 'data').exists()  # refused before touching anything
+
+
+def test_after_sign_in_only_paths_of_this_app_are_followed() -> None:
+    from ui.login_page import safe_next
+
+    for path in ('/c/0123abcd', '/admin', '/settings'):
+        assert safe_next(path) == path
+    hostile = ('//evil.example', '/\\evil.example', 'https://evil.example', 'javascript:alert(1)', '/c/x?y=1', None, '')
+    assert {safe_next(path) for path in hostile} == {'/'}

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.browser
 USERS = [('alice', 'alice password', True), ('bob', 'bob password', False), ('carol', 'carol password', False),
          ('dave', 'dave password', False)]
 WRONG = 'Wrong username or password'
-LOGIN_URL = re.compile(r'/login$')
+LOGIN_URL = re.compile(r'/login(\?next=[^&]*)?$')
 
 
 @pytest.fixture(scope='module')
