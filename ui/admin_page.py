@@ -40,7 +40,7 @@ class AdminPage:
             with ui.row().classes('items-center w-full'):
                 ui.label('Users').classes('text-h5')
                 ui.space()
-                ui.link('Back to chat', '/')
+                ui.link(names.BACK_TO_CHAT, '/')
             with ui.element('div').classes('q-markup-table q-table__container q-table--flat w-full'):
                 self.table = ui.element('table').classes('q-table w-full')
                 self.table.props['aria-label'] = names.USERS

@@ -88,7 +88,7 @@ def test_an_admin_gets_the_admin_link_and_returns_where_they_were_going(page: Pa
     try_sign_in(page, team, 'alice', 'alice password', goto=False)
     expect(page).to_have_url(team.url + '/admin')  # back to the page that asked for sign-in
     expect(page.get_by_role('table', name=names.USERS)).to_be_visible()
-    page.get_by_role('link', name='Back to chat').click()
+    page.get_by_role('link', name=names.BACK_TO_CHAT).click()
     page.get_by_role('link', name=names.ADMIN_PAGE).click()
     expect(page.get_by_role('table', name=names.USERS)).to_be_visible()
 
