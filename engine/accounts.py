@@ -152,8 +152,9 @@ class Accounts:
 
 
 class LoginThrottle:
-    """Stops password guessing: at most `rate` failed or pending sign-ins per address and name, and ten times that
-    per address over all names. Process-wide memory; a successful sign-in clears its address and name."""
+    """Stops password guessing: at most `rate` unfinished or failed sign-ins per address and name (counted before
+    the password is checked, so parallel guesses count too; a success clears them), and ten times that many failures
+    per address over all names. Process-wide, in memory."""
 
     def __init__(self, rate: str = '5/minute') -> None:
         self.per_name = parse(rate)
@@ -161,9 +162,13 @@ class LoginThrottle:
         self.limiter = MovingWindowRateLimiter(MemoryStorage())
 
     def attempt(self, address: str, name: str) -> bool:
-        """Count an attempt before checking the password (parallel guesses count too); False if over the limit."""
-        key = name.strip().casefold()
-        return self.limiter.hit(self.per_address, address) and self.limiter.hit(self.per_name, address, key)
+        """Count an attempt; False if this address or this address and name are over the limit."""
+        if not self.limiter.test(self.per_address, address):
+            return False
+        return self.limiter.hit(self.per_name, address, name.strip().casefold())
+
+    def failed(self, address: str) -> None:
+        self.limiter.hit(self.per_address, address)
 
     def succeeded(self, address: str, name: str) -> None:
         self.limiter.clear(self.per_name, address, name.strip().casefold())

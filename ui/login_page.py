@@ -133,6 +133,7 @@ class LoginForm:
         finally:
             self.button.enable()
         if user is None:
+            self.team.throttle.failed(address)
             self._fail(WRONG_CREDENTIALS)
             return
         self.team.throttle.succeeded(address, name)

@@ -152,6 +152,22 @@ def test_guessing_is_limited_per_address_and_name() -> None:
     assert all(throttle.attempt('10.0.0.2', 'alice') for _ in range(2))
 
 
+def test_many_failures_from_one_address_stop_it_for_every_name() -> None:
+    throttle = LoginThrottle('3/minute')  # 30 failures a minute per address
+    for attempt in range(30):
+        assert throttle.attempt('10.0.0.9', f'name{attempt}')
+        throttle.failed('10.0.0.9')
+    assert not throttle.attempt('10.0.0.9', 'someone else')
+    assert throttle.attempt('10.0.0.8', 'someone else')
+
+
+def test_successful_sign_ins_never_lock_out_an_address() -> None:
+    throttle = LoginThrottle('3/minute')
+    for _ in range(100):  # a whole office behind one NAT address signing in
+        assert throttle.attempt('10.0.0.7', 'alice')
+        throttle.succeeded('10.0.0.7', 'alice')
+
+
 def test_only_loopback_counts_as_this_machine() -> None:
     assert all(is_loopback(host) for host in ('127.0.0.1', '127.0.1.1', '::1', '[::1]', 'localhost'))
     assert not any(is_loopback(host) for host in ('0.0.0.0', '::', '192.168.1.5', 'example.com'))
