@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
 
 from engine.provider_setup import ConnectionInputError, Connections, build_registry
 from engine.settings import Settings
+from providers.base import ChatMessage
 from providers.errors import AuthenticationError, NetworkError
 from storage import create_db_engine, default_database_url, migrate
 from storage.connections import ConnectionStore
@@ -64,3 +66,17 @@ async def test_each_kind_lists_models_through_its_adapter(tmp_path: Path, fake_s
     assert await connections.test('anthropic', 'claude', f'{fake_server.url}/anthropic', KEY)
     assert await connections.test('google', 'gemini', f'{fake_server.url}/gemini', KEY)
     assert 'whisper-1' not in await connections.test('openai', 'work', f'{fake_server.url}/openai/v1', KEY)
+
+
+async def test_no_log_line_carries_the_key_even_at_debug(tmp_path: Path, fake_server: FakeServer,
+                                                         caplog: pytest.LogCaptureFixture) -> None:
+    secret = 'sk-debug-feedfacecafebeef0123456789abcd'
+    connections = connections_for(tmp_path, fake_server)
+    with caplog.at_level(logging.DEBUG):  # every SDK and HTTP logger at its chattiest
+        await connections.save('openai_compatible', 'lab', f'{fake_server.url}/openai/v1', secret)
+        with pytest.raises(AuthenticationError):
+            await connections.test('openai_compatible', 'lab', f'{fake_server.url}/openai/v1', 'bad-key')
+        provider = connections.registry.get('lab')
+        async for _ in provider.stream([ChatMessage('user', 'Hi [[tokens=3]]')], 'gpt-4o-mini'):
+            pass
+    assert caplog.records and secret not in caplog.text
