@@ -4,6 +4,9 @@
 //   Ctrl/Cmd+Shift+O  new chat            Esc        stop the answer
 //   Ctrl/Cmd+K        search conversations  Shift+Esc  focus the message box
 //   ?                 these shortcuts (outside text fields)
+//
+// It finds the composer by what ui/composer.py gives it: the textarea's accessible name (names.MESSAGE) and the
+// `parley-busy` class its wrapper has while an answer streams (only then is Stop shown).
 
 const MAC = /Mac|iPhone|iPad/.test(navigator.userAgentData?.platform || navigator.platform || '');
 
