@@ -69,6 +69,10 @@ async def test_another_users_conversation_is_as_missing_as_a_made_up_one(chat: C
     assert [c.id for c in repo.list_conversations(user_id=BOB)] == []
     assert [c.id for c in repo.list_conversations(user_id=ANN)] == [ann.conversation.id]
     assert repo.get_recent_messages(ann.conversation.id, limit=40, user_id=BOB) == []
+    # Ctrl/Cmd+K search: by title and by message text, only ever the user's own.
+    assert [c.id for c in repo.search_conversations('private', user_id=ANN)] == [ann.conversation.id]
+    assert repo.search_conversations('private', user_id=BOB) == []
+    assert repo.search_conversations('Hello! You said', user_id=BOB) == []
     assert len(repo.get_recent_messages(ann.conversation.id, limit=40, user_id=ANN)) == 2
 
     # Sending into it: the same words as for a conversation that never existed, and nothing is stored.

@@ -13,7 +13,9 @@ from ui import names
 
 from .accounts import sign_in
 from .helpers import answers, conversation_id, send, wait_for_status
-from .test_key_scan import PASSWORD, KeyedParley, Wire, team_server  # noqa: F401 (the shared team server)
+
+# the shared team server, and assertions that allow for a loaded machine
+from .test_key_scan import PASSWORD, KeyedParley, Wire, patient_expect, team_server  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +31,7 @@ def person(browser: Browser, url: str, name: str) -> tuple[BrowserContext, Page,
     wire = Wire()
     wire.attach(context)
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(15_000)
     sign_in(page, url, name, PASSWORD)
     return context, page, wire
 
@@ -75,4 +77,28 @@ def test_one_users_conversation_is_invisible_to_another(browser: Browser,
         assert seen == [], "nothing of Ann's conversation reached Bob's browser"
     finally:
         ann_context.close()
+        bob_context.close()
+
+
+def test_limits_are_per_user_and_keep_the_typed_text(browser: Browser,
+                                                     team_server: KeyedParley) -> None:  # noqa: F811
+    """Team mode allows 2 answers at once per user (PARLEY_ANSWERS_AT_ONCE): the third is refused in words,
+    its text stays in the box, and another user is not affected."""
+    url = team_server.app.url
+    dave_context, dave, _ = person(browser, url, 'dave')
+    bob_context, bob, _ = person(browser, url, 'bob')
+    try:
+        for n in (1, 2):
+            send(dave, f'Slow answer {n} [[tokens=400]] [[delay=10]]')
+            conversation_id(dave)
+            dave.get_by_role('button', name=names.NEW_CHAT).click()
+            dave.wait_for_url(url + '/')
+        send(dave, 'A third at once')
+        expect(dave.get_by_text('2 answers are still being written')).to_be_visible()
+        expect(dave.get_by_role('textbox', name=names.MESSAGE)).to_have_value('A third at once')
+        expect(dave.get_by_role('article')).to_have_count(0)
+        send(bob, 'Bob is not Dave')
+        wait_for_status(answers(bob).last, 'complete')
+    finally:
+        dave_context.close()
         bob_context.close()

@@ -30,8 +30,17 @@ from .http_proxy import HttpProxy, Reply, http_proxy
 pytestmark = pytest.mark.browser
 
 PASSWORD = 'correct horse battery staple'
-USERS = [('root', PASSWORD, True), ('ann', PASSWORD, False), ('bob', PASSWORD, False), ('carol', PASSWORD, False)]
+USERS = [('root', PASSWORD, True)] + [(name, PASSWORD, False) for name in ('ann', 'bob', 'carol', 'dave')]
 MODELS = ['openai/gpt-4o-mini', 'anthropic/claude-sonnet-5-5', 'google/gemini-2.5-flash', 'local/gpt-4o-mini']
+
+
+@pytest.fixture(autouse=True)
+def patient_expect() -> Iterator[None]:
+    """Assertions wait up to 15 s, not 5: these tests start servers and browsers on a shared two-core machine,
+    where a first page can take that long to boot (they wait on conditions, never sleep, so this costs nothing)."""
+    expect.set_options(timeout=15_000)
+    yield
+    expect.set_options(timeout=None)
 
 
 def canary_keys() -> dict[str, str]:

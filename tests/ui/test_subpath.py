@@ -18,6 +18,7 @@ from ui import names
 from .conftest import ParleyApp, start_parley
 from .helpers import answers, send, wait_for_status, watch_growth
 from .http_proxy import HttpProxy, http_proxy
+from .test_key_scan import patient_expect  # noqa: F401 (assertions that allow for a loaded machine)
 
 pytestmark = pytest.mark.browser
 
