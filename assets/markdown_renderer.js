@@ -5,12 +5,13 @@
 // one by one under a shared time budget (render_budget.js), and what is left continues in the next task; a long
 // table is rendered a hundred rows at a time (table_chunks.js) and a long plain code fence 64 KB at a time, both
 // while streaming and when frozen, without rendering anything twice. A block being built in pieces is shown in
-// the tail and moves to `.pm-frozen` once whole. Markdown to HTML and sanitising: markdown_html.js; code headers,
-// images and links: markdown_decorate.js; block ends: block_scanner.js. No Vue here: assets/streaming_markdown.js
-// wraps this class for NiceGUI.
+// the tail and moves to `.pm-frozen` once whole (freeze_jobs.js). Markdown to HTML and sanitising:
+// markdown_html.js; code headers, images and links: markdown_decorate.js; block ends: block_scanner.js. No Vue
+// here: assets/streaming_markdown.js wraps this class for NiceGUI.
 
 import { BlockScanner } from "block_scanner";
-import { HIGHLIGHT_MAX_CHARS, renderFragment } from "markdown_html";
+import { freezeJob } from "freeze_jobs";
+import { renderFragment } from "markdown_html";
 import { CODE_CHUNK_CHARS, decorateCode, decorateImages, fillCode, handleClick, wrapTables } from "markdown_decorate";
 import { deadline, until } from "render_budget";
 import { DONE, INVALID, TableChunks } from "table_chunks";
@@ -143,7 +144,7 @@ export class MarkdownRenderer {
 
   /** Freeze the block ending at `end`, or a piece of it; true once it is in `.pm-frozen`. */
   freezeStep(end, timeUp) {
-    if (this.job === null) this.job = this.startFreeze(end);
+    if (this.job === null) this.job = freezeJob(this, end);
     if (!this.job.step(timeUp)) {
       if (this.job.element.parentNode !== this.tail) this.showInTail(this.job.element);
       return false;
@@ -162,59 +163,6 @@ export class MarkdownRenderer {
     this.liveTable = null;
     if (node === null) this.tail.replaceChildren();
     else this.tail.replaceChildren(node);
-  }
-
-  startFreeze(end) {
-    const start = this.frozenEnd;
-    const source = this.text.slice(start, end);
-    const fence = this.longFence(start, end);
-    if (fence !== null) return this.fenceJob(fence, end);
-    if (source[0] === "|") {
-      const table = this.liveTable?.start === start ? this.liveTable : new TableChunks(start, this.decorateImages);
-      const job = { end, element: table.element };
-      job.step = (timeUp) => {
-        const state = table.update(source, true, timeUp);
-        if (state !== INVALID) return state === DONE;
-        job.element = this.render(source, -1);
-        return true;
-      };
-      return job;
-    }
-    return { end, element: this.render(source, -1), step: () => true };
-  }
-
-  /** The fence that is exactly the block [start, end): at column 0, closed, plain and long; or null. */
-  longFence(start, end) {
-    const fence = this.scanner.lastFence;
-    if (fence === null || fence.start !== start) return null;
-    let close = fence.close;
-    const lineStart = this.text.lastIndexOf("\n", end - 1) + 1;
-    if (close < 0 && end === this.text.length && this.scanner.fence === fence
-      && this.scanner.closesFence(this.text.slice(lineStart, end))) close = lineStart; // no line end at finish
-    const bodyStart = this.text.indexOf("\n", start) + 1;
-    if (close < 0 || close >= end || bodyStart === 0 || close - bodyStart <= HIGHLIGHT_MAX_CHARS) return null;
-    if (/[\r\0]/.test(this.text.slice(bodyStart, end))) return null; // markdown-it would change those
-    return { start, bodyStart, close };
-  }
-
-  // A long fence is plain text: render its opening and closing lines alone, then fill in the code in pieces
-  // (continuing the code the tail already shows, if it streamed).
-  fenceJob({ start, bodyStart, close }, end) {
-    const open = this.openCode;
-    let code;
-    let shown;
-    let block;
-    if (open !== null && open.start === start && open.frozenEnd === start && open.shown <= close) {
-      ({ code, shown } = open);
-      block = code.closest(".pm-code");
-    } else {
-      const fragment = this.render(this.text.slice(start, bodyStart) + this.text.slice(close, end), -1);
-      block = fragment.firstElementChild;
-      code = block.querySelector("pre code");
-      shown = bodyStart;
-    }
-    const step = (timeUp) => (shown = fillCode(code, this.text, shown, close, timeUp)) === close;
-    return { end, element: block, step };
   }
 
   /** Render the open tail; false if a long part of it is not all shown yet (call again soon). */

@@ -12,8 +12,8 @@ from nicegui import events, ui
 
 ASSETS = Path(__file__).resolve().parent.parent / 'assets'
 # The renderer's ES modules in assets/, imported by bare name (see markdown_renderer.js for who does what).
-RENDERER_MODULES = ('markdown_renderer', 'block_scanner', 'markdown_html', 'markdown_decorate', 'table_chunks',
-                    'render_budget')
+RENDERER_MODULES = ('markdown_renderer', 'block_scanner', 'freeze_jobs', 'markdown_html', 'markdown_decorate',
+                    'table_chunks', 'render_budget')
 
 
 def utf16_length(text: str) -> int:

@@ -114,7 +114,8 @@ def running_harness(log_dir: Path) -> Iterator[str]:
     try:
         while True:
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f'markdown harness did not start (exit code {process.poll()}):\n{log.read_text()[-3000:]}')
+                raise RuntimeError(f'markdown harness did not start (exit code {process.poll()}):\n'
+                                   f'{log.read_text()[-3000:]}')
             try:
                 if httpx.get(f'{url}/healthz', timeout=1).status_code == 200:
                     break
