@@ -161,3 +161,12 @@ def test_signing_in_and_out_under_a_sub_path_stays_under_it(page: Page, team: Pa
         expect(page).to_have_url(proxy.url + '/login')
     escaped = [path for path in proxy.paths if not path.startswith('/parley/')]
     assert escaped == [], f'requests outside /parley/: {escaped}'
+
+
+def test_the_personal_app_has_no_sign_in(page: Page, parley: ParleyApp) -> None:
+    page.goto(parley.url + '/')
+    expect(page.get_by_role('textbox', name=names.MESSAGE)).to_be_visible()
+    expect(page.get_by_role('button', name=names.SIGN_OUT)).to_have_count(0)
+    expect(page.get_by_role('link', name=names.ADMIN_PAGE)).to_have_count(0)
+    response = page.goto(parley.url + '/login')
+    assert response is not None and response.status == 404
