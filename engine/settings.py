@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     admin_user: str | None = Field(None, validation_alias='PARLEY_ADMIN_USER')  # first admin, made if no user exists
     admin_password: SecretStr | None = Field(None, validation_alias='PARLEY_ADMIN_PASSWORD')
     proxy_user_header: str = Field('X-Forwarded-User', validation_alias='PARLEY_PROXY_USER_HEADER')
+    proxy_sign_out_url: str = Field('', validation_alias='PARLEY_PROXY_SIGN_OUT_URL')  # e.g. /oauth2/sign_out
     trusted_proxies: str = Field('', validation_alias='PARLEY_TRUSTED_PROXIES')  # IPs or CIDRs, comma-separated
     login_rate_limit: str = Field('5/minute', validation_alias='PARLEY_LOGIN_RATE_LIMIT')  # per address and name
 

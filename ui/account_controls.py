@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
-from nicegui import ui
+from nicegui import app, ui
 
-from . import names
-from .auth import forget_sign_in
-from .current_user import current_user_name, is_admin, team_mode
+from . import auth, names
+from .current_user import current_user_name, is_admin
 
 
 def account_controls() -> None:
     """Nothing in personal mode: there is no one to sign out."""
-    if not team_mode():
+    team = auth.team()
+    if team is None:
         return
     with ui.row().classes('items-center gap-1 no-wrap parley-account'):
         if is_admin():
             ui.link(names.ADMIN_PAGE, '/admin').classes('q-mx-sm parley-admin-link')
         ui.label(current_user_name() or '').classes('parley-user-name')
-        sign_out = ui.button(icon='logout', on_click=_sign_out).props('flat round dense')
-        sign_out.props['aria-label'] = names.SIGN_OUT
-        sign_out.tooltip(names.SIGN_OUT)
+        # Signed in by the proxy's header, the next request would sign the user straight back in: only the proxy
+        # can sign them out, so the button goes there, or is left out if its address is not configured.
+        target = team.proxy_sign_out_url if app.storage.user.get(auth.VIA_PROXY) else '/login'
+        if target:
+            sign_out = ui.button(icon='logout', on_click=lambda: _sign_out(target)).props('flat round dense')
+            sign_out.props['aria-label'] = names.SIGN_OUT
+            sign_out.tooltip(names.SIGN_OUT)
 
 
-def _sign_out() -> None:
-    forget_sign_in()
-    ui.navigate.to('/login')
+def _sign_out(target: str) -> None:
+    auth.forget_sign_in()
+    ui.navigate.to(target)

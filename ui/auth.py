@@ -36,6 +36,7 @@ USER_ID = 'user_id'
 USER_NAME = 'user_name'
 IS_ADMIN = 'is_admin'
 STAMP = 'stamp'
+VIA_PROXY = 'via_proxy'  # signed in by the proxy's header: signing out must happen at the proxy
 # On request.state (shared with the page's Client.request): whose page this is, so it can be ended at once.
 OWNER = 'parley_user_id'
 
@@ -49,6 +50,7 @@ class TeamAuth:
     throttle: LoginThrottle
     proxy_header: str = 'X-Forwarded-User'
     trusted_proxies: list[Network] = field(default_factory=list)
+    proxy_sign_out_url: str = ''
 
     def from_trusted_proxy(self, request: Request) -> bool:
         return is_trusted(request.client.host if request.client else None, self.trusted_proxies)
@@ -74,9 +76,12 @@ def team() -> TeamAuth | None:
     return _team
 
 
-def remember_sign_in(user: User) -> None:
-    """Make this browser's session the user's; written only when something changed (each write hits the disk)."""
+def remember_sign_in(user: User, *, via_proxy: bool | None = None) -> None:
+    """Make this browser's session the user's; written only when something changed (each write hits the disk).
+    via_proxy None keeps what the session says about how it was signed in."""
     values = {USER_ID: user.id, USER_NAME: user.name, IS_ADMIN: user.is_admin, STAMP: session_stamp(user)}
+    if via_proxy is not None:
+        values[VIA_PROXY] = via_proxy
     storage = app.storage.user
     if any(storage.get(key) != value for key, value in values.items()):
         storage.update(values)
@@ -137,7 +142,7 @@ class AuthMiddleware(BaseHTTPMiddleware):
                 if user is None:
                     forget_sign_in()
                     return 'disabled'
-                remember_sign_in(user)
+                remember_sign_in(user, via_proxy=True)
                 return user
             log.warning('ignored %s from %s: not in PARLEY_TRUSTED_PROXIES', header,
                         request.client.host if request.client else 'an unknown address')

@@ -98,7 +98,7 @@ def register_login(team: TeamAuth) -> None:
         user = checked and await asyncio.to_thread(team.accounts.store.get, checked.user_id)
         if not checked or user is None or user.disabled:
             return redirect(request, LOGIN_PATH)
-        remember_sign_in(user)
+        remember_sign_in(user, via_proxy=False)
         return redirect(request, checked.next)
 
 

@@ -34,7 +34,7 @@ def setup_team(settings: Settings, database: Engine) -> TeamAuth:
         log.warning('no accounts yet: create the first administrator with `python app.py create-user NAME --admin` '
                     'or set PARLEY_ADMIN_USER and PARLEY_ADMIN_PASSWORD')
     team = TeamAuth(accounts, AuthMode(settings.auth.strip().lower()), LoginThrottle(settings.login_rate_limit),
-                    settings.proxy_user_header, parse_networks(settings.trusted_proxies))
+                    settings.proxy_user_header, parse_networks(settings.trusted_proxies), settings.proxy_sign_out_url)
     install_auth(app, team)
     register_login(team)
     register_admin(team)

@@ -15,6 +15,7 @@ from storage import create_db_engine, default_database_url
 from storage.accounts import AccountStore
 from storage.models import User
 from tests.fakes.server import FakeServer
+from ui import names
 
 from .accounts import start_team_parley
 from .conftest import ParleyApp
@@ -50,6 +51,8 @@ def test_a_trusted_proxy_signs_in_a_new_user_who_is_not_admin(app: ParleyApp) ->
     with httpx.Client(base_url=app.url) as client:
         page = client.get('/', headers={HEADER: 'zoe@example.com'})
         assert page.status_code == 200 and '<title>Parley</title>' in page.text
+        # Signing out is the proxy's job (PARLEY_PROXY_SIGN_OUT_URL is not set here): no Sign out that cannot work.
+        assert 'zoe@example.com' in page.text and names.SIGN_OUT not in page.text
         user = stored_user(app, 'zoe@example.com')
         assert user is not None and not user.is_admin and user.password_hash is None
         assert client.get('/').status_code == 200  # the session remembers her without the header
