@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from nicegui import Event
@@ -112,7 +112,7 @@ class ChatEngine:
             raise ChatInputError('This conversation no longer exists.')
         if conversation_id and conversation_id in self.generations:
             raise ChatInputError('Wait for the current answer to finish, or stop it.')
-        with self._admitted(user_id):
+        async with self._admitted(user_id):
             return await self._send(conversation, text, provider, model, user_id, on_created)
 
     async def _send(self, conversation: Conversation | None, text: str, provider: Provider, model: str,
@@ -151,7 +151,7 @@ class ChatEngine:
         if resolved is None:
             raise ChatInputError('The model of this answer is not configured any more; pick another model.')
         provider, model = resolved
-        with self._admitted(user_id):
+        async with self._admitted(user_id):
             await asyncio.to_thread(self.repository.update_message, message_id, content='', reasoning='', error=None,
                                     status=MessageStatus.STREAMING, stop_reason=None, provider=provider.name,
                                     model=model)
@@ -183,12 +183,14 @@ class ChatEngine:
         if generation := self.generation_for(conversation_id, user_id=user_id):
             generation.stop()
 
-    @contextmanager
-    def _admitted(self, user_id: str | None) -> Iterator[None]:
+    @asynccontextmanager
+    async def _admitted(self, user_id: str | None) -> AsyncIterator[None]:
         """Check the user's limits and hold a place among their answers until this one has started (or failed)."""
         if self.limits:
+            spent = await asyncio.to_thread(self.limits.tokens_today, user_id) if self.limits.budgeted else 0
+            # No await from here to the reservation: two sends at once cannot both take the last place.
             running = sum(1 for owner in self.owners.values() if owner == user_id) + self.starting[user_id]
-            if reason := self.limits.refusal(user_id, running=running):
+            if reason := self.limits.refusal(user_id, running=running, tokens_today=spent):
                 raise ChatInputError(reason)
         self.starting[user_id] += 1
         try:

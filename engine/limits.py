@@ -70,8 +70,13 @@ class UsageLimits:
         # Tokens of conversations deleted today still count: deleting a chat must not refill the budget.
         self.deleted_tokens: dict[tuple[str | None, datetime], int] = {}
 
-    def refusal(self, user_id: str | None, *, running: int) -> str | None:
-        """Why this user may not start another answer now (`running`: their answers being written), or None.
+    @property
+    def budgeted(self) -> bool:
+        return bool(self.settings.daily_token_budget)
+
+    def refusal(self, user_id: str | None, *, running: int, tokens_today: int = 0) -> str | None:
+        """Why this user may not start another answer now, or None; `running`: their answers being written,
+        `tokens_today`: what `tokens_today()` says (read from storage beforehand, off the event loop).
 
         A message that passes counts against the per-minute limit.
         """
@@ -80,10 +85,10 @@ class UsageLimits:
             answers = 'answer is' if at_once == 1 else f'{at_once} answers are'
             return (f'Your {answers} still being written, the most at once on this server. '
                     'Wait for one to finish, or stop it.')
-        if (budget := self.settings.daily_token_budget) and (used := self.tokens_today(user_id)) >= budget:
+        if (budget := self.settings.daily_token_budget) and tokens_today >= budget:
             tomorrow = midnight_utc() + timedelta(days=1)
             left = (tomorrow - datetime.now(UTC).replace(tzinfo=None)).total_seconds()
-            return (f'You have used your {budget:,} tokens for today ({used:,} so far). '
+            return (f'You have used your {budget:,} tokens for today ({tokens_today:,} so far). '
                     f'The budget renews at midnight UTC, in {_duration(left)}.')
         key = user_id or PERSONAL
         if self.per_minute and not self.limiter.hit(self.per_minute, 'messages', key):
@@ -93,6 +98,7 @@ class UsageLimits:
         return None
 
     def tokens_today(self, user_id: str | None) -> int:
+        """Tokens the user's answers used since midnight UTC, deleted conversations included (reads storage)."""
         today = midnight_utc()
         return self.tokens_used_since(user_id, today) + self.deleted_tokens.get((user_id, today), 0)
 
