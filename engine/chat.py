@@ -172,7 +172,7 @@ class ChatEngine:
             return
         if generation := self.generations.pop(conversation_id, None):
             generation.stop()
-        if self.limits:  # its tokens were spent: they still count against today's budget
+        if self.limits and self.limits.budgeted:  # its tokens were spent: they still count against the budget
             spent = self.repository.tokens_used_since(conversation.user_id, midnight_utc(),
                                                       conversation_id=conversation_id)
             self.limits.count_deleted(conversation.user_id, spent)
