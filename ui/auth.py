@@ -18,10 +18,12 @@ from fastapi import FastAPI
 from nicegui import Client, app
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import PlainTextResponse, Response
 
 from engine.accounts import AccountError, Accounts, AuthMode, LoginThrottle, Network, is_trusted, session_stamp
 from storage.models import User
+
+from .theme import redirect_to
 
 log = logging.getLogger(__name__)
 
@@ -97,12 +99,6 @@ def route_path(request: Request) -> str:
     return (path[len(root):] or '/') if root and path.startswith(root) else path
 
 
-def redirect(request: Request, path: str) -> RedirectResponse:
-    """A redirect to a path of this app. Under PARLEY_ROOT_PATH the prefix is added here; an X-Forwarded-Prefix is
-    added to every redirect by NiceGUI's own middleware."""
-    return RedirectResponse(request.scope.get('root_path', '').rstrip('/') + path, status_code=303)
-
-
 def is_public(path: str) -> bool:
     return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
 
@@ -129,7 +125,7 @@ class AuthMiddleware(BaseHTTPMiddleware):
                 return PlainTextResponse('Sign in first.', status_code=401)
             # Back here after signing in; in the URL rather than the session, so a visitor without an account
             # never makes the server store anything.
-            return redirect(request, LOGIN_PATH if path == '/' else f'{LOGIN_PATH}?{urlencode({"next": path})}')
+            return redirect_to(LOGIN_PATH if path == '/' else f'{LOGIN_PATH}?{urlencode({"next": path})}', request)
         setattr(request.state, OWNER, user.id)
         return await call_next(request)
 

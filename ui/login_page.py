@@ -20,8 +20,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
 from . import names
-from .auth import LOGIN_PATH, USER_ID, TeamAuth, forget_sign_in, redirect, remember_sign_in
-from .theme import add_head
+from .auth import LOGIN_PATH, USER_ID, TeamAuth, forget_sign_in, remember_sign_in
+from .theme import add_head, redirect_to
 
 WRONG_CREDENTIALS = 'Wrong username or password'  # never says which: a wrong name must not reveal who has an account
 TOO_MANY_ATTEMPTS = 'Too many sign-in attempts. Wait a minute and try again.'
@@ -72,7 +72,7 @@ def register_login(team: TeamAuth) -> None:
     def login_page(request: Request) -> RedirectResponse | None:
         if app.storage.user.get(USER_ID):
             # Already signed in (or so the session says: `/` checks it and sends a stale session back here).
-            return redirect(request, '/')
+            return redirect_to('/', request)
         add_head()
         LoginForm(team, tickets)
         return None
@@ -80,26 +80,26 @@ def register_login(team: TeamAuth) -> None:
     @app.get('/logout')
     def logout(request: Request) -> RedirectResponse:
         forget_sign_in()
-        return redirect(request, LOGIN_PATH)
+        return redirect_to(LOGIN_PATH, request)
 
     @app.get(ROTATE_PATH)
     def new_session(request: Request, ticket: str = '') -> RedirectResponse:
         checked = tickets.take(ticket, request.session.get('id'))
         if checked is None:
-            return redirect(request, LOGIN_PATH)
+            return redirect_to(LOGIN_PATH, request)
         forget_sign_in()  # the old session keeps nothing
         request.session['id'] = str(uuid.uuid4())  # NiceGUI's session middleware sends the new id as the cookie
         handover = tickets.issue(checked.user_id, request.session['id'], checked.next)
-        return redirect(request, f'{DONE_PATH}?ticket={handover}')
+        return redirect_to(f'{DONE_PATH}?ticket={handover}', request)
 
     @app.get(DONE_PATH)
     async def signed_in(request: Request, ticket: str = '') -> RedirectResponse:
         checked = tickets.take(ticket, request.session.get('id'))
         user = checked and await asyncio.to_thread(team.accounts.store.get, checked.user_id)
         if not checked or user is None or user.disabled:
-            return redirect(request, LOGIN_PATH)
+            return redirect_to(LOGIN_PATH, request)
         remember_sign_in(user, via_proxy=False)
-        return redirect(request, checked.next)
+        return redirect_to(checked.next, request)
 
 
 class LoginForm:
