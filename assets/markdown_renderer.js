@@ -42,7 +42,11 @@ export class MarkdownRenderer {
     return this.text.length;
   }
 
-  /** Replace everything with `text` and render it, now as far as the budget allows and the rest soon after. */
+  /**
+   * Replace everything with `text` and render it now; only long tables and code fences may go on in later tasks.
+   * A message inserted into the page is whole in the same task, as before the budget: assets/chat_scroll.js keeps
+   * the view still when older messages load above by measuring in that task (blocks rendered later would move it).
+   */
   reset(text, { streaming }) {
     this.text = text;
     this.finished = !streaming;
@@ -56,7 +60,7 @@ export class MarkdownRenderer {
     this.gapReportedAt = null;
     this.frozen.replaceChildren();
     this.tail.replaceChildren();
-    this.flush();
+    this.flush({ everyBlock: true });
   }
 
   /** Add `delta` at UTF-16 `offset`: replays are skipped, overlaps trimmed, gaps reported (see onGap). */
@@ -118,22 +122,25 @@ export class MarkdownRenderer {
     if (!this.timer) this.timer = setTimeout(() => this.flush(), 0);
   }
 
-  /** Freeze newly finished blocks and re-render the open tail, within the time budget. */
-  flush({ atLeastOne = false } = {}) {
+  /**
+   * Freeze newly finished blocks and re-render the open tail, within the time budget: at least one block if
+   * `atLeastOne`; with `everyBlock`, every block whose job is one step (the long ones still yield).
+   */
+  flush({ atLeastOne = false, everyBlock = false } = {}) {
     if (this.frame) cancelAnimationFrame(this.frame);
     if (this.timer) clearTimeout(this.timer);
     this.frame = 0;
     this.timer = 0;
     this.stats.frames += 1;
     const timeUp = until(deadline());
-    if (!atLeastOne && timeUp()) return this.continueSoon();
+    if (!atLeastOne && !everyBlock && timeUp()) return this.continueSoon();
     this.stats.slices += 1;
     this.pending.push(...this.scanner.scan(this.text));
     const lastEnd = this.pending.at(-1) ?? this.frozenEnd;
     if (this.finished && lastEnd < this.text.length) this.pending.push(this.text.length);
     let first = atLeastOne;
     while (this.pending.length > 0) {
-      if (!first && timeUp()) return this.continueSoon();
+      if (!first && !everyBlock && timeUp()) return this.continueSoon();
       first = false;
       if (!this.freezeStep(this.pending[0], timeUp)) return this.continueSoon();
       this.pending.shift();
