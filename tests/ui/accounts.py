@@ -18,6 +18,8 @@ from ui import names
 
 from .conftest import ParleyApp, start_parley
 
+SLOW = 15_000  # ms: a page load with a password check on a loaded two-core machine
+
 TEAM_ADMIN = ('root', 'root password')  # the administrator of conftest.py's team_parley, from the environment
 
 
@@ -27,13 +29,13 @@ def sign_in(page: Page, url: str, name: str, password: str) -> None:
     page.get_by_role('textbox', name=names.USERNAME).fill(name)
     page.get_by_role('textbox', name=names.PASSWORD).fill(password)
     page.get_by_role('button', name=names.SIGN_IN).click()
-    expect(page.get_by_role('textbox', name=names.MESSAGE)).to_be_visible()
+    expect(page.get_by_role('textbox', name=names.MESSAGE)).to_be_visible(timeout=SLOW)
 
 
 def sign_out(page: Page) -> None:
     """Press the header's Sign out button and wait for the login page."""
     page.get_by_role('button', name=names.SIGN_OUT).click()
-    expect(page.get_by_role('button', name=names.SIGN_IN)).to_be_visible()
+    expect(page.get_by_role('button', name=names.SIGN_IN)).to_be_visible(timeout=SLOW)
 
 
 def create_users(data_dir: Path, users: list[tuple[str, str, bool]], database_url: str | None = None) -> None:

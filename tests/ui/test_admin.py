@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from ui import names
 
-from .accounts import TEAM_ADMIN, sign_in
+from .accounts import SLOW, TEAM_ADMIN, sign_in
 from .conftest import ParleyApp
 
 pytestmark = pytest.mark.browser
@@ -35,7 +35,7 @@ def admin(browser: Browser, team: ParleyApp) -> Iterator[Page]:
     """The administrator's page, signed in once for the module."""
     context = browser.new_context(viewport={'width': 1200, 'height': 800})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(SLOW)
     sign_in(page, team.url, *ADMIN)
     yield page
     context.close()
@@ -46,7 +46,7 @@ def other(browser: Browser) -> Iterator[Page]:
     """Another person's browser."""
     context = browser.new_context(viewport={'width': 1200, 'height': 800})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(SLOW)
     yield page
     context.close()
 
@@ -54,7 +54,7 @@ def other(browser: Browser) -> Iterator[Page]:
 def open_admin(page: Page, app: ParleyApp) -> Locator:
     page.goto(app.url + '/admin')
     table = page.get_by_role('table', name=names.USERS)
-    expect(table).to_be_visible()
+    expect(table).to_be_visible(timeout=SLOW)
     return table
 
 
@@ -69,7 +69,7 @@ def add_user(admin: Page, app: ParleyApp, name: str, password: str) -> Locator:
     admin.get_by_label(names.PASSWORD, exact=True).fill(password)
     admin.get_by_role('button', name=names.ADD_USER).click()
     added = row(admin, name)
-    expect(added).to_contain_text('Active')
+    expect(added).to_contain_text('Active', timeout=SLOW)
     return added
 
 
@@ -82,8 +82,8 @@ def try_sign_in(page: Page, app: ParleyApp, name: str, password: str) -> None:
 
 def test_an_added_user_can_sign_in(admin: Page, other: Page, team: ParleyApp) -> None:
     added = add_user(admin, team, 'erin', 'erin password')
-    expect(added).to_contain_text('User')
-    expect(row(admin, f'{ADMIN[0]} (you)')).to_contain_text('Administrator')
+    expect(added).to_contain_text('User', timeout=SLOW)
+    expect(row(admin, f'{ADMIN[0]} (you)')).to_contain_text('Administrator', timeout=SLOW)
     sign_in(other, team.url, 'erin', 'erin password')
     expect(other.get_by_role('link', name=names.ADMIN_PAGE)).to_have_count(0)
 
@@ -93,7 +93,7 @@ def test_a_short_password_is_refused_with_the_reason(admin: Page, team: ParleyAp
     admin.get_by_role('textbox', name=names.USERNAME).fill('shorty')
     admin.get_by_label(names.PASSWORD, exact=True).fill('short')
     admin.get_by_role('button', name=names.ADD_USER).click()
-    expect(admin.get_by_role('alert')).to_have_text('A password needs at least 8 characters.')
+    expect(admin.get_by_role('alert')).to_have_text('A password needs at least 8 characters.', timeout=SLOW)
     expect(row(admin, 'shorty')).to_have_count(0)
 
 
@@ -105,13 +105,13 @@ def test_a_reset_password_replaces_the_old_one_and_ends_open_sessions(admin: Pag
     dialog = admin.get_by_role('dialog')
     dialog.get_by_label(names.NEW_PASSWORD, exact=True).fill('gina new password')
     dialog.get_by_role('button', name=names.SAVE).click()
-    expect(admin.get_by_text('Password of gina reset')).to_be_visible()
+    expect(admin.get_by_text('Password of gina reset')).to_be_visible(timeout=SLOW)
 
-    expect(other).to_have_url(LOGIN_URL)  # her open page used the old password: it leaves at once
+    expect(other).to_have_url(LOGIN_URL, timeout=SLOW)  # her open page used the old password: it leaves at once
     other.goto(team.url + '/')  # and the session is gone, not just the page
-    expect(other).to_have_url(LOGIN_URL)
+    expect(other).to_have_url(LOGIN_URL, timeout=SLOW)
     try_sign_in(other, team, 'gina', 'gina password')
-    expect(other.get_by_role('alert')).to_have_text(WRONG)
+    expect(other.get_by_role('alert')).to_have_text(WRONG, timeout=SLOW)
     sign_in(other, team.url, 'gina', 'gina new password')
 
 
@@ -120,18 +120,18 @@ def test_a_disabled_user_is_signed_out_and_refused_until_enabled_again(admin: Pa
     added = add_user(admin, team, 'hank', 'hank password')
     sign_in(other, team.url, 'hank', 'hank password')
     added.get_by_role('button', name=names.DISABLE_USER).click()
-    expect(row(admin, 'hank')).to_contain_text('Disabled')
-    expect(other).to_have_url(LOGIN_URL)  # his open page is sent away without him doing anything
+    expect(row(admin, 'hank')).to_contain_text('Disabled', timeout=SLOW)
+    expect(other).to_have_url(LOGIN_URL, timeout=SLOW)  # his open page is sent away without him doing anything
     try_sign_in(other, team, 'hank', 'hank password')
-    expect(other.get_by_role('alert')).to_have_text(WRONG)
+    expect(other.get_by_role('alert')).to_have_text(WRONG, timeout=SLOW)
 
     row(admin, 'hank').get_by_role('button', name=names.ENABLE_USER).click()
-    expect(row(admin, 'hank')).to_contain_text('Active')
+    expect(row(admin, 'hank')).to_contain_text('Active', timeout=SLOW)
     sign_in(other, team.url, 'hank', 'hank password')
 
 
 def test_the_admin_cannot_disable_themselves(admin: Page, team: ParleyApp) -> None:
     open_admin(admin, team)
     me = row(admin, f'{ADMIN[0]} (you)')
-    expect(me).to_be_visible()
+    expect(me).to_be_visible(timeout=SLOW)
     expect(me.get_by_role('button', name=names.DISABLE_USER)).to_have_count(0)

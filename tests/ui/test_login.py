@@ -16,7 +16,7 @@ from storage import create_db_engine, default_database_url
 from storage.models import User
 from ui import names
 
-from .accounts import create_users, sign_in, sign_out
+from .accounts import SLOW, create_users, sign_in, sign_out
 from .conftest import ParleyApp
 from .http_proxy import http_proxy
 
@@ -51,54 +51,54 @@ def set_disabled(app: ParleyApp, name: str, disabled: bool) -> None:
 
 def test_a_page_without_sign_in_goes_to_the_login_page(page: Page, team: ParleyApp) -> None:
     page.goto(team.url + '/')
-    expect(page).to_have_url(LOGIN_URL)
-    expect(page.get_by_role('button', name=names.SIGN_IN)).to_be_visible()
+    expect(page).to_have_url(LOGIN_URL, timeout=SLOW)
+    expect(page.get_by_role('button', name=names.SIGN_IN)).to_be_visible(timeout=SLOW)
     expect(page.get_by_role('textbox', name=names.MESSAGE)).to_have_count(0)
 
 
 def test_a_wrong_password_or_name_says_so_and_stays(page: Page, team: ParleyApp) -> None:
     for name, password in (('alice', 'not her password'), ('mallory', 'alice password')):
         try_sign_in(page, team, name, password)
-        expect(page.get_by_role('alert')).to_have_text(WRONG)  # the same words for either mistake
-        expect(page).to_have_url(LOGIN_URL)
-        expect(page.get_by_label(names.PASSWORD, exact=True)).to_have_value('')
+        expect(page.get_by_role('alert')).to_have_text(WRONG, timeout=SLOW)  # the same words for either mistake
+        expect(page).to_have_url(LOGIN_URL, timeout=SLOW)
+        expect(page.get_by_label(names.PASSWORD, exact=True)).to_have_value('', timeout=SLOW)
 
 
 def test_sign_in_opens_the_chat_and_sign_out_closes_it(page: Page, team: ParleyApp) -> None:
     sign_in(page, team.url, 'bob', 'bob password')
-    expect(page).to_have_url(team.url + '/')
+    expect(page).to_have_url(team.url + '/', timeout=SLOW)
     sign_out(page)
-    expect(page).to_have_url(LOGIN_URL)
+    expect(page).to_have_url(LOGIN_URL, timeout=SLOW)
     page.goto(team.url + '/')
-    expect(page).to_have_url(LOGIN_URL)
+    expect(page).to_have_url(LOGIN_URL, timeout=SLOW)
 
 
 def test_a_user_gets_no_admin_link_and_the_admin_page_refuses_them(page: Page, team: ParleyApp) -> None:
     sign_in(page, team.url, 'bob', 'bob password')
-    expect(page.get_by_role('button', name=names.SIGN_OUT)).to_be_visible()
+    expect(page.get_by_role('button', name=names.SIGN_OUT)).to_be_visible(timeout=SLOW)
     expect(page.get_by_role('link', name=names.ADMIN_PAGE)).to_have_count(0)
     response = page.goto(team.url + '/admin')
     assert response is not None and response.status == 403
-    expect(page.get_by_text('Only administrators can open this page.')).to_be_visible()
+    expect(page.get_by_text('Only administrators can open this page.')).to_be_visible(timeout=SLOW)
 
 
 def test_an_admin_gets_the_admin_link_and_returns_where_they_were_going(page: Page, team: ParleyApp) -> None:
     page.goto(team.url + '/admin')
-    expect(page).to_have_url(LOGIN_URL)
+    expect(page).to_have_url(LOGIN_URL, timeout=SLOW)
     try_sign_in(page, team, 'alice', 'alice password', goto=False)
-    expect(page).to_have_url(team.url + '/admin')  # back to the page that asked for sign-in
-    expect(page.get_by_role('table', name=names.USERS)).to_be_visible()
+    expect(page).to_have_url(team.url + '/admin', timeout=SLOW)  # back to the page that asked for sign-in
+    expect(page.get_by_role('table', name=names.USERS)).to_be_visible(timeout=SLOW)
     page.get_by_role('link', name=names.BACK_TO_CHAT).click()
     page.get_by_role('link', name=names.ADMIN_PAGE).click()
-    expect(page.get_by_role('table', name=names.USERS)).to_be_visible()
+    expect(page.get_by_role('table', name=names.USERS)).to_be_visible(timeout=SLOW)
 
 
 def test_a_disabled_user_cannot_sign_in(page: Page, team: ParleyApp) -> None:
     set_disabled(team, 'carol', True)
     try:
         try_sign_in(page, team, 'carol', 'carol password')
-        expect(page.get_by_role('alert')).to_have_text(WRONG)
-        expect(page).to_have_url(LOGIN_URL)
+        expect(page.get_by_role('alert')).to_have_text(WRONG, timeout=SLOW)
+        expect(page).to_have_url(LOGIN_URL, timeout=SLOW)
     finally:
         set_disabled(team, 'carol', False)
 
@@ -108,9 +108,9 @@ def test_disabling_ends_an_open_session_at_its_next_page(page: Page, team: Parle
     set_disabled(team, 'dave', True)
     try:
         page.goto(team.url + '/')
-        expect(page).to_have_url(LOGIN_URL)
+        expect(page).to_have_url(LOGIN_URL, timeout=SLOW)
         page.goto(team.url + '/')  # the session is gone for good, not just for one request
-        expect(page).to_have_url(LOGIN_URL)
+        expect(page).to_have_url(LOGIN_URL, timeout=SLOW)
     finally:
         set_disabled(team, 'dave', False)
 
@@ -122,10 +122,11 @@ def test_guessing_is_stopped_after_five_tries(page: Page, team: ParleyApp) -> No
     for guess in range(1, 7):  # one page, password after password, as a guesser would
         password.fill(f'guess {guess}')
         page.get_by_role('button', name=names.SIGN_IN).click()
-        expect(password).to_have_value('')  # each refusal empties the field: this attempt has been answered
+        expect(password).to_have_value('', timeout=SLOW)  # each refusal empties the field: this one is answered
         if guess == 5:
-            expect(page.get_by_role('alert')).to_have_text(WRONG)
-    expect(page.get_by_role('alert')).to_have_text('Too many sign-in attempts. Wait a minute and try again.')
+            expect(page.get_by_role('alert')).to_have_text(WRONG, timeout=SLOW)
+    expect(page.get_by_role('alert')).to_have_text('Too many sign-in attempts. Wait a minute and try again.',
+                                                   timeout=SLOW)
 
 
 def test_signing_in_replaces_the_session_a_planted_cookie_would_share(browser: Browser, team: ParleyApp) -> None:
@@ -140,7 +141,7 @@ def test_signing_in_replaces_the_session_a_planted_cookie_would_share(browser: B
         attacker.add_cookies([planted])
         spy = attacker.new_page()
         spy.goto(team.url + '/')
-        expect(spy).to_have_url(LOGIN_URL)
+        expect(spy).to_have_url(LOGIN_URL, timeout=SLOW)
     finally:
         victim.close()
         attacker.close()
@@ -154,18 +155,18 @@ def test_signing_in_and_out_under_a_sub_path_stays_under_it(page: Page, team: Pa
     port = int(team.url.rsplit(':', 1)[1])
     with http_proxy(port, prefix='/parley', forwarded_prefix=True) as proxy:
         page.goto(proxy.url + '/')
-        expect(page).to_have_url(proxy.url + '/login')
+        expect(page).to_have_url(proxy.url + '/login', timeout=SLOW)
         sign_in(page, proxy.url, 'bob', 'bob password')
-        expect(page).to_have_url(proxy.url + '/')
+        expect(page).to_have_url(proxy.url + '/', timeout=SLOW)
         sign_out(page)
-        expect(page).to_have_url(proxy.url + '/login')
+        expect(page).to_have_url(proxy.url + '/login', timeout=SLOW)
     escaped = [path for path in proxy.paths if not path.startswith('/parley/')]
     assert escaped == [], f'requests outside /parley/: {escaped}'
 
 
 def test_the_personal_app_has_no_sign_in(page: Page, parley: ParleyApp) -> None:
     page.goto(parley.url + '/')
-    expect(page.get_by_role('textbox', name=names.MESSAGE)).to_be_visible()
+    expect(page.get_by_role('textbox', name=names.MESSAGE)).to_be_visible(timeout=SLOW)
     expect(page.get_by_role('button', name=names.SIGN_OUT)).to_have_count(0)
     expect(page.get_by_role('link', name=names.ADMIN_PAGE)).to_have_count(0)
     response = page.goto(parley.url + '/login')
