@@ -37,6 +37,7 @@ def after_sdk(result: Result, floor: Result) -> float | None:
 SINGLE = [
     Figure('wire bytes / answer char', key('bytes_per_char'), 3, '<= 3'),
     Figure('  same, echoed prompt excluded', key('bytes_per_char_answer'), 3, '<= 3'),
+    Figure('  of which full resends of the text (bytes)', key('reset_bytes')),
     Figure('server CPU s', key('cpu_s')),
     Figure('  CPU / SDK floor', per_floor, 2, '<= 2x floor'),
     Figure('ws frames / s (mean)', key('frames_per_s'), 30, '<= 30'),

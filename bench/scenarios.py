@@ -248,6 +248,10 @@ def read_stream(stream: Stream, fake: FakeServer) -> dict[str, Any]:
         'longtask_max_ms': round(max((length for _, length in tasks), default=0) * 1000, 1),
     })
     result['bytes_per_char'] = round(result['bytes'] / max(chars, 1), 3)
+    # Full resends of the answer's text (`reset`, the answer to a resync): a stale "mounted" report makes the
+    # server send everything again, which alone can push a short answer over its wire budget.
+    resets = [frame for frame in frames if '\\"reset\\"' in frame.text]
+    result.update(resets=len(resets), reset_bytes=sum(frame.size for frame in resets))
     if stream.keep_frames:
         keep = int(os.environ.get('BENCH_FRAME_CHARS', '120'))  # how much of each frame to keep
         result['frame_log'] = [[round((frame.at - stream.sent_at) * 1000, 1), frame.size, frame.text[:keep]]
