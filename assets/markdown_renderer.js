@@ -1,11 +1,12 @@
 // Streaming markdown renderer: turns offset-tagged text deltas into sanitised HTML, a little work at a time.
 //
 // Finished blocks are rendered once and appended to `.pm-frozen`, never touched again; only the open tail is
-// re-rendered into `.pm-tail`, at most once per animation frame. No task does unbounded work: blocks are frozen
-// one by one under a shared time budget (render_budget.js), and what is left continues in the next task; a long
-// table is rendered a hundred rows at a time (table_chunks.js) and a long plain code fence 64 KB at a time, both
-// while streaming and when frozen, without rendering anything twice. A block being built in pieces is shown in
-// the tail and moves to `.pm-frozen` once whole (freeze_jobs.js). Markdown to HTML and sanitising:
+// re-rendered into `.pm-tail`, at most once per animation frame. While text streams in, no task does unbounded
+// work: blocks are frozen one by one under a shared time budget (render_budget.js) and what is left continues in
+// the next task, however big the delta; a long table is rendered a hundred rows at a time (table_chunks.js) and a
+// long plain code fence 64 KB at a time, while streaming and when frozen, without rendering anything twice (a
+// whole message set with `reset` renders its ordinary blocks at once, see there). A block being built in pieces
+// is shown in the tail and moves to `.pm-frozen` once whole (freeze_jobs.js). Markdown to HTML and sanitising:
 // markdown_html.js; code headers, images and links: markdown_decorate.js; block ends: block_scanner.js. No Vue
 // here: assets/streaming_markdown.js wraps this class for NiceGUI.
 
