@@ -20,6 +20,8 @@ import { DONE, INVALID, TableChunks } from "table_chunks";
 export { sanitizeToFragment } from "markdown_html";
 
 const RESYNC_RETRY_MS = 2000;
+// `reset` renders a message's ordinary blocks in the same task, but a message this slow to render goes on later.
+const MESSAGE_AT_ONCE_MS = 250;
 const HALF_CLOSING_FENCE = /^[ \t]*[`~]{1,}$/;
 
 /** Renders a growing markdown text into `root`; see the module comment for the design. */
@@ -44,9 +46,10 @@ export class MarkdownRenderer {
   }
 
   /**
-   * Replace everything with `text` and render it now; only long tables and code fences may go on in later tasks.
-   * A message inserted into the page is whole in the same task, as before the budget: assets/chat_scroll.js keeps
-   * the view still when older messages load above by measuring in that task (blocks rendered later would move it).
+   * Replace everything with `text` and render it now; only long tables and code fences (and whatever follows
+   * MESSAGE_AT_ONCE_MS of work) go on in later tasks. A message inserted into the page is whole in the same task,
+   * as before the budget: assets/chat_scroll.js keeps the view still when older messages load above by measuring
+   * in that task (blocks rendered later would move it).
    */
   reset(text, { streaming }) {
     this.text = text;
@@ -125,7 +128,8 @@ export class MarkdownRenderer {
 
   /**
    * Freeze newly finished blocks and re-render the open tail, within the time budget: at least one block if
-   * `atLeastOne`; with `everyBlock`, every block whose job is one step (the long ones still yield).
+   * `atLeastOne`; with `everyBlock`, every block whose job is one step for up to MESSAGE_AT_ONCE_MS (the long
+   * ones still yield to the shared budget).
    */
   flush({ atLeastOne = false, everyBlock = false } = {}) {
     if (this.frame) cancelAnimationFrame(this.frame);
@@ -134,14 +138,15 @@ export class MarkdownRenderer {
     this.timer = 0;
     this.stats.frames += 1;
     const timeUp = until(deadline());
-    if (!atLeastOne && !everyBlock && timeUp()) return this.continueSoon();
+    const blocksTimeUp = everyBlock ? until(performance.now() + MESSAGE_AT_ONCE_MS) : timeUp;
+    if (!atLeastOne && blocksTimeUp()) return this.continueSoon();
     this.stats.slices += 1;
     this.pending.push(...this.scanner.scan(this.text));
     const lastEnd = this.pending.at(-1) ?? this.frozenEnd;
     if (this.finished && lastEnd < this.text.length) this.pending.push(this.text.length);
     let first = atLeastOne;
     while (this.pending.length > 0) {
-      if (!first && !everyBlock && timeUp()) return this.continueSoon();
+      if (!first && blocksTimeUp()) return this.continueSoon();
       first = false;
       if (!this.freezeStep(this.pending[0], timeUp)) return this.continueSoon();
       this.pending.shift();

@@ -239,5 +239,6 @@ def test_huge_text_renders_in_slices_and_streams_to_the_same_dom(page: Page, har
         assert longest_cpu_ms(at_once_tasks) < MAX_PATHOLOGICAL_TASK_CPU_MS
         assert at_once['codeChunks'] > 50
         assert 'return x * 22074' in at_once['text']
-    else:
+    else:  # ordinary blocks render in the same task when a message is set at once, up to a quarter second
+        assert longest_cpu_ms(at_once_tasks) < MAX_PATHOLOGICAL_TASK_CPU_MS + 100
         assert at_once['text'].count('All steps done.') == 10
