@@ -1,16 +1,18 @@
 """`memory`: Parley's resident memory (psutil RSS) over many pages and answers.
 
-20 open-stream-close page cycles to settle, then 200 more, then 1000 finished answers spread over 10 pages that
+20 open-stream-close page cycles to settle, then 200 more, then 1000 finished answers spread over 20 pages that
 each stay open (with --quick: 20, 40 and 100). RSS never shrinks once Python has touched the memory, so growth after
 the warm-up is the figure: a leak per page or per answer shows as a steady slope over the samples.
 """
 
 from __future__ import annotations
 
+import sys
 import time
 
 import psutil
 from playwright.sync_api import BrowserContext
+from playwright.sync_api import Error as PlaywrightError
 
 from .checks import Check, Result, Run, open_page, send, timed, wait_answer
 from .report import Figure, key
@@ -24,13 +26,25 @@ def rss(pid: int) -> float:
     return psutil.Process(pid).memory_info().rss / MB
 
 
-def cycle(context: BrowserContext, url: str) -> None:
-    """Open a new chat, stream a short answer, close the page."""
+def progress(what: str, mb: float) -> None:
+    """A line on stderr per sample: a run cut short still tells how memory went."""
+    print(f'        memory: after {what}: RSS {mb:.1f} MB', file=sys.stderr, flush=True)
+
+
+def cycle(context: BrowserContext, url: str) -> bool:
+    """Open a new chat, stream a short answer, close the page; False if the answer did not come (counted, and the
+    run goes on: one slow page on a loaded machine must not lose half an hour of samples)."""
     page = context.new_page()
-    open_page(page, url)
-    send(page, ANSWER)
-    wait_answer(page, 1)
-    page.close()
+    try:
+        open_page(page, url)
+        send(page, ANSWER)
+        wait_answer(page, 1, timeout=60_000)
+        return True
+    except PlaywrightError as error:
+        print(f'        memory: a page cycle failed: {str(error).splitlines()[0]}', file=sys.stderr, flush=True)
+        return False
+    finally:
+        page.close()
 
 
 def slope(samples: list[tuple[int, float]]) -> float | None:
@@ -46,20 +60,23 @@ def slope(samples: list[tuple[int, float]]) -> float | None:
 
 @timed
 def run(context: Run) -> Result:
-    warm, cycles, answers, pages = (20, 40, 100, 5) if context.quick else (20, 200, 1000, 10)
+    warm, cycles, answers, pages = (20, 40, 100, 5) if context.quick else (20, 200, 1000, 20)
     with context.parley() as (app, _), context.context() as browser_context:
         pid = app.process.pid
         result: Result = {'rss_start_mb': round(rss(pid), 1)}
+        failed = 0
         for _ in range(warm):
-            cycle(browser_context, app.url)
+            failed += not cycle(browser_context, app.url)
         time.sleep(SETTLE)
         settled = rss(pid)
         result['rss_after_warmup_mb'] = round(settled, 1)
+        progress(f'{warm} page cycles, settled', settled)
         samples = []
         for n in range(1, cycles + 1):
-            cycle(browser_context, app.url)
+            failed += not cycle(browser_context, app.url)
             if n % 20 == 0:
                 samples.append((n, rss(pid)))
+                progress(f'{n} page cycles', samples[-1][1])
         time.sleep(SETTLE)
         result['rss_after_cycles_mb'] = round(rss(pid), 1)
         result['cycle_slope_mb_per_100'] = slope(samples)
@@ -75,11 +92,12 @@ def run(context: Run) -> Result:
             done += pages
             if done % 100 == 0:
                 samples.append((done, rss(pid)))
+                progress(f'{done} answers', samples[-1][1])
         for page in open_pages:
             page.close()
         time.sleep(SETTLE)
         final = rss(pid)
-        result.update(cycles=cycles, answers=done, rss_after_answers_mb=round(final, 1),
+        result.update(cycles=cycles, failed_cycles=failed, answers=done, rss_after_answers_mb=round(final, 1),
                       answer_slope_mb_per_100=slope(samples), growth_mb=round(final - settled, 1))
     return result
 
