@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col
+from sqlmodel import col
 
 from .models import User
+from .store import Store
 
 UPDATABLE_USER_FIELDS = frozenset({'password_hash', 'is_admin', 'disabled'})
 
@@ -23,16 +22,8 @@ class DuplicateUserName(ValueError):
         self.name = name
 
 
-class AccountStore:
+class AccountStore(Store):
     """Synchronous account storage; safe to call from the event loop and worker threads (one session per call)."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    @contextmanager
-    def _session(self) -> Iterator[Session]:
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
-            yield session
 
     def add(self, name: str, *, password_hash: str | None, is_admin: bool = False) -> User:
         """Store a new account; raises DuplicateUserName if the name is taken (the unique index decides, so two

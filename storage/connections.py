@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from sqlalchemy import Engine, delete, select
-from sqlmodel import Session, col
+from sqlalchemy import delete, select
+from sqlmodel import col
 
 from .models import ProviderConnection, utcnow
+from .store import Store
 
 
-class ConnectionStore:
+class ConnectionStore(Store):
     """Saved connections by name; like Repository, one session per call and detached objects back."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    @contextmanager
-    def _session(self) -> Iterator[Session]:
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
-            yield session
 
     def list(self) -> list[ProviderConnection]:
         """Every saved connection, by name."""

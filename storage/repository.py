@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, select, update
-from sqlmodel import Session, col
+from sqlalchemy import delete, func, select, update
+from sqlmodel import col
 
 from .models import Conversation, Message, MessageStatus, utcnow
+from .store import Store
 
 UPDATABLE_MESSAGE_FIELDS = frozenset({
     'content', 'reasoning', 'status', 'error', 'stop_reason', 'input_tokens', 'output_tokens', 'reasoning_tokens',
@@ -29,17 +28,8 @@ def storable(text: str) -> str:
     return text
 
 
-class Repository:
+class Repository(Store):
     """Synchronous storage API; safe to call from the event loop and worker threads (one session per call)."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    @contextmanager
-    def _session(self) -> Iterator[Session]:
-        # No expiry on commit: returned objects keep their loaded values after the session closes.
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
-            yield session
 
     # Conversations
 
