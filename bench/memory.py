@@ -14,7 +14,7 @@ import psutil
 from playwright.sync_api import BrowserContext
 from playwright.sync_api import Error as PlaywrightError
 
-from .checks import Check, Result, Run, open_page, send, timed, wait_answer
+from .checks import Check, Result, Run, open_page, send, timed, wait_answer, watch
 from .report import Figure, key
 
 MB = 1024 * 1024
@@ -37,6 +37,7 @@ def cycle(context: BrowserContext, url: str) -> bool:
     page = context.new_page()
     try:
         open_page(page, url)
+        watch(page)  # wait_answer waits for the page's own record of the answer complete
         send(page, ANSWER)
         wait_answer(page, 1, timeout=60_000)
         return True
@@ -83,6 +84,7 @@ def run(context: Run) -> Result:
         open_pages = [browser_context.new_page() for _ in range(pages)]
         for page in open_pages:
             open_page(page, app.url)
+            watch(page)
         samples, done = [], 0
         for round_ in range(1, answers // pages + 1):
             for page in open_pages:
