@@ -6,46 +6,28 @@ Runs on SQLite and PostgreSQL (the ownership filters are SQL), with the real Ope
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from engine.chat import ChatEngine, ChatInputError, title_from, visible_to
 from engine.generation import Generation
 from providers.openai import openai_provider
 from providers.registry import ProviderRegistry
-from storage import migrate
 from storage.models import Conversation
 from storage.repository import Repository
 from tests.fakes.server import FakeServer
-from tests.storage.conftest import BACKENDS, postgres_engine, sqlite_engine  # noqa: F401 (fixtures)
 
 MODEL = 'openai/gpt-4o-mini'
 ANN, BOB = 'ann-id', 'bob-id'
 SLOW = 'Long answer [[tokens=400]] [[delay=10]]'
 
 
-@pytest.fixture(params=BACKENDS)
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == 'sqlite':
-        engine = sqlite_engine(tmp_path)
-        migrate(engine)
-        yield engine
-        engine.dispose()
-        return
-    engine = request.getfixturevalue('postgres_engine')
-    yield engine
-    with engine.begin() as connection:
-        connection.execute(text('DELETE FROM conversation'))
-
-
 @pytest.fixture
-def chat(database: Engine, fake_server: FakeServer) -> ChatEngine:
+def chat(engine: Engine, fake_server: FakeServer) -> ChatEngine:
     registry = ProviderRegistry()
     registry.add(openai_provider('openai', 'test-key', f'{fake_server.url}/openai/v1', key_hint='OPENAI_API_KEY'))
-    return ChatEngine(Repository(database), registry, max_message_chars=10_000)
+    return ChatEngine(Repository(engine), registry, max_message_chars=10_000)
 
 
 async def finish(generation: Generation) -> None:
