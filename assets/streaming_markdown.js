@@ -21,7 +21,7 @@ export default {
     });
     this.$el.parleyRenderer = this.renderer; // for tests and devtools
     this.renderer.reset(this.content, { streaming: this.streaming });
-    if (this.streaming) this.$emit("resync", { length: this.renderer.length, streaming: true });
+    if (this.streaming) this.$emit("resync", { length: this.renderer.length, streaming: true, mounted: true });
     this.$nextTick(() => loadResource(`${window.path_prefix}${this.resourcePath}/markdown.css`));
   },
   unmounted() {

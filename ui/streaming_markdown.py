@@ -36,6 +36,7 @@ class StreamingMarkdown(
         self._props['content'] = content
         self._props['streaming'] = streaming
         self._wire_length = utf16_length(content)
+        self._sent_length = -1  # the text length of the last full state the browser was sent (_to_dict)
         self.add_resource(ASSETS)  # markdown.css (and the highlight.js themes it imports)
         self.on('resync', self._handle_resync)
 
@@ -76,9 +77,18 @@ class StreamingMarkdown(
         self._wire_length = utf16_length(content)
         self.run_method('reset', content, streaming)
 
+    def _to_dict(self) -> dict:
+        # The browser builds (or rebuilds) the component from this state; every append after it is on its way.
+        self._sent_length = self._wire_length
+        return super()._to_dict()
+
     def _handle_resync(self, event: events.GenericEventArguments) -> None:
         # The browser saw a gap, or mounted while streaming: send everything unless it already has it.
         args = event.args if isinstance(event.args, dict) else {}
         if args.get('length') == self._wire_length and args.get('streaming') == self._props['streaming']:
+            return
+        if args.get('mounted') and self._props['streaming'] and args.get('length') == self._sent_length:
+            # Mounted from the latest full state: the deltas sent since reach it in order (the report is late
+            # because the server was busy, nothing was lost); a delta lost before the mount shows up as a gap.
             return
         self.reset(self.text, streaming=self._props['streaming'])
