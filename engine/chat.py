@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 
 from nicegui import Event
@@ -69,6 +69,7 @@ class ChatEngine:
         self.generations: dict[str, Generation] = {}
         self.owners: dict[str, str | None] = {}  # conversation id -> user of each running generation
         self.starting: Counter[str | None] = Counter()  # answers admitted but not started yet, per user
+        self.claimed: set[str] = set()  # conversations whose answer is being started (see _claimed)
         # Events run each subscriber in its own page's context and unsubscribe it when that page goes away.
         # Subscribers filter by owner (visible_to): an event about one user's conversation is never shown to another.
         self.conversations_changed: Event[[str | None]] = Event()  # renamed or deleted (by owner): lists rebuild
@@ -110,10 +111,9 @@ class ChatEngine:
                         if conversation_id else None)
         if conversation_id and conversation is None:
             raise ChatInputError('This conversation no longer exists.')
-        if conversation_id and conversation_id in self.generations:
-            raise ChatInputError('Wait for the current answer to finish, or stop it.')
-        async with self._admitted(user_id):
-            return await self._send(conversation, text, provider, model, user_id, on_created)
+        with self._claimed(conversation_id, 'Wait for the current answer to finish, or stop it.'):
+            async with self._admitted(user_id):
+                return await self._send(conversation, text, provider, model, user_id, on_created)
 
     async def _send(self, conversation: Conversation | None, text: str, provider: Provider, model: str,
                     user_id: str | None, on_created: Callable[[Conversation], None] | None) -> Sent:
@@ -132,7 +132,7 @@ class ChatEngine:
         history = await asyncio.to_thread(self._history, conversation, answer)
         self.message_added.emit(user_message)
         self.message_added.emit(answer)
-        self._start(conversation, answer, history)
+        self._start(conversation, answer, history, provider, model)
         self.conversation_touched.emit(conversation)
         return Sent(conversation, user_message, answer)
 
@@ -145,19 +145,19 @@ class ChatEngine:
         if (conversation is None or message is None or message.conversation_id != conversation.id
                 or message.role != 'assistant'):
             raise ChatInputError('That answer no longer exists.')
-        if conversation_id in self.generations:
-            raise ChatInputError('An answer is already being written.')
         resolved = self.providers.resolve(model_key) or self.providers.resolve(f'{message.provider}/{message.model}')
         if resolved is None:
             raise ChatInputError('The model of this answer is not configured any more; pick another model.')
         provider, model = resolved
-        async with self._admitted(user_id):
-            await asyncio.to_thread(self.repository.update_message, message_id, content='', reasoning='', error=None,
-                                    status=MessageStatus.STREAMING, stop_reason=None, provider=provider.name,
-                                    model=model)
-            message = await asyncio.to_thread(self.repository.get_message, message_id)
-            assert message is not None
-            return self._start(conversation, message, await asyncio.to_thread(self._history, conversation, message))
+        with self._claimed(conversation_id, 'An answer is already being written.'):
+            async with self._admitted(user_id):
+                await asyncio.to_thread(self.repository.update_message, message_id, content='', reasoning='',
+                                        error=None, status=MessageStatus.STREAMING, stop_reason=None,
+                                        provider=provider.name, model=model)
+                message = await asyncio.to_thread(self.repository.get_message, message_id)
+                assert message is not None
+                history = await asyncio.to_thread(self._history, conversation, message)
+                return self._start(conversation, message, history, provider, model)
 
     def rename(self, conversation_id: str, title: str, *, user_id: str | None = None) -> None:
         """Rename the user's conversation; someone else's (or a missing one) is left alone, without a word."""
@@ -182,6 +182,22 @@ class ChatEngine:
     def stop(self, conversation_id: str, *, user_id: str | None = None) -> None:
         if generation := self.generation_for(conversation_id, user_id=user_id):
             generation.stop()
+
+    @contextmanager
+    def _claimed(self, conversation_id: str | None, busy: str) -> Iterator[None]:
+        """Hold the conversation from the check until its answer has started (or failed to): two sends or retries
+        at once, from two tabs or a double click, cannot both start an answer into it."""
+        if conversation_id is None:  # a new conversation: nobody else can know it yet
+            yield
+            return
+        # No await between the check and the claim.
+        if conversation_id in self.generations or conversation_id in self.claimed:
+            raise ChatInputError(busy)
+        self.claimed.add(conversation_id)
+        try:
+            yield
+        finally:
+            self.claimed.discard(conversation_id)
 
     @asynccontextmanager
     async def _admitted(self, user_id: str | None) -> AsyncIterator[None]:
@@ -210,10 +226,10 @@ class ChatEngine:
                 history.append(ChatMessage(message.role, message.content))  # type: ignore[arg-type]
         return history
 
-    def _start(self, conversation: Conversation, answer: Message, history: list[ChatMessage]) -> Generation:
-        resolved = self.providers.resolve(f'{answer.provider}/{answer.model}')
-        assert resolved is not None
-        provider, model = resolved
+    def _start(self, conversation: Conversation, answer: Message, history: list[ChatMessage], provider: Provider,
+               model: str) -> Generation:
+        # The provider resolved before the awaits: a connection removed on the Settings page meanwhile still
+        # answers this once, rather than leaving the stored answer 'streaming' with nothing writing it.
         generation = Generation(conversation.id, answer.id, provider.name, model)
         params = GenerationParams(system_prompt=conversation.system_prompt)
         self.generations[conversation.id] = generation

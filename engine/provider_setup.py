@@ -179,16 +179,19 @@ class Connections:
                                        'http://localhost:1234/v1.')
         if url is not None and not re.match(r'^https?://[^\s/]+', url):
             raise ConnectionInputError('The base URL starts with http:// or https://.')
-        key = api_key.strip() or self._saved_key(name)
+        key = api_key.strip() or self._saved_key(name, kind, url)
         if not key and kind != 'openai_compatible':
             raise ConnectionInputError(f'{KINDS[kind]} needs an API key.')
         return name, url, key
 
-    def _saved_key(self, name: str) -> str | None:
-        """An empty key field keeps the key already saved under that name."""
+    def _saved_key(self, name: str, kind: str, url: str | None) -> str | None:
+        """An empty key field keeps the key already saved under that name, but only for the same provider and
+        address: otherwise Test connection would send a saved key to any server typed into the form."""
         saved = self.store.get(name)
         if saved is None or not saved.api_key_encrypted:
             return None
+        if (saved.kind, saved.base_url) != (kind, url):
+            raise ConnectionInputError('The provider or base URL changed: enter the API key again.')
         try:
             return self.box.decrypt(saved.api_key_encrypted)
         except UndecryptableError as error:
@@ -197,6 +200,7 @@ class Connections:
     async def test(self, kind: str, name: str, base_url: str, api_key: str) -> list[str]:
         """The models the connection offers, through the real adapter; raises a ProviderError in plain words."""
         name, url, key = self.check(kind, name, base_url, api_key)
+        keep_out_of_logs(key)  # a typed key is not in use yet, but a failure's traceback may quote it
         provider = provider_for(kind, name, key, url)
         try:
             return await self._list(provider)

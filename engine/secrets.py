@@ -128,7 +128,10 @@ class _Redactor:
         # added later (uvicorn's, NiceGUI's). SDKs log requests only at DEBUG, but an exception text might quote
         # a header or URL.
         record = self.factory(*args, **kwargs)
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except Exception:  # a call with mismatched arguments: leave it to logging's own error report
+            return record
         if (clean := self.redact(message)) != message:
             record.msg, record.args = clean, None
         if record.exc_info and record.exc_info[1] is not None:

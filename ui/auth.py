@@ -41,6 +41,7 @@ STAMP = 'stamp'
 VIA_PROXY = 'via_proxy'  # signed in by the proxy's header: signing out must happen at the proxy
 # On request.state (shared with the page's Client.request): whose page this is, so it can be ended at once.
 OWNER = 'parley_user_id'
+RELOAD_GRACE = 1.0  # seconds an ended page has to receive its reload before it is deleted
 
 
 @dataclass
@@ -154,15 +155,26 @@ class AuthMiddleware(BaseHTTPMiddleware):
 
 
 def end_open_pages(user_id: str) -> None:
-    """Reload every open page of this user now (after disabling them or resetting their password): the reload
-    meets the middleware, which sends it to /login. Pages never opened again would otherwise keep their socket."""
+    """End every open page of this user now (after disabling them or resetting their password): a connected page
+    reloads into the middleware, which sends it to /login; then the page is deleted on the server, so a client
+    that ignores the reload, or reconnects later, has no page left to send events to."""
     for client in list(Client.instances.values()):
         try:
             owner = getattr(client.request.state, OWNER, None)
         except RuntimeError:  # a client without a request (NiceGUI's auto-index page)
             continue
-        if owner == user_id and client.has_socket_connection:
+        if owner != user_id:
+            continue
+        if client.has_socket_connection:
             client.run_javascript('window.location.reload()')
+            asyncio.get_running_loop().call_later(RELOAD_GRACE, _delete, client)  # let the reload go out first
+        else:
+            _delete(client)
+
+
+def _delete(client: Client) -> None:
+    if client.id in Client.instances:
+        client.delete()
 
 
 def install_auth(fastapi_app: FastAPI, team_auth: TeamAuth) -> None:

@@ -6,7 +6,7 @@ checked against the database on every page load (ui/auth.py), so what it says he
 
 from __future__ import annotations
 
-from nicegui import app
+from nicegui import app, context
 
 from . import auth
 
@@ -20,7 +20,12 @@ def current_user_id() -> str | None:
     """The signed-in user's id in team mode; None in personal mode (one person, no accounts)."""
     if not team_mode():
         return None
-    return app.storage.user.get(auth.USER_ID)
+    # The id the sign-in middleware checked for this page's own request. Unlike the browser session's storage,
+    # which signing out in another tab clears, it cannot turn into None (which means "everyone's") under a page.
+    user_id = getattr(context.client.request.state, auth.OWNER, None)
+    if not user_id:
+        raise RuntimeError('team mode: this page has no signed-in user')
+    return user_id
 
 
 def current_user_name() -> str | None:

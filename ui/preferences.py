@@ -12,14 +12,14 @@ from nicegui import app
 
 from providers.registry import ProviderRegistry
 
-from .current_user import current_user_id
+from .current_user import team_mode
 
 LAST_MODEL = 'last_model'
 SIDEBAR_OPEN = 'sidebar_open'
 
 
 def _store() -> Any:
-    if current_user_id() is not None:
+    if team_mode():  # never the app-wide store, which would hand one user's choice to everyone
         return app.storage.user
     return app.storage.general
 

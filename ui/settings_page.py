@@ -51,6 +51,14 @@ def register_settings(connections: Connections) -> None:
         SettingsPage(connections)
 
 
+def still_admin() -> bool:
+    """The page may be older than its user's sign-out or demotion (another tab, an administrator): ask again."""
+    if is_admin():
+        return True
+    ui.notify('Only an administrator can change provider connections.', type='negative')
+    return False
+
+
 def hide_key(text: str, key: str) -> str:
     """A provider may quote the key it refused; the page shows the mask instead."""
     return text.replace(key, mask(key) or '…') if key else text
@@ -162,6 +170,8 @@ class SettingsPage:
     async def _run(self, doing: str, action: Callable[[], Awaitable[T]], key: str,
                    done: Callable[[T], str]) -> None:
         """Run a test or save with the buttons off; show what happened, in plain words, in the status line."""
+        if not still_admin():
+            return
         self.status.text = doing
         self.status.classes(remove='parley-problem')
         for button in (self.test_button, self.save_button, self.remove_button):
@@ -196,6 +206,8 @@ class SettingsPage:
 
             async def remove() -> None:
                 dialog.close()
+                if not still_admin():
+                    return
                 try:
                     await self.connections.remove(name)
                 except SQLAlchemyError as error:

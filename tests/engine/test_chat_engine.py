@@ -191,6 +191,30 @@ async def test_rename_and_delete_a_conversation_while_it_streams(engine: ChatEng
     assert engine.repository.get_messages(sent.conversation.id) == []
 
 
+async def test_two_sends_at_once_start_one_answer(engine: ChatEngine) -> None:
+    """Two tabs (or a double click) sending into one conversation at the same moment: one answer, one refusal."""
+    first = await engine.send(None, 'Hello [[tokens=3]]', MODEL)
+    await finish(engine, first.conversation.id)
+    results = await asyncio.gather(engine.send(first.conversation.id, 'One [[tokens=40]] [[delay=10]]', MODEL),
+                                   engine.send(first.conversation.id, 'Two [[tokens=40]] [[delay=10]]', MODEL),
+                                   return_exceptions=True)
+    refused = [r for r in results if isinstance(r, ChatInputError)]
+    assert len(refused) == 1 and 'Wait for the current answer' in str(refused[0])
+    await finish(engine, first.conversation.id)
+    stored = engine.repository.get_messages(first.conversation.id)
+    assert [(m.role, m.status) for m in stored] == [('user', 'complete'), ('assistant', 'complete')] * 2
+
+
+async def test_retry_twice_at_once_writes_one_answer(engine: ChatEngine) -> None:
+    sent = await engine.send(None, 'Fails [[status=400]]', MODEL)
+    await finish(engine, sent.conversation.id)
+    results = await asyncio.gather(engine.retry(sent.conversation.id, sent.assistant_message.id),
+                                   engine.retry(sent.conversation.id, sent.assistant_message.id),
+                                   return_exceptions=True)
+    assert sum(isinstance(r, ChatInputError) for r in results) == 1
+    assert sum(isinstance(r, Generation) for r in results) == 1
+
+
 async def test_shutdown_marks_running_answers_interrupted(engine: ChatEngine) -> None:
     sent = await engine.send(None, 'Long [[tokens=500]] [[delay=10]]', MODEL)
     await asyncio.sleep(0.3)

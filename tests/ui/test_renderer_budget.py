@@ -29,7 +29,9 @@ from .markdown_harness import running_harness
 
 pytestmark = pytest.mark.browser
 
-MAX_TASK_CPU_MS = 100  # CPU time of the longest task, for ordinary answers however long (about 30 ms when idle)
+# CPU time of the longest task, ordinary answers however long: about 30 ms idle, 110 ms seen in a loaded CI run.
+# A loose bound that still catches unbudgeted rendering; timing proper is the benchmark's job.
+MAX_TASK_CPU_MS = 200
 MAX_PATHOLOGICAL_TASK_CPU_MS = 250  # for a 5 000-row table or a 1 MB code block at once
 MAX_TASK_MS = 1000  # wall time: the page never freezes for a second, however loaded the machine
 ANSWER = f'article[aria-label="{names.ASSISTANT_MESSAGE}"]'
