@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     daily_token_budget: int | None = Field(None, ge=0, validation_alias='PARLEY_DAILY_TOKEN_BUDGET')
     # The path prefix Parley is served under behind a reverse proxy that strips it, e.g. /parley (README).
     root_path: str = Field('', validation_alias='PARLEY_ROOT_PATH')
+    # Behind TLS: the session cookie is sent over https only, so it never crosses the network in the clear.
+    https_only_cookies: bool = Field(False, validation_alias='PARLEY_HTTPS_ONLY_COOKIES')
 
     openai_api_key: SecretStr | None = Field(None, validation_alias='OPENAI_API_KEY')
     openai_base_url: str | None = Field(None, validation_alias='OPENAI_BASE_URL')

@@ -14,7 +14,7 @@ from nicegui import ui
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine.provider_setup import KINDS, ConnectionInputError, Connections, SavedConnection
-from engine.secrets import SecretKeyError, mask
+from engine.secrets import SecretKeyError, mask, redact
 from providers.errors import ProviderError
 from storage.errors import describe
 
@@ -60,8 +60,9 @@ def still_admin() -> bool:
 
 
 def hide_key(text: str, key: str) -> str:
-    """A provider may quote the key it refused; the page shows the mask instead."""
-    return text.replace(key, mask(key) or '…') if key else text
+    """A provider may quote the key it refused; the page shows the mask instead. Keys in use, and a saved key
+    the form reused (the field left empty), are masked by the process-wide redactor."""
+    return redact(text.replace(key, mask(key) or '…') if key else text)
 
 
 class SettingsPage:
