@@ -195,7 +195,10 @@ function install() {
   resizeObserver.observe(document.body);
   new MutationObserver(() => {
     watchLog(resizeObserver);
-    keepAnchor();  // now, before paint: waiting for the next frame would show the jump
+    // A reader who let go: whatever grew above them is made up for now, before paint (a render that ran in an
+    // animation frame would otherwise show the jump). Following the bottom, it waits for the frame: measuring
+    // here would force a layout per streamed delta.
+    if (!pinned) keepAnchor();
     queueFollow();
   }).observe(document.body, { childList: true, subtree: true, characterData: true });
   watchLog(resizeObserver);

@@ -24,6 +24,23 @@ const RESYNC_RETRY_MS = 2000;
 const MESSAGE_AT_ONCE_MS = 250;
 const HALF_CLOSING_FENCE = /^[ \t]*[`~]{1,}$/;
 
+// Finished messages of a page being opened wait for their first render here, the newest last: they are rendered
+// newest first under the shared budget, so the messages the reader sees are on screen at the first paint and the
+// ones far above follow in later tasks (see renderSoon).
+const firstRenders = [];
+let firstRendersQueued = false;
+
+function renderWaiting() {
+  const timeUp = until(deadline());
+  let first = true;
+  while (firstRenders.length > 0 && (first || !timeUp())) {
+    firstRenders.pop().renderWaiting();
+    first = false;
+  }
+  if (firstRenders.length > 0) setTimeout(renderWaiting, 0);
+  else firstRendersQueued = false;
+}
+
 /** Renders a growing markdown text into `root`; see the module comment for the design. */
 export class MarkdownRenderer {
   constructor(root, { onGap = () => {} } = {}) {
@@ -38,11 +55,34 @@ export class MarkdownRenderer {
     root.addEventListener("click", this.onClick);
     this.frame = 0;
     this.timer = 0;
+    this.waiting = null; // text whose first render is queued (renderSoon)
     this.reset("", { streaming: true });
   }
 
   get length() {
-    return this.text.length;
+    return this.waiting ?? this.text.length;
+  }
+
+  /**
+   * Show the finished `text` soon rather than now: after every message mounting in this task is known, newest
+   * first (a page opening with forty messages would otherwise render them all before its first paint). Only for
+   * a view that follows the bottom: assets/chat_scroll.js keeps a reader's place when older messages load above
+   * by measuring them whole in the task that inserts them, so those are rendered with `reset`.
+   */
+  renderSoon(text) {
+    this.waiting = text;
+    firstRenders.push(this);
+    if (!firstRendersQueued) {
+      firstRendersQueued = true;
+      queueMicrotask(renderWaiting);
+    }
+  }
+
+  renderWaiting() {
+    if (this.waiting === null) return;
+    const text = this.waiting;
+    this.waiting = null;
+    this.reset(text, { streaming: false });
   }
 
   /**
@@ -52,6 +92,7 @@ export class MarkdownRenderer {
    * in that task (blocks rendered later would move it).
    */
   reset(text, { streaming }) {
+    this.waiting = null;
     this.text = text;
     this.finished = !streaming;
     this.scanner = new BlockScanner();
@@ -69,6 +110,7 @@ export class MarkdownRenderer {
 
   /** Add `delta` at UTF-16 `offset`: replays are skipped, overlaps trimmed, gaps reported (see onGap). */
   append(offset, delta) {
+    this.renderWaiting();
     this.stats.appends += 1;
     if (offset > this.text.length) {
       this.stats.gaps += 1;
@@ -85,7 +127,8 @@ export class MarkdownRenderer {
   }
 
   /** The answer is complete at `length`: render the tail as a finished block (or ask for what is missing). */
-  finish(length = this.text.length) {
+  finish(length = this.length) {
+    this.renderWaiting();
     if (length > this.text.length) {
       this.reportGap();
       return;
@@ -97,6 +140,7 @@ export class MarkdownRenderer {
 
   /** Compare with the text the server last sent as a prop; resync only if they disagree. */
   sync(text, streaming) {
+    this.renderWaiting();
     if (text.startsWith(this.text)) this.append(this.text.length, text.slice(this.text.length));
     else if (!this.text.startsWith(text)) this.reset(text, { streaming });
     if (!streaming) this.finish(text.length);
@@ -105,7 +149,7 @@ export class MarkdownRenderer {
   /** Resolves once everything received is rendered (no work is left for a later task). */
   settled() {
     return new Promise((resolve) => {
-      const check = () => (this.frame || this.timer ? setTimeout(check, 0) : resolve());
+      const check = () => (this.frame || this.timer || this.waiting !== null ? setTimeout(check, 0) : resolve());
       check();
     });
   }
@@ -281,6 +325,7 @@ export class MarkdownRenderer {
   }
 
   destroy() {
+    this.waiting = null;
     if (this.frame) cancelAnimationFrame(this.frame);
     if (this.timer) clearTimeout(this.timer);
     this.root.removeEventListener("click", this.onClick);

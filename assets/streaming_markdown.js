@@ -20,7 +20,8 @@ export default {
       onGap: (length) => this.$emit("resync", { length, streaming: !this.renderer.finished }),
     });
     this.$el.parleyRenderer = this.renderer; // for tests and devtools
-    this.renderer.reset(this.content, { streaming: this.streaming });
+    if (!this.streaming && this.content && window.parleyScroll?.isPinned()) this.renderer.renderSoon(this.content);
+    else this.renderer.reset(this.content, { streaming: this.streaming });
     if (this.streaming) this.$emit("resync", { length: this.renderer.length, streaming: true, mounted: true });
     this.$nextTick(() => loadResource(`${window.path_prefix}${this.resourcePath}/markdown.css`));
   },

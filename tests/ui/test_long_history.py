@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
+from bench.seed import answer_text
 from storage.database import create_db_engine
 from storage.repository import Repository
 from ui import names
@@ -61,6 +62,42 @@ def test_opens_at_the_newest_and_loads_older_without_moving(page: Page, parley: 
     expect(articles.first).to_have_text('Message number 0.')
     expect(articles).to_have_count(COUNT)
     expect(page.get_by_role('button', name=names.JUMP_TO_LATEST)).to_be_visible()
+
+
+# Notes, at the first animation frame after the page's app mounted, which answers already show their text.
+FIRST_FRAME = """
+window.__firstFrame = null;
+const watcher = new MutationObserver(() => {
+  if (!document.querySelector('[role=log] [role=article]')) return;
+  watcher.disconnect();
+  requestAnimationFrame(() => {
+    window.__firstFrame = [...document.querySelectorAll('article[aria-label="Assistant message"] .pm-frozen')]
+      .map((frozen) => frozen.childElementCount > 0);
+  });
+});
+watcher.observe(document, { childList: true, subtree: true });
+"""
+
+
+def test_opening_renders_the_newest_answers_first(page: Page, parley: ParleyApp) -> None:
+    repo = Repository(create_db_engine(f'sqlite:///{parley.data_dir / "parley.db"}'))
+    conversation = repo.create_conversation(title='Long answers', provider='openai', model='gpt-4o-mini')
+    for i in range(60):
+        repo.add_message(conversation.id, role='user', content=f'Question {i}')
+        repo.add_message(conversation.id, role='assistant', content=answer_text(i, 8000))
+    page.add_init_script(FIRST_FRAME)
+    open_parley(page, parley, f'/c/{conversation.id}')
+    wait_until(lambda: page.evaluate('window.__firstFrame') is not None, message='the first frame after mounting')
+    shown = page.evaluate('window.__firstFrame')
+    assert shown[-1], 'the newest answer is rendered by the first frame'
+    assert not all(shown), 'answers far above the view wait: the first frame does not wait for all of them'
+    # whatever was not rendered yet is older than everything that was: the reader's end of the page comes first
+    assert shown == sorted(shown), f'an older answer was rendered before a newer one: {shown}'
+    answers = page.get_by_role('article', name=names.ASSISTANT_MESSAGE)
+    expect(answers.first).to_contain_text(f'Step {60 - len(shown)} takes the output')
+    expect(answers.last).to_contain_text('Step 59 takes the output')
+    wait_until(lambda: page.evaluate('document.scrollingElement.scrollHeight - document.scrollingElement.scrollTop'
+                                     ' - window.innerHeight') <= 2, message='the view to stay at the bottom')
 
 
 def test_sidebar_loads_more_conversations_as_it_scrolls(page: Page, parley: ParleyApp) -> None:
