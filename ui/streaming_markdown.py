@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nicegui import events, ui
+import nicegui
+from nicegui import dependencies, events, ui
 
 ASSETS = Path(__file__).resolve().parent.parent / 'assets'
 # The renderer's ES modules in assets/, imported by bare name (see markdown_renderer.js for who does what).
 RENDERER_MODULES = ('markdown_renderer', 'block_scanner', 'freeze_jobs', 'markdown_html', 'markdown_decorate',
                     'table_chunks', 'render_budget')
+
+
+VENDOR_MODULES = ('markdown-it.min.js', 'highlight.min.js', 'purify.min.js')  # imported as parley-vendor/NAME
+
+
+def renderer_module_urls(prefix: str) -> list[str]:
+    """Where the browser finds the renderer's modules and vendored libraries: the URLs of NiceGUI's import map."""
+    base = f'{prefix}/_nicegui/{nicegui.__version__}'
+    urls = [f'{base}/libraries/{key}' for key, library in dependencies.libraries.items()
+            if library.name in RENDERER_MODULES]
+    urls += [f'{base}/esm/{key}/{name}' for key, module in dependencies.esm_modules.items()
+             if module.name == 'parley-vendor' for name in VENDOR_MODULES]
+    return urls
 
 
 def utf16_length(text: str) -> int:

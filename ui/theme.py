@@ -13,9 +13,13 @@ from nicegui import app, ui
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
+from .streaming_markdown import renderer_module_urls
+
 ASSETS = Path(__file__).resolve().parent.parent / 'assets'
 ASSETS_ROUTE = '/assets'
-STYLESHEETS = ('parley.css', 'chat_scroll.css')  # markdown.css comes with its element
+# markdown.css is also what StreamingMarkdown loads itself: linked here it is there for the first paint, and the
+# element's loader (NiceGUI's loadResource) sees the `data-markdown-css` attribute and does not load it twice.
+STYLESHEETS = ('parley.css', 'chat_scroll.css', 'markdown.css')
 MODULES = ('chat_scroll.js', 'load_more.js')
 
 
@@ -49,6 +53,8 @@ def asset_url(name: str) -> str:
 
 def add_head() -> None:
     """Link the stylesheets and scripts into the current page."""
-    links = [f'<link rel="stylesheet" href="{asset_url(name)}">' for name in STYLESHEETS]
+    links = [f'<link rel="stylesheet" href="{asset_url(name)}" data-{name.replace(".", "-")}>' for name in STYLESHEETS]
     scripts = [f'<script type="module" src="{asset_url(name)}"></script>' for name in MODULES]
-    ui.add_head_html('\n'.join(links + scripts))
+    # The renderer's modules are found one import level at a time; listed here they load alongside the page's.
+    preloads = [f'<link rel="modulepreload" href="{url}">' for url in renderer_module_urls(page_prefix())]
+    ui.add_head_html('\n'.join(links + scripts + preloads))
