@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 import re
+import ssl
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
+import anyio
+import httpx2
 import openai
+from openai._streaming import SSEDecoder  # plain-Python SSE parsing, without the SDK's per-chunk pydantic models
 
 from .base import ChatMessage, Done, Error, Event, GenerationParams, ReasoningDelta, TextDelta, Usage
 from .errors import NetworkError, ProviderError, StreamError, error_for_status, parse_retry_after
@@ -17,6 +25,12 @@ NO_KEY = 'not-needed'
 
 # api.openai.com lists every model the key can use; these ids are not chat models
 NON_CHAT = re.compile(r'embedding|whisper|tts|dall-e|davinci|babbage|moderation|transcribe|realtime|image|audio|search')
+
+# What the SDK counts as a broken connection while reading a body (openai._httpx2.request_exceptions): httpx2's
+# request errors plus the TLS and end-of-stream failures httpx2 does not wrap yet.
+TRANSPORT_ERRORS: tuple[type[Exception], ...] = (httpx2.RequestError, ssl.SSLError, anyio.EndOfStream)
+# After [DONE], how long to read on so HTTP/1.1 can reuse the connection (the SDK's own drain waits as long).
+DRAIN_SECONDS = 0.1
 
 
 def openai_provider(name: str, api_key: str | None, base_url: str | None, key_hint: str,
@@ -49,35 +63,45 @@ class OpenAIProvider:
                      params: GenerationParams | None = None) -> AsyncIterator[Event]:
         """Yield text, reasoning, usage and one `Done`; or an `Error` (after any text) instead of raising."""
         request = self.request(messages, model, params or GenerationParams())
+        tally = _Tally()
+        answered = False  # a 2xx arrived: from then on every failure means the stream broke off
         try:
-            chunks = await self.client.chat.completions.create(**request)
+            # The SDK sends the request and raises its status errors; the body is read here as plain JSON, which
+            # costs a fraction of the SDK's model per chunk. Leaving the `async with` closes the HTTP response, so a
+            # cancelled consumer (Stop) ends the request too.
+            async with self.client.chat.completions.with_streaming_response.create(**request) as response:
+                answered = True
+                async for chunk in payloads_of(response.http_response):
+                    for event in self.events_of(chunk, tally):
+                        yield event
+                    if tally.failure:
+                        break
         except (openai.OpenAIError, ValueError) as exc:
-            yield Error(self.error(exc, streaming=False))
+            tally.failure = self.error(exc, streaming=answered)
+        if tally.failure is None and tally.finish_reason is None:
+            # A body may stop early without [DONE]; only a missing finish_reason tells.
+            tally.failure = StreamError(self.name, 'The stream ended before the answer was complete.')
+        if tally.failure:
+            yield Error(tally.failure)
             return
-        finish_reason: str | None = None
-        usage: Usage | None = None
-        # Closing the stream closes the HTTP response, so a cancelled consumer (Stop) ends the request too.
-        async with chunks:
-            try:
-                async for chunk in chunks:
-                    if chunk.usage:
-                        usage = usage_of(chunk.usage)
-                    for choice in chunk.choices:
-                        if choice.index != 0:
-                            continue
-                        for event in deltas_of(choice.delta):
-                            yield event
-                        finish_reason = choice.finish_reason or finish_reason
-            except (openai.OpenAIError, ValueError) as exc:
-                yield Error(self.error(exc, streaming=True))
-                return
-        if finish_reason is None:
-            # The SDK ends quietly when the body stops early without [DONE]; only a missing finish_reason tells.
-            yield Error(StreamError(self.name, 'The stream ended before the answer was complete.'))
-            return
-        if usage:
-            yield usage
-        yield Done(stop_reason=finish_reason)
+        if tally.usage:
+            yield tally.usage
+        yield Done(stop_reason=tally.finish_reason)
+
+    def events_of(self, chunk: dict[str, Any], tally: _Tally) -> list[Event]:
+        """The events of one `chat.completion.chunk`; an `error` object in it (after a 200) ends the answer."""
+        if error := chunk.get('error'):
+            tally.failure = StreamError(self.name, error_message_of(error), fix='Try again.')
+            return []
+        if usage := chunk.get('usage'):
+            tally.usage = usage_of(usage)
+        events: list[Event] = []
+        for choice in chunk.get('choices') or ():
+            if choice.get('index', 0) != 0:
+                continue
+            events += deltas_of(choice.get('delta') or {})
+            tally.finish_reason = choice.get('finish_reason') or tally.finish_reason
+        return events
 
     def request(self, messages: list[ChatMessage], model: str, params: GenerationParams) -> dict[str, Any]:
         """The keyword arguments for `chat.completions.create`; unset knobs are left to the server's defaults."""
@@ -126,26 +150,73 @@ class OpenAIProvider:
         return ProviderError(self.name, str(exc))
 
 
-def deltas_of(delta: Any) -> list[Event]:
+@dataclass
+class _Tally:
+    """What the stream has told us so far, kept across chunks until the body ends."""
+
+    finish_reason: str | None = None
+    usage: Usage | None = None
+    failure: ProviderError | None = None
+
+
+async def payloads_of(response: httpx2.Response) -> AsyncIterator[dict[str, Any]]:
+    """Each SSE `data:` payload of the body as a plain dict, up to `[DONE]`; transport failures are raised as the
+    SDK's own `APIConnectionError` / `APITimeoutError`, as its stream would have raised them."""
+    events = SSEDecoder().aiter_bytes(response.aiter_bytes())
+    try:
+        async for sse in events:
+            if not sse.data:  # an event with no data (a bare `event:` or `id:`) is not dispatched (SSE spec)
+                continue
+            if sse.data.startswith('[DONE]'):
+                if response.http_version == 'HTTP/1.1':
+                    await drain(events)
+                return
+            payload = json.loads(sse.data)
+            if not isinstance(payload, dict):
+                raise ValueError(f'expected a JSON object, got {sse.data[:200]!r}')
+            yield payload
+    except httpx2.TimeoutException as exc:
+        raise openai.APITimeoutError(request=response.request) from exc
+    except TRANSPORT_ERRORS as exc:
+        raise openai.APIConnectionError(request=response.request) from exc
+
+
+async def drain(events: AsyncIterator[Any]) -> None:
+    """Read what follows [DONE] (normally just the end of the body) so the connection goes back to the pool; a
+    server that holds the body open only costs that reuse, never the answer."""
+    with contextlib.suppress(TimeoutError, ValueError, *TRANSPORT_ERRORS):
+        async with asyncio.timeout(DRAIN_SECONDS):
+            async for _ in events:
+                pass
+
+
+def error_message_of(error: Any) -> str:
+    """The words of an `error` object sent inside the stream, the way the SDK's `APIError` took them."""
+    message = error.get('message') if isinstance(error, dict) else None
+    return message if isinstance(message, str) and message else 'An error occurred during streaming'
+
+
+def deltas_of(delta: dict[str, Any]) -> list[Event]:
     """Reasoning first, then text, as one chunk would have produced them."""
     events: list[Event] = []
     # Compatible servers send reasoning as an extra field: DeepSeek and vLLM `reasoning_content`, others `reasoning`.
-    reasoning = getattr(delta, 'reasoning_content', None) or getattr(delta, 'reasoning', None)
+    reasoning = delta.get('reasoning_content') or delta.get('reasoning')
     if isinstance(reasoning, str) and reasoning:
         events.append(ReasoningDelta(reasoning))
-    if delta.content:
-        events.append(TextDelta(delta.content))
-    if delta.refusal:
-        events.append(TextDelta(delta.refusal))
+    if (content := delta.get('content')) and isinstance(content, str):
+        events.append(TextDelta(content))
+    if (refusal := delta.get('refusal')) and isinstance(refusal, str):
+        events.append(TextDelta(refusal))
     return events
 
 
-def usage_of(usage: Any) -> Usage:
-    completion_details = usage.completion_tokens_details
-    prompt_details = usage.prompt_tokens_details
-    return Usage(input_tokens=usage.prompt_tokens, output_tokens=usage.completion_tokens,
-                 reasoning_tokens=completion_details.reasoning_tokens if completion_details else None,
-                 cached_tokens=prompt_details.cached_tokens if prompt_details else None)
+def usage_of(usage: dict[str, Any]) -> Usage:
+    """Token counts of the final chunk; either details object may be null or missing (compatible servers)."""
+    completion_details = usage.get('completion_tokens_details') or {}
+    prompt_details = usage.get('prompt_tokens_details') or {}
+    return Usage(input_tokens=usage.get('prompt_tokens'), output_tokens=usage.get('completion_tokens'),
+                 reasoning_tokens=completion_details.get('reasoning_tokens'),
+                 cached_tokens=prompt_details.get('cached_tokens'))
 
 
 def detail_of(exc: openai.APIStatusError) -> str:
