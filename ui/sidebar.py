@@ -14,7 +14,7 @@ from . import names
 from .preferences import SIDEBAR_OPEN, remember, remembered
 
 GROUPS = ('Today', 'Yesterday', 'Previous 7 days', 'Older')
-PAGE = 60  # entries built at once; more load as the list scrolls
+PAGE = 40  # entries built at once (two screens of them); more load as the list scrolls
 
 
 def group_of(updated_at: datetime, now: datetime) -> str:
@@ -118,13 +118,15 @@ class Sidebar:
             if conversation.id == self.current():
                 link.props['aria-current'] = 'page'
                 row.classes('parley-entry-current')
-            options = ui.button(icon='more_horiz').props('flat round dense size=sm')
+            # A plain <button>, not a Quasar one: a list of sixty Quasar buttons is a good part of the page's start.
+            options = ui.element('button').classes('parley-entry-menu')
+            options.props['type'] = 'button'
             options.props['aria-label'] = names.CONVERSATION_MENU
-            options.on_click(lambda: self._open_menu(options, conversation))
+            options.on('click', lambda: self._open_menu(options, conversation))
         self.rows[conversation.id] = row
         return row
 
-    def _open_menu(self, button: ui.button, conversation: Conversation) -> None:
+    def _open_menu(self, button: ui.element, conversation: Conversation) -> None:
         """Each entry's menu is built when opened: a long list stays two elements per entry."""
         button.clear()
         with button, ui.menu().props('auto-close') as menu:
