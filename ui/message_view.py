@@ -52,12 +52,10 @@ class MessageView:
                 return
             if message.reasoning:
                 self._show_reasoning(message.reasoning, streaming=False)
-            self.thinking = ui.element('div').classes('parley-thinking')
-            with self.thinking:
-                ui.element('span').classes('parley-dots')
-                self.thinking_label = ui.label(THINKING)
-            self.thinking.visible = False
             streaming = message.status == MessageStatus.STREAMING
+            self.thinking: ui.element | None = None  # made for an answer that streams, not in every finished one
+            if streaming:
+                self._add_thinking()
             self.body = StreamingMarkdown(message.content, streaming=streaming)
             self.footer = ui.element('div').classes('parley-message-footer')
         self.show_status(message.status, message.error)
@@ -71,6 +69,10 @@ class MessageView:
             self.body.reset(generation.text, streaming=True)
         self.sent_reasoning = 0
         self.show_status(MessageStatus.STREAMING, None)
+        if self.thinking is None:
+            self._add_thinking()
+            assert self.thinking is not None
+            self.thinking.move(self.root, target_index=self.root.default_slot.children.index(self.body))
         self.thinking.visible = generation.waiting
         if self.timer is None:
             # Inside the article, which is usually being sent anyway (new, or its status just changed): a timer
@@ -78,6 +80,14 @@ class MessageView:
             with self.root:
                 self.timer = ui.timer(PUMP_INTERVAL, self._pump)
         self.timer.active = True
+
+    def _add_thinking(self) -> None:
+        with self.root:
+            self.thinking = ui.element('div').classes('parley-thinking')
+            with self.thinking:
+                ui.element('span').classes('parley-dots')
+                self.thinking_label = ui.label(THINKING)
+            self.thinking.visible = False
 
     def _pump(self) -> None:
         generation = self.generation
@@ -102,6 +112,7 @@ class MessageView:
         if pending and (done or pending >= MIN_CHUNK or now - self.last_sent_at >= MAX_DELAY):
             self.body.append(sent, generation.text[sent:])
             self.last_sent_at = now
+        assert self.thinking is not None  # attach() made it
         if self.thinking.visible and not generation.waiting:
             self.thinking.visible = False
         self._show_waiting(generation)
