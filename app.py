@@ -97,6 +97,7 @@ def main(argv: list[str] | None = None) -> None:
     ui.run(**where, reload=False, root_path=settings.root_path,  # served under a sub-path: see README
            storage_secret=storage_secret(settings),  # signs the session cookie; see engine/accounts.py
            session_middleware_kwargs={'https_only': settings.https_only_cookies},
+           tailwind=False,  # its runtime rescans the page on every DOM change; Parley's few utilities are in parley.css
            title='Parley', favicon=Path(__file__).parent / 'assets' / 'icon.svg', show_welcome_message=False)
 
 
