@@ -26,6 +26,11 @@
 //   fighting, but nothing here depends on it, so WebKit behaves the same.
 
 const LOG_SELECTOR = '[role="log"][aria-label="Messages"]';
+// A page that follows a long-running chat sheds the messages far above it (they load again on scrolling up): the
+// server is asked to drop the oldest once more than TRIM_AT are shown, only those over two screens above the view.
+const TRIM_AT = 60;
+const TRIM_KEEP_SCREENS = 2;
+const TRIM_MIN = 10;
 const REATTACH_SLACK_PX = 4;  // "at the bottom" when this close: re-attaching and hiding the jump button
 const MOVE_EPSILON_PX = 1;  // sub-pixel noise from zoom and fractional scroll offsets is not a move
 const UP_KEYS = new Set(['ArrowUp', 'PageUp', 'Home']);
@@ -40,8 +45,9 @@ let seenHeight = 0;  // scrollHeight at the last layout this script saw, i.e. th
 let observedLog = null;
 let followQueued = false;
 let touchY = null;
-let anchor = null;  // the oldest message shown, and its place in the page: older ones inserted above it must
-let anchorTop = 0;  // not move the view (Parley sets overflow-anchor: none, and WebKit has no anchoring at all)
+let anchor = null;  // the first message the detached reader sees, and its place in the page: messages inserted
+let anchorTop = 0;  // or removed above it must not move the view (overflow-anchor is none; WebKit has none at all)
+let trimAskedAt = -Infinity;
 
 function distanceToBottom(el = scroller()) {
   return el.scrollHeight - el.clientHeight - el.scrollTop;
@@ -65,6 +71,7 @@ function scrollToBottom() {
 function detach() {
   if (!pinned) return;
   pinned = false;
+  noteAnchor();
   updateClasses();
 }
 
@@ -98,6 +105,7 @@ function onScroll() {
     lastTop = top;
   } else {
     noticeReaderMove(top, el);
+    if (!pinned) noteAnchor();  // the reader moved: anchor to what they see now
   }
   updateClasses();
 }
@@ -106,11 +114,33 @@ function pageTop(node) {
   return node.getBoundingClientRect().top + scroller().scrollTop;
 }
 
-// Older messages arrive above the oldest one shown (the reader scrolled up to load them): shift the view by what
-// was inserted, so the text under the reader's eyes stays put.
+function articles() {
+  return observedLog ? observedLog.querySelectorAll(':scope > [role="article"]') : [];
+}
+
+// The first message whose bottom is below `y` (viewport coordinates), by binary search: they are in page order.
+function firstBelow(list, y) {
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (list[middle].getBoundingClientRect().bottom > y) high = middle;
+    else low = middle + 1;
+  }
+  return low;
+}
+
+function noteAnchor() {
+  const list = articles();
+  anchor = list.length ? list[Math.min(firstBelow(list, 0), list.length - 1)] : null;
+  if (anchor) anchorTop = pageTop(anchor);
+}
+
+// Messages arrive (older ones, loaded as the reader scrolls up) or leave (see askTrim) above the one the reader
+// sees: shift the view by that much, so the text under the reader's eyes stays put.
 function keepAnchor() {
-  if (!observedLog) return;
-  if (!pinned && anchor?.isConnected) {
+  if (pinned || !observedLog) return;
+  if (anchor?.isConnected) {
     const shift = pageTop(anchor) - anchorTop;
     if (Math.abs(shift) > MOVE_EPSILON_PX) {
       const el = scroller();
@@ -119,8 +149,19 @@ function keepAnchor() {
       expectedTop = lastTop;
     }
   }
-  anchor = observedLog.querySelector('[role="article"]');
-  if (anchor) anchorTop = pageTop(anchor);
+  noteAnchor();
+}
+
+// Following the bottom of a chat that keeps growing: ask the server to drop the oldest messages, those more than
+// TRIM_KEEP_SCREENS screens above the view (so the "load more" sentinel that replaces them stays out of reach).
+function askTrim() {
+  if (!pinned || !observedLog || observedLog.childElementCount <= TRIM_AT) return;
+  const now = performance.now();
+  if (now - trimAskedAt < 1000) return;
+  trimAskedAt = now;
+  const list = articles();
+  const count = firstBelow(list, -TRIM_KEEP_SCREENS * window.innerHeight);
+  if (count >= TRIM_MIN) observedLog.dispatchEvent(new CustomEvent('parley-trim', { detail: { count } }));
 }
 
 function follow() {
@@ -132,6 +173,7 @@ function follow() {
   if (pinned && distanceToBottom(el) > 0) scrollToBottom();
   seenHeight = el.scrollHeight;
   updateClasses();
+  askTrim();
 }
 
 function queueFollow() {

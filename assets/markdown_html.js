@@ -80,7 +80,7 @@ function createMarkdown() {
     return `<pre><code class="${cls}">${body}</code></pre>\n`;
   };
   // GFM column alignment arrives as style attributes, which the sanitiser forbids: use `align` instead (styled in
-  // markdown.css). Not a class: the page's Tailwind runtime rescans every element with a class on each change.
+  // markdown.css).
   md.core.ruler.push("parley_align", (state) => {
     for (const token of state.tokens) {
       if (token.type !== "th_open" && token.type !== "td_open") continue;

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from nicegui import ui
+from nicegui import events, ui
 
 from engine.chat import ChatEngine, ChatInputError
 from engine.generation import Generation
@@ -37,6 +37,7 @@ class ConversationView:
             self.log = ui.element('div').classes('parley-log')
             self.log.props['role'] = 'log'
             self.log.props['aria-label'] = names.MESSAGES
+            self.log.on('parley-trim', self._trim, args=['detail'])
             # Announced once per answer (start and end), never per token.
             self.status = ui.element('div').classes('parley-sr-only')
             self.status.props['role'] = 'status'
@@ -71,7 +72,10 @@ class ConversationView:
             self.sentinel = None
         if len(loaded) < PAGE:
             return
-        self.oldest_seq = loaded[0].seq
+        self._show_sentinel(loaded[0].seq)
+
+    def _show_sentinel(self, oldest_seq: int) -> None:
+        self.oldest_seq = oldest_seq
         with self.log:
             self.sentinel = ui.element('div').classes('parley-load-more')
             self.sentinel.on('parley-visible', self._load_older)
@@ -85,6 +89,27 @@ class ConversationView:
         for index, message in enumerate(older):
             self._add(message).root.move(self.log, target_index=index + 1)  # after the sentinel, in order
         self._older_available(older)
+
+    def _trim(self, event: events.GenericEventArguments) -> None:
+        """The browser follows the bottom of a long chat: drop the oldest messages it asks for (those far above the
+        view), keeping at least a page, so a chat left open all day holds a bounded page in browser and server alike;
+        they load again, from storage, if the reader scrolls up."""
+        args = event.args if isinstance(event.args, dict) else {}
+        detail = args.get('detail')
+        count = detail.get('count') if isinstance(detail, dict) else None
+        if not isinstance(count, int) or count <= 0:
+            return
+        views = sorted(self.views.values(), key=lambda view: view.seq)
+        drop = [view for view in views[:min(count, len(views) - PAGE)] if not view.following]
+        if not drop or drop != views[:len(drop)]:
+            return  # only a run of the oldest, none of them still streaming
+        for view in drop:
+            del self.views[view.message_id]
+            view.root.delete()
+        if self.sentinel is not None:
+            self.sentinel.delete()
+            self.sentinel = None
+        self._show_sentinel(views[len(drop)].seq)
 
     def _reload_finished(self, messages: list[Message]) -> None:
         """An answer finished between reading storage and looking for its generation: show what was saved."""

@@ -36,6 +36,7 @@ class MessageView:
     def __init__(self, message: Message, *, on_retry: Callable[[str], Awaitable[None]],
                  on_finished: Callable[[Generation], None]) -> None:
         self.message_id = message.id
+        self.seq = message.seq
         self.on_retry = on_retry
         self.on_finished = on_finished
         self.timer: ui.timer | None = None
@@ -80,6 +81,11 @@ class MessageView:
             with self.root:
                 self.timer = ui.timer(PUMP_INTERVAL, self._pump)
         self.timer.active = True
+
+    @property
+    def following(self) -> bool:
+        """True while this view follows a running answer."""
+        return self.timer is not None and self.timer.active
 
     def _add_thinking(self) -> None:
         with self.root:

@@ -100,6 +100,39 @@ def test_opening_renders_the_newest_answers_first(page: Page, parley: ParleyApp)
                                      ' - window.innerHeight') <= 2, message='the view to stay at the bottom')
 
 
+def test_a_page_following_the_bottom_sheds_messages_far_above(page: Page, parley: ParleyApp,
+                                                             long_conversation: str) -> None:
+    open_parley(page, parley, f'/c/{long_conversation}')
+    articles = page.get_by_role('article')
+    expect(articles.last).to_contain_text(f'Answer {COUNT - 1}')
+    page.mouse.move(600, 400)
+    for _ in range(40):  # the reader scrolls up until more than 60 messages are in the page...
+        if articles.count() > 60:
+            break
+        page.mouse.wheel(0, -3000)
+        page.wait_for_timeout(100)
+    assert articles.count() > 60
+    page.get_by_role('button', name=names.JUMP_TO_LATEST).click()  # ...and goes back to the newest, following it
+    # the messages far above are dropped (they would keep a chat left open all day growing), those near stay
+    wait_until(lambda: articles.count() <= 60, message='the page to shed the oldest messages')
+    expect(articles.last).to_contain_text(f'Answer {COUNT - 1}')
+    assert page.evaluate('window.parleyScroll.isPinned()')
+    wait_until(lambda: page.evaluate('document.scrollingElement.scrollHeight - document.scrollingElement.scrollTop'
+                                     ' - window.innerHeight') <= 2, message='the view to stay at the bottom')
+    kept = articles.count()
+    page.wait_for_timeout(1500)
+    assert articles.count() == kept, 'nothing reloads by itself: what was dropped stays out of reach'
+    first_kept = articles.first.inner_text()
+    for _ in range(40):  # the dropped messages come back from storage as the reader scrolls up
+        if articles.first.inner_text().startswith('Message number 0.'):
+            break
+        page.mouse.wheel(0, -3000)
+        page.wait_for_timeout(100)
+    expect(articles.first).to_have_text('Message number 0.')
+    expect(articles).to_have_count(COUNT)
+    assert page.get_by_role('article').filter(has_text=first_kept).count() >= 1
+
+
 def test_sidebar_loads_more_conversations_as_it_scrolls(page: Page, parley: ParleyApp) -> None:
     repo = Repository(create_db_engine(f'sqlite:///{parley.data_dir / "parley.db"}'))
     for i in range(150):
