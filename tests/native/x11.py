@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from PIL import ImageGrab
-from Xlib import X
+from Xlib import X, error
 from Xlib import display as xlib_display
 from Xlib.protocol import event
 from Xlib.xobject.drawable import Window
@@ -41,8 +41,11 @@ def find_window(display: xlib_display.Display, title: str, timeout: float = 30) 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for window in display.screen().root.query_tree().children:
-            if window.get_wm_name() == title and window.get_attributes().map_state == X.IsViewable:
-                return window
+            try:
+                if window.get_wm_name() == title and window.get_attributes().map_state == X.IsViewable:
+                    return window
+            except (error.BadWindow, error.BadDrawable):
+                continue  # a window Qt made for a moment while starting, gone before we asked its name
         time.sleep(0.1)
     raise AssertionError(f'no window titled {title!r} appeared within {timeout} s')
 
