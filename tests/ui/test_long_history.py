@@ -29,6 +29,18 @@ def long_conversation(parley: ParleyApp) -> str:
     return conversation.id
 
 
+def scroll_to_the_first_message(page: Page) -> None:
+    """Wheel upwards until the conversation's first message has loaded; then every message is in the page."""
+    articles = page.get_by_role('article')
+    for _ in range(40):
+        if articles.first.inner_text().startswith('Message number 0.'):
+            break
+        page.mouse.wheel(0, -3000)
+        page.wait_for_timeout(100)
+    expect(articles.first).to_have_text('Message number 0.')
+    expect(articles).to_have_count(COUNT)
+
+
 def test_opens_at_the_newest_and_loads_older_without_moving(page: Page, parley: ParleyApp,
                                                             long_conversation: str) -> None:
     open_parley(page, parley, f'/c/{long_conversation}')
@@ -54,13 +66,7 @@ def test_opens_at_the_newest_and_loads_older_without_moving(page: Page, parley: 
     after = oldest_before.evaluate('node => node.getBoundingClientRect().top')
     assert abs(after - before) <= 2, f'loading older messages moved the view ({before} -> {after})'
 
-    for _ in range(40):
-        if articles.first.inner_text().startswith('Message number 0.'):
-            break
-        page.mouse.wheel(0, -3000)
-        page.wait_for_timeout(100)
-    expect(articles.first).to_have_text('Message number 0.')
-    expect(articles).to_have_count(COUNT)
+    scroll_to_the_first_message(page)
     expect(page.get_by_role('button', name=names.JUMP_TO_LATEST)).to_be_visible()
 
 
@@ -123,13 +129,7 @@ def test_a_page_following_the_bottom_sheds_messages_far_above(page: Page, parley
     page.wait_for_timeout(1500)
     assert articles.count() == kept, 'nothing reloads by itself: what was dropped stays out of reach'
     first_kept = articles.first.inner_text()
-    for _ in range(40):  # the dropped messages come back from storage as the reader scrolls up
-        if articles.first.inner_text().startswith('Message number 0.'):
-            break
-        page.mouse.wheel(0, -3000)
-        page.wait_for_timeout(100)
-    expect(articles.first).to_have_text('Message number 0.')
-    expect(articles).to_have_count(COUNT)
+    scroll_to_the_first_message(page)  # the dropped messages come back from storage as the reader scrolls up
     assert page.get_by_role('article').filter(has_text=first_kept).count() >= 1
 
 
