@@ -89,6 +89,21 @@ def wait_answer(page: Page, count: int, timeout: float = 120_000) -> float:
     return page.evaluate('performance.now()')
 
 
+def last_answer_id(page: Page) -> str | None:
+    return page.evaluate('(answer) => { const all = document.querySelectorAll(answer);'
+                         ' return all.length ? all[all.length - 1].dataset.messageId : null; }', ANSWER)
+
+
+def wait_next_answer(page: Page, previous: str | None, timeout: float = 120_000) -> None:
+    """Wait until the page's newest answer is another than `previous`, complete and settled (by id, not by count:
+    a page that follows a long chat sheds its oldest messages)."""
+    page.wait_for_function(
+        '([answer, previous]) => { const all = document.querySelectorAll(answer);'
+        ' const last = all[all.length - 1]; return !!last && last.dataset.messageId !== previous; }',
+        arg=[ANSWER, previous], polling=50, timeout=timeout)
+    page.wait_for_function('(q) => window.__bench.settled(q)', arg=250, polling=50, timeout=timeout)
+
+
 def watch(page: Page) -> None:
     page.evaluate('([answer, body]) => window.__bench.watch(answer, body)', [ANSWER, BODY])
 

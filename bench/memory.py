@@ -14,11 +14,13 @@ import psutil
 from playwright.sync_api import BrowserContext
 from playwright.sync_api import Error as PlaywrightError
 
-from .checks import Check, Result, Run, open_page, send, timed, wait_answer, watch
+from .checks import Check, Result, Run, last_answer_id, open_page, send, timed, wait_answer, wait_next_answer, watch
 from .report import Figure, key
 
 MB = 1024 * 1024
 ANSWER = 'Memory [[tokens=60]]'
+FULL = (20, 200, 1000, 20)  # page cycles to settle, page cycles measured, answers, pages they are spread over
+QUICK = (20, 40, 100, 5)
 SETTLE = 5.0  # seconds for closed pages' clients to be deleted (NiceGUI: 3 s after the socket closes)
 
 
@@ -61,7 +63,7 @@ def slope(samples: list[tuple[int, float]]) -> float | None:
 
 @timed
 def run(context: Run) -> Result:
-    warm, cycles, answers, pages = (20, 40, 100, 5) if context.quick else (20, 200, 1000, 20)
+    warm, cycles, answers, pages = QUICK if context.quick else FULL
     with context.parley() as (app, _), context.context() as browser_context:
         pid = app.process.pid
         result: Result = {'rss_start_mb': round(rss(pid), 1)}
@@ -86,11 +88,12 @@ def run(context: Run) -> Result:
             open_page(page, app.url)
             watch(page)
         samples, done = [], 0
-        for round_ in range(1, answers // pages + 1):
+        for _ in range(answers // pages):
+            previous = [last_answer_id(page) for page in open_pages]
             for page in open_pages:
                 send(page, ANSWER)
-            for page in open_pages:
-                wait_answer(page, round_)
+            for page, answer in zip(open_pages, previous, strict=True):
+                wait_next_answer(page, answer)
             done += pages
             if done % 100 == 0:
                 samples.append((done, rss(pid)))
