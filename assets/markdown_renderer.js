@@ -30,14 +30,14 @@ const HALF_CLOSING_FENCE = /^[ \t]*[`~]{1,}$/;
 const firstRenders = [];
 let firstRendersQueued = false;
 
-function renderWaiting() {
+function renderQueued() {
   const timeUp = until(deadline());
   let first = true;
   while (firstRenders.length > 0 && (first || !timeUp())) {
     firstRenders.pop().renderWaiting();
     first = false;
   }
-  if (firstRenders.length > 0) setTimeout(renderWaiting, 0);
+  if (firstRenders.length > 0) setTimeout(renderQueued, 0);
   else firstRendersQueued = false;
 }
 
@@ -74,7 +74,7 @@ export class MarkdownRenderer {
     firstRenders.push(this);
     if (!firstRendersQueued) {
       firstRendersQueued = true;
-      queueMicrotask(renderWaiting);
+      queueMicrotask(renderQueued);
     }
   }
 

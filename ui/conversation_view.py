@@ -67,14 +67,15 @@ class ConversationView:
 
     def _older_available(self, loaded: list[Message]) -> None:
         """Put a sentinel above the oldest message while older ones exist; it loads them when scrolled to."""
+        self._show_sentinel(loaded[0].seq if len(loaded) == PAGE else None)
+
+    def _show_sentinel(self, oldest_seq: int | None) -> None:
+        """A new sentinel above the message `oldest_seq` (none if None): the one before it has done its work."""
         if self.sentinel is not None:
             self.sentinel.delete()
             self.sentinel = None
-        if len(loaded) < PAGE:
+        if oldest_seq is None:
             return
-        self._show_sentinel(loaded[0].seq)
-
-    def _show_sentinel(self, oldest_seq: int) -> None:
         self.oldest_seq = oldest_seq
         with self.log:
             self.sentinel = ui.element('div').classes('parley-load-more')
@@ -106,9 +107,6 @@ class ConversationView:
         for view in drop:
             del self.views[view.message_id]
             view.root.delete()
-        if self.sentinel is not None:
-            self.sentinel.delete()
-            self.sentinel = None
         self._show_sentinel(views[len(drop)].seq)
 
     def _reload_finished(self, messages: list[Message]) -> None:

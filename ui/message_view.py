@@ -56,7 +56,7 @@ class MessageView:
             streaming = message.status == MessageStatus.STREAMING
             self.thinking: ui.element | None = None  # made for an answer that streams, not in every finished one
             if streaming:
-                self._add_thinking()
+                self.thinking = self._add_thinking()
             self.body = StreamingMarkdown(message.content, streaming=streaming)
             self.footer = ui.element('div').classes('parley-message-footer')
         self.show_status(message.status, message.error)
@@ -71,9 +71,7 @@ class MessageView:
         self.sent_reasoning = 0
         self.show_status(MessageStatus.STREAMING, None)
         if self.thinking is None:
-            self._add_thinking()
-            assert self.thinking is not None
-            self.thinking.move(self.root, target_index=self.root.default_slot.children.index(self.body))
+            self.thinking = self._add_thinking(before=self.body)
         self.thinking.visible = generation.waiting
         if self.timer is None:
             # Inside the article, which is usually being sent anyway (new, or its status just changed): a timer
@@ -87,13 +85,17 @@ class MessageView:
         """True while this view follows a running answer."""
         return self.timer is not None and self.timer.active
 
-    def _add_thinking(self) -> None:
+    def _add_thinking(self, before: ui.element | None = None) -> ui.element:
+        """The hidden 'thinking' line, at the end of the article so far or just above `before`."""
         with self.root:
-            self.thinking = ui.element('div').classes('parley-thinking')
-            with self.thinking:
+            thinking = ui.element('div').classes('parley-thinking')
+            with thinking:
                 ui.element('span').classes('parley-dots')
                 self.thinking_label = ui.label(THINKING)
-            self.thinking.visible = False
+            thinking.visible = False
+        if before is not None:
+            thinking.move(self.root, target_index=self.root.default_slot.children.index(before))
+        return thinking
 
     def _pump(self) -> None:
         generation = self.generation
