@@ -19,10 +19,11 @@ from .conversation_view import ConversationView
 from .current_user import current_user_id
 from .header import Header
 from .keyboard import add_keyboard
-from .preferences import LAST_MODEL, new_chat_model, remember
+from .page_preview import add_preview
+from .preferences import LAST_MODEL, SIDEBAR_OPEN, new_chat_model, remember, remembered
 from .sidebar import Sidebar
 from .streaming_markdown import StreamingMarkdown
-from .theme import add_head, redirect_to
+from .theme import add_head, page_prefix, redirect_to
 
 log = logging.getLogger(__name__)
 
@@ -111,3 +112,5 @@ def chat_page(engine: ChatEngine, settings: Settings, conversation_id: str | Non
     jump.props['aria-label'] = names.JUMP_TO_LATEST
     jump.on('click', js_handler='() => window.parleyScroll && window.parleyScroll.jump()')
     add_keyboard(engine.repository)  # shortcuts, the Ctrl/Cmd+K search and the shortcuts dialog
+    add_preview(sidebar.preview(page_prefix()), dark=header.dark, sidebar_open=remembered(SIDEBAR_OPEN),
+                home=page_prefix())

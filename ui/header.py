@@ -41,6 +41,7 @@ class Header:
                 settings = ui.link(names.SETTINGS, '/settings').classes('parley-settings-link')
                 settings.props['aria-label'] = names.SETTINGS
             dark = ui.dark_mode(app.storage.general.get(DARK_KEY, False))
+            self.dark = bool(dark.value)  # as the page starts (its preview is drawn in these colours)
             switch = ui.switch(value=dark.value, on_change=lambda e: self._set_dark(dark, e.value))
             switch.props('icon=dark_mode').props['aria-label'] = names.DARK_MODE
             switch.classes('parley-dark-switch')

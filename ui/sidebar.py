@@ -11,6 +11,7 @@ from engine.chat import ChatEngine, visible_to
 from storage.models import Conversation, utcnow
 
 from . import names
+from .page_preview import PreviewEntry
 from .preferences import SIDEBAR_OPEN, remember, remembered
 
 GROUPS = ('Today', 'Yesterday', 'Previous 7 days', 'Older')
@@ -49,6 +50,7 @@ class Sidebar:
                 self.nav.props['aria-label'] = names.CONVERSATIONS
                 self.entries = ui.element('div')
         self.rows: dict[str, ui.element] = {}
+        self.first_page: list[Conversation] = []  # what the page's preview lists
         self.today: ui.label | None = None
         self.render()
         engine.conversations_changed.subscribe(self._changed)
@@ -96,6 +98,8 @@ class Sidebar:
             self.sentinel.delete()
             self.sentinel = None
         conversations = self.engine.repository.list_conversations(user_id=self.user_id, limit=PAGE, before=before)
+        if before is None:
+            self.first_page = conversations
         now = utcnow()
         with self.entries:
             for conversation in conversations:
@@ -110,6 +114,17 @@ class Sidebar:
                 self.sentinel = ui.element('div').classes('parley-load-more')
                 self.sentinel.on('parley-visible', lambda: self._page(oldest))
         return conversations
+
+    def preview(self, prefix: str) -> list[PreviewEntry]:
+        """The first page of entries for ui/page_preview.py (links under `prefix`, the page's path prefix)."""
+        now, current, group = utcnow(), self.current(), None
+        entries = []
+        for conversation in self.first_page:
+            heading = group_of(conversation.updated_at, now)
+            entries.append(PreviewEntry(conversation.title or 'Untitled', f'{prefix}/c/{conversation.id}',
+                                        heading if heading != group else None, conversation.id == current))
+            group = heading
+        return entries
 
     def _entry(self, conversation: Conversation) -> ui.element:
         title = conversation.title or 'Untitled'

@@ -1,0 +1,83 @@
+"""The page's HTML paints the sidebar before the app has loaded (ui/page_preview.py), and gives way to the app."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+import pytest
+from playwright.sync_api import Page, Route, expect
+
+from ui import names
+
+from .conftest import ParleyApp
+from .helpers import answers, conversation_id, open_parley, send, wait_for_status
+
+pytestmark = pytest.mark.browser
+
+APP_SCRIPT = '**/static/nicegui.js'  # NiceGUI's client: without it the app cannot mount
+HOSTILE_TITLE = '<img src=x onerror="window.__xss = 1"> Preview & me'
+
+
+@contextmanager
+def app_held_back(page: Page) -> Iterator[None]:
+    """Hold NiceGUI's client script while the block runs (the page shows only what its HTML holds), then let it go."""
+    held: list[Route] = []
+    page.route(APP_SCRIPT, lambda route: held.append(route))
+    try:
+        yield
+    finally:
+        for route in held:
+            route.continue_()
+        page.unroute(APP_SCRIPT)
+
+
+def test_the_sidebar_shows_before_the_app_and_gives_way_to_it(page: Page, parley: ParleyApp) -> None:
+    open_parley(page, parley)
+    send(page, f'[[echo]] {HOSTILE_TITLE}')
+    wait_for_status(answers(page).last, 'complete')
+    path = f'/c/{conversation_id(page)}'
+
+    nav = page.get_by_role('navigation', name=names.CONVERSATIONS)
+    entry = nav.get_by_role('link', name=HOSTILE_TITLE)
+    with app_held_back(page):
+        page.goto(f'{parley.url}{path}', wait_until='commit')
+        expect(entry).to_be_visible()
+        assert entry.get_attribute('aria-current') == 'page'  # the open conversation is marked, as in the app
+        assert entry.get_attribute('href') == path  # a plain link: it opens the conversation even now
+        expect(nav.get_by_text('Today')).to_be_visible()
+        expect(page.get_by_role('link', name=names.NEW_CHAT)).to_be_visible()
+        expect(page.get_by_role('textbox', name=names.MESSAGE)).to_have_count(0)  # nothing pretends to work
+        assert page.evaluate('window.__xss') is None  # the title is text, not markup
+
+    expect(page.get_by_role('textbox', name=names.MESSAGE)).to_be_visible()
+    expect(page.locator('#parley-preview')).to_have_count(0)
+    expect(page.get_by_role('navigation', name=names.CONVERSATIONS)).to_have_count(1)
+    expect(entry).to_be_visible()
+    expect(entry.locator('..').get_by_role('button', name=names.CONVERSATION_MENU)).to_be_visible()  # the app's
+    assert page.evaluate('window.__xss') is None
+
+    html = httpx.get(f'{parley.url}{path}').text
+    preview = html[html.index('id="parley-preview"'):html.index('id="app"')]
+    assert '&lt;img src=x onerror=&#34;window.__xss = 1&#34;&gt; Preview &amp; me' in preview
+    assert '<img' not in preview and '<script' not in preview
+
+
+def test_a_dark_page_is_dark_from_its_first_paint(page: Page, parley: ParleyApp) -> None:
+    open_parley(page, parley)
+    switch = page.get_by_role('switch', name=names.DARK_MODE)
+    switch.click()  # app-wide in personal mode: switched back below
+    page.wait_for_function('document.body.classList.contains("body--dark")')
+    try:
+        with app_held_back(page):
+            page.goto(parley.url, wait_until='commit')
+            preview = page.locator('#parley-preview')
+            expect(preview).to_be_visible()
+            # the page's own background, not white until the app mounts
+            assert preview.evaluate('e => getComputedStyle(e).backgroundColor') == 'rgb(23, 24, 28)'
+        expect(switch).to_be_visible()
+        expect(page.locator('body.body--dark')).to_have_count(1)
+    finally:
+        switch.click()
+        page.wait_for_function('!document.body.classList.contains("body--dark")')
