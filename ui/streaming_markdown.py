@@ -6,7 +6,9 @@ imports (markdown-it, highlight.js and DOMPurify from assets/vendor/, served by 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import nicegui
 from nicegui import dependencies, events, ui
@@ -74,14 +76,14 @@ class StreamingMarkdown(
         # Keep the prop whole for any later full re-send of the element, but do not trigger one now.
         with self._props.suspend_updates():
             self._props['content'] = text + fresh
-        self.run_method('append', self._wire_length, fresh)
+        self._call('append', self._wire_length, fresh)
         self._wire_length += utf16_length(fresh)
 
     def finish(self) -> None:
         """The answer is final: the browser renders its tail as a finished block (highlighted, frozen)."""
         with self._props.suspend_updates():
             self._props['streaming'] = False
-        self.run_method('finish', self._wire_length)
+        self._call('finish', self._wire_length)
 
     def reset(self, content: str, *, streaming: bool) -> None:
         """Replace the whole text (a full resync)."""
@@ -89,7 +91,15 @@ class StreamingMarkdown(
             self._props['content'] = content
             self._props['streaming'] = streaming
         self._wire_length = utf16_length(content)
-        self.run_method('reset', content, streaming)
+        self._call('reset', content, streaming)
+
+    def _call(self, method: str, *args: Any) -> None:
+        # run_method sends `return runMethod(...)`, which the browser first evaluates as a script (a SyntaxError:
+        # `return` outside a function) and then again inside an async function: two parses of every delta. The
+        # bare call is one.
+        if self.is_deleted or self.client.is_deleted:
+            return
+        self.client.run_javascript(f'runMethod({self.id}, {json.dumps(method)}, {json.dumps(args)})')
 
     def _to_dict(self) -> dict:
         # The browser builds (or rebuilds) the component from this state; every append after it is on its way.

@@ -21,7 +21,6 @@ import httpx
 from fastapi import Request
 from fastapi.responses import PlainTextResponse, Response
 from nicegui import app, ui
-from nicegui.awaitable_response import AwaitableResponse, NullResponse
 
 from tests.fakes.server import free_port
 from ui.streaming_markdown import StreamingMarkdown
@@ -141,21 +140,21 @@ class FlakyWireMarkdown(StreamingMarkdown):
         self.last_append: tuple[Any, ...] = ()
         self.resets = 0
 
-    def run_method(self, name: str, *args: Any, timeout: float = 1) -> AwaitableResponse:
-        if name == 'append':
+    def _call(self, method: str, *args: Any) -> None:
+        if method == 'append':
             fault, self.fault = self.fault, None
             previous, self.last_append = self.last_append, args
             if fault == 'lose':
-                return NullResponse()
+                return
             if fault == 'overlap' and previous:
                 args = (previous[0], previous[1] + args[1])  # re-sends the previous delta in front of this one
-        elif name == 'reset':
+        elif method == 'reset':
             self.resets += 1
-        return super().run_method(name, *args, timeout=timeout)
+        super()._call(method, *args)
 
     def replay(self) -> None:
         if self.last_append:
-            super().run_method('append', *self.last_append)
+            super()._call('append', *self.last_append)
 
 
 @app.get('/healthz')
