@@ -43,9 +43,11 @@ function renderQueued() {
 
 /** Renders a growing markdown text into `root`; see the module comment for the design. */
 export class MarkdownRenderer {
-  constructor(root, { onGap = () => {} } = {}) {
+  constructor(root, { onGap = () => {}, onShown = () => {} } = {}) {
     this.root = root;
     this.onGap = onGap;
+    this.onShown = onShown; // (length): a streaming text is on screen up to `length` (see reportShown)
+    this.shownReported = -1;
     this.frozen = Object.assign(document.createElement("div"), { className: "pm-frozen" });
     this.tail = Object.assign(document.createElement("div"), { className: "pm-tail" });
     root.replaceChildren(this.frozen, this.tail);
@@ -197,6 +199,15 @@ export class MarkdownRenderer {
     }
     // The tail is not budgeted as a whole (it is what the reader watches), only its long parts are.
     if (!this.renderTail(timeUp)) this.continueSoon();
+    else this.reportShown();
+  }
+
+  // Everything received is on screen: the server sends a streaming answer's next delta only after this (or after
+  // a timeout), so a page that renders slowly gets fewer, bigger deltas rather than a backlog.
+  reportShown() {
+    if (this.finished || this.text.length === this.shownReported) return;
+    this.shownReported = this.text.length;
+    this.onShown(this.text.length);
   }
 
   /** Freeze the block ending at `end`, or a piece of it; true once it is in `.pm-frozen`. */

@@ -2,8 +2,10 @@
 //
 // The server sends deltas with `append(offset, delta)`, then `finish(length)`; `reset(text, streaming)` replaces
 // everything. Props `content`/`streaming` carry the full state only when NiceGUI re-sends the whole element.
-// On a gap (or on mount while streaming, in case calls arrived before this component existed) it emits
-// `resync` and the element answers with `reset`.
+// It tells the server about itself with one event, `report`: on a gap (or on mount while streaming, in case calls
+// arrived before this component existed) the element answers with `reset`; while streaming, `shown` says what it
+// received is on screen, and the server waits for that before the next delta (flow control). One event, because
+// each listener is sent with the element's state, in every new answer.
 
 import { loadResource } from "../../static/utils/resources.js";
 import { MarkdownRenderer } from "markdown_renderer";
@@ -17,12 +19,13 @@ export default {
   },
   mounted() {
     this.renderer = new MarkdownRenderer(this.$el, {
-      onGap: (length) => this.$emit("resync", { length, streaming: !this.renderer.finished }),
+      onGap: (length) => this.$emit("report", { kind: "gap", length, streaming: !this.renderer.finished }),
+      onShown: (length) => this.$emit("report", { kind: "shown", length }),
     });
     this.$el.parleyRenderer = this.renderer; // for tests and devtools
     if (!this.streaming && this.content && window.parleyScroll?.isPinned()) this.renderer.renderSoon(this.content);
     else this.renderer.reset(this.content, { streaming: this.streaming });
-    if (this.streaming) this.$emit("resync", { length: this.renderer.length, streaming: true, mounted: true });
+    if (this.streaming) this.$emit("report", { kind: "mounted", length: this.renderer.length, streaming: true });
     this.$nextTick(() => loadResource(`${window.path_prefix}${this.resourcePath}/markdown.css`));
   },
   unmounted() {

@@ -102,8 +102,7 @@ class MessageView:
         if self.final_sent:
             # One tick after the last text: NiceGUI sends element updates before method calls within a flush,
             # so the status changes only once the browser has the whole answer.
-            assert self.timer is not None
-            self.timer.active = False
+            self._stop_following()
             self.show_status(generation.status, generation.error)
             self.on_finished(generation)
             return
@@ -117,7 +116,8 @@ class MessageView:
         sent = len(self.body.text)
         pending = len(generation.text) - sent
         now = time.monotonic()
-        if pending and (done or pending >= MIN_CHUNK or now - self.last_sent_at >= MAX_DELAY):
+        due = done or pending >= MIN_CHUNK or now - self.last_sent_at >= MAX_DELAY
+        if pending and due and (done or self.body.ready_for_more()):
             self.body.append(sent, generation.text[sent:])
             self.last_sent_at = now
         assert self.thinking is not None  # attach() made it
@@ -130,6 +130,14 @@ class MessageView:
             if self.reasoning is not None:
                 self.reasoning.finish()
             self.final_sent = True
+
+    def _stop_following(self) -> None:
+        # A finished answer needs neither its timer nor its thinking line (a retry makes new ones). Kept, an
+        # inactive timer still wakes 25 times a second for as long as the page is open, one per answer it saw.
+        for element in (self.timer, self.thinking):
+            if element is not None:
+                element.delete()
+        self.timer = self.thinking = None
 
     def _show_waiting(self, generation: Generation) -> None:
         """Before the first token: thinking, or why it waits and when it tries again (changes once a second)."""

@@ -7,6 +7,7 @@ imports (markdown-it, highlight.js and DOMPurify from assets/vendor/, served by 
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,11 @@ def renderer_module_urls(prefix: str) -> list[str]:
     return urls
 
 
+# A streaming answer's next delta waits until the browser has shown the last one, or this long: a page whose
+# renderer falls behind (a slow device, or many pages on one machine) gets fewer, bigger updates instead of a queue.
+SHOWN_TIMEOUT = 0.5
+
+
 def utf16_length(text: str) -> int:
     """Length as JavaScript counts it: the wire offsets are in UTF-16 code units, Python's in code points."""
     return len(text.encode('utf-16-le')) // 2
@@ -53,8 +59,10 @@ class StreamingMarkdown(
         self._props['streaming'] = streaming
         self._wire_length = utf16_length(content)
         self._sent_length = -1  # the text length of the last full state the browser was sent (_to_dict)
+        self._shown_length = 0  # how much of the text the browser last said it shows (UTF-16, as _wire_length)
+        self._called_at = 0.0  # monotonic time of the last append or reset
         self.add_resource(ASSETS)  # markdown.css (and the highlight.js themes it imports)
-        self.on('resync', self._handle_resync)
+        self.on('report', self._handle_report)  # see assets/streaming_markdown.js
 
     @property
     def text(self) -> str:
@@ -64,6 +72,11 @@ class StreamingMarkdown(
     @property
     def streaming(self) -> bool:
         return self._props['streaming']
+
+    def ready_for_more(self) -> bool:
+        """True once the browser shows everything sent so far, or SHOWN_TIMEOUT after the last delta (a report
+        lost to a reconnect must not stall the stream)."""
+        return self._shown_length >= self._wire_length or time.monotonic() - self._called_at >= SHOWN_TIMEOUT
 
     def append(self, offset: int, delta: str) -> None:
         """Add `delta`, which starts at `offset` (in characters) of the text; only the new part is sent."""
@@ -78,6 +91,7 @@ class StreamingMarkdown(
             self._props['content'] = text + fresh
         self._call('append', self._wire_length, fresh)
         self._wire_length += utf16_length(fresh)
+        self._called_at = time.monotonic()
 
     def finish(self) -> None:
         """The answer is final: the browser renders its tail as a finished block (highlighted, frozen)."""
@@ -91,6 +105,7 @@ class StreamingMarkdown(
             self._props['content'] = content
             self._props['streaming'] = streaming
         self._wire_length = utf16_length(content)
+        self._called_at = time.monotonic()
         self._call('reset', content, streaming)
 
     def _call(self, method: str, *args: Any) -> None:
@@ -106,12 +121,16 @@ class StreamingMarkdown(
         self._sent_length = self._wire_length
         return super()._to_dict()
 
-    def _handle_resync(self, event: events.GenericEventArguments) -> None:
-        # The browser saw a gap, or mounted while streaming: send everything unless it already has it.
+    def _handle_report(self, event: events.GenericEventArguments) -> None:
         args = event.args if isinstance(event.args, dict) else {}
+        if args.get('kind') == 'shown':
+            if isinstance(args.get('length'), int):
+                self._shown_length = args['length']
+            return
+        # The browser saw a gap, or mounted while streaming: send everything unless it already has it.
         if args.get('length') == self._wire_length and args.get('streaming') == self._props['streaming']:
             return
-        if args.get('mounted') and self._props['streaming'] and args.get('length') == self._sent_length:
+        if args.get('kind') == 'mounted' and self._props['streaming'] and args.get('length') == self._sent_length:
             # Mounted from the latest full state: the deltas sent since reach it in order (the report is late
             # because the server was busy, nothing was lost); a delta lost before the mount shows up as a gap.
             return
