@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +34,11 @@ def renderer_module_urls(prefix: str) -> list[str]:
     return urls
 
 
-# A streaming answer's next delta waits until the browser has shown the last one, or this long: a page whose
-# renderer falls behind (a slow device, or many pages on one machine) gets fewer, bigger updates instead of a queue.
-SHOWN_TIMEOUT = 0.5
+# Flow control: at most UNSHOWN deltas of a streaming answer are on their way or waiting in the browser; the next
+# waits until the browser reports one shown (or SHOWN_TIMEOUT passed), so a page whose renderer falls behind (a slow
+# device) gets fewer, bigger updates instead of a backlog. Two, not one: a round trip never idles a fast page.
+UNSHOWN = 2
+SHOWN_TIMEOUT = 1.0
 
 
 def utf16_length(text: str) -> int:
@@ -59,8 +62,7 @@ class StreamingMarkdown(
         self._props['streaming'] = streaming
         self._wire_length = utf16_length(content)
         self._sent_length = -1  # the text length of the last full state the browser was sent (_to_dict)
-        self._shown_length = 0  # how much of the text the browser last said it shows (UTF-16, as _wire_length)
-        self._called_at = 0.0  # monotonic time of the last append or reset
+        self._unshown: deque[tuple[int, float]] = deque()  # (text length after, monotonic time) per call not shown
         self.add_resource(ASSETS)  # markdown.css (and the highlight.js themes it imports)
         self.on('report', self._handle_report)  # see assets/streaming_markdown.js
 
@@ -74,9 +76,10 @@ class StreamingMarkdown(
         return self._props['streaming']
 
     def ready_for_more(self) -> bool:
-        """True once the browser shows everything sent so far, or SHOWN_TIMEOUT after the last delta (a report
+        """True while fewer than UNSHOWN calls wait to be shown, or the oldest has waited SHOWN_TIMEOUT (a report
         lost to a reconnect must not stall the stream)."""
-        return self._shown_length >= self._wire_length or time.monotonic() - self._called_at >= SHOWN_TIMEOUT
+        unshown = self._unshown
+        return len(unshown) < UNSHOWN or time.monotonic() - unshown[0][1] >= SHOWN_TIMEOUT
 
     def append(self, offset: int, delta: str) -> None:
         """Add `delta`, which starts at `offset` (in characters) of the text; only the new part is sent."""
@@ -91,7 +94,7 @@ class StreamingMarkdown(
             self._props['content'] = text + fresh
         self._call('append', self._wire_length, fresh)
         self._wire_length += utf16_length(fresh)
-        self._called_at = time.monotonic()
+        self._unshown.append((self._wire_length, time.monotonic()))
 
     def finish(self) -> None:
         """The answer is final: the browser renders its tail as a finished block (highlighted, frozen)."""
@@ -105,7 +108,8 @@ class StreamingMarkdown(
             self._props['content'] = content
             self._props['streaming'] = streaming
         self._wire_length = utf16_length(content)
-        self._called_at = time.monotonic()
+        self._unshown.clear()
+        self._unshown.append((self._wire_length, time.monotonic()))
         self._call('reset', content, streaming)
 
     def _call(self, method: str, *args: Any) -> None:
@@ -124,8 +128,9 @@ class StreamingMarkdown(
     def _handle_report(self, event: events.GenericEventArguments) -> None:
         args = event.args if isinstance(event.args, dict) else {}
         if args.get('kind') == 'shown':
-            if isinstance(args.get('length'), int):
-                self._shown_length = args['length']
+            shown = args.get('length')
+            while isinstance(shown, int) and self._unshown and self._unshown[0][0] <= shown:
+                self._unshown.popleft()
             return
         # The browser saw a gap, or mounted while streaming: send everything unless it already has it.
         if args.get('length') == self._wire_length and args.get('streaming') == self._props['streaming']:
