@@ -62,7 +62,9 @@ class StreamingMarkdown(
         self._props['streaming'] = streaming
         self._wire_length = utf16_length(content)
         self._sent_length = -1  # the text length of the last full state the browser was sent (_to_dict)
-        self._unshown: deque[tuple[int, float]] = deque()  # (text length after, monotonic time) per call not shown
+        # (text length after, monotonic time) per call not shown yet; bounded, for an element whose reports never
+        # come (a reasoning box that is never opened): flow control needs only its first UNSHOWN entries.
+        self._unshown: deque[tuple[int, float]] = deque(maxlen=8 * UNSHOWN)
         self.add_resource(ASSETS)  # markdown.css (and the highlight.js themes it imports)
         self.on('report', self._handle_report)  # see assets/streaming_markdown.js
 
