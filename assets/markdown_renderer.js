@@ -47,7 +47,6 @@ export class MarkdownRenderer {
     this.root = root;
     this.onGap = onGap;
     this.onShown = onShown; // (length): a streaming text is on screen up to `length` (see reportShown)
-    this.shownReported = -1;
     this.frozen = Object.assign(document.createElement("div"), { className: "pm-frozen" });
     this.tail = Object.assign(document.createElement("div"), { className: "pm-tail" });
     root.replaceChildren(this.frozen, this.tail);
@@ -105,6 +104,7 @@ export class MarkdownRenderer {
     this.openCode = null; // {start, frozenEnd, code, shown}: the open fence growing in place (see growOpenFence)
     this.liveTable = null; // TableChunks of a long table in the tail
     this.gapReportedAt = null;
+    this.shownReported = -1; // a new text: its first render is reported even if its length is the old one's
     this.frozen.replaceChildren();
     this.tail.replaceChildren();
     this.flush({ everyBlock: true });
