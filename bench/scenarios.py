@@ -353,6 +353,8 @@ def token_delays(streams: list[Stream], sent_times: SentTimes) -> dict[str, Any]
     WebSocket frame naming that word or a later one (CDP timestamp), frames that carry the prompt itself excluded.
     """
     total, network, browser = [], [], []
+    by_second: dict[int, list[float]] = {}  # when in the stream the delays happen (seconds after the first send)
+    started = min(stream.sent_at for stream in streams)
     for stream in streams:
         text = stream.prompt.split(']] ', 2)[-1]
         tokens = sent_times[stream.prompt]
@@ -378,13 +380,15 @@ def token_delays(streams: list[Stream], sent_times: SentTimes) -> dict[str, Any]
             if shown is None:
                 continue
             total.append(shown - token)
+            by_second.setdefault(int(token - started), []).append(shown - token)
             if got is not None:
                 network.append(got - token)
                 browser.append(shown - got)
     ms = lambda values, q: round(percentile(values, q) * 1000, 1) if values else None  # noqa: E731
     return {'words': len(total), 'token_delay_p50_ms': ms(total, 0.5), 'token_delay_p95_ms': ms(total, 0.95),
             'token_delay_max_ms': ms(total, 1.0), 'to_browser_p95_ms': ms(network, 0.95),
-            'in_browser_p95_ms': ms(browser, 0.95)}
+            'in_browser_p95_ms': ms(browser, 0.95),
+            'token_delay_p95_by_second_ms': {second: ms(values, 0.95) for second, values in sorted(by_second.items())}}
 
 
 def run_app(browser: Browser, name: str, scenario: Scenario, fake: FakeServer, sent_times: SentTimes,

@@ -99,3 +99,26 @@ def test_a_new_message_moves_its_conversation_to_the_top(page: Page, parley: Par
     expect(links.first).to_have_attribute('aria-current', 'page')
     expect(sidebar(page).get_by_role('link', name='Older topic')).to_have_count(1)
     wait_for_status(answers(page).last, 'complete')
+
+
+def test_a_burst_of_new_chats_in_other_tabs_all_appear_once(page: Page, parley: ParleyApp, context) -> None:
+    # Lists move entries at once, then in batches (ui/sidebar.py TOUCH_EVERY): three chats started together in
+    # three other tabs must all show, once each, and the latest message still decides which is on top.
+    open_parley(page, parley)
+    others = [context.new_page() for _ in range(3)]
+    topics = [f'Burst topic {number}' for number in range(3)]
+    for other, topic in zip(others, topics, strict=True):
+        open_parley(other, parley)
+        other.get_by_role('textbox', name=names.MESSAGE).fill(topic)
+    for other in others:
+        other.get_by_role('button', name=names.SEND).click()
+    for topic in topics:
+        expect(sidebar(page).get_by_role('link', name=topic)).to_have_count(1)
+    links = sidebar(page).get_by_role('link')
+    assert sorted(links.all_inner_texts()[:3]) == topics  # the shared app's older chats are below them
+    for other in others:
+        wait_for_status(answers(other).last, 'complete')
+    send(others[0], 'And one more thing')
+    expect(links.first).to_have_text(topics[0])
+    expect(sidebar(page).get_by_role('link', name=topics[0])).to_have_count(1)
+    wait_for_status(answers(others[0]).last, 'complete')
