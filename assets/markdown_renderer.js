@@ -1,7 +1,8 @@
 // Streaming markdown renderer: turns offset-tagged text deltas into sanitised HTML, a little work at a time.
 //
 // Finished blocks are rendered once and appended to `.pm-frozen`, never touched again; only the open tail is
-// re-rendered into `.pm-tail`, at most once per animation frame. While text streams in, no task does unbounded
+// re-rendered into `.pm-tail`, at most once per animation frame, and where it only grew (a paragraph streaming in)
+// just its new text is added to the page (growInPlace). While text streams in, no task does unbounded
 // work: blocks are frozen one by one under a shared time budget (render_budget.js) and what is left continues in
 // the next task, however big the delta; a long table is rendered a hundred rows at a time (table_chunks.js) and a
 // long plain code fence 64 KB at a time, while streaming and when frozen, without rendering anything twice (a
@@ -41,6 +42,49 @@ function renderQueued() {
   else firstRendersQueued = false;
 }
 
+/**
+ * Make `target` show what `fresh` holds when the only difference is text that grew at the end of its text runs (a
+ * paragraph being streamed, most deltas): the new text goes in as text nodes of its own after the old ones, and
+ * nothing else is touched. Chromium then lays out, paints and rasters the new words only; replacing the tail
+ * re-rendered the whole block each frame. Anything else changed (a new element, an attribute, text that is no
+ * longer a prefix): false, and `target` is left as it was. Either way the page reads exactly as `fresh` does.
+ */
+function growInPlace(target, fresh) {
+  const appends = [];
+  if (!sameButLonger(target, fresh, appends)) return false;
+  for (const [last, text] of appends) last.after(text);
+  return true;
+}
+
+function sameButLonger(old, fresh, appends) {
+  const oldNodes = old.childNodes;
+  let index = 0;
+  for (const node of fresh.childNodes) {
+    if (node.nodeType === Node.TEXT_NODE) {
+      let text = "";
+      let last = null;
+      for (; index < oldNodes.length && oldNodes[index].nodeType === Node.TEXT_NODE; index += 1) {
+        last = oldNodes[index];
+        text += last.data;
+      }
+      if (last === null || !node.data.startsWith(text)) return false;
+      if (node.data.length > text.length) appends.push([last, node.data.slice(text.length)]);
+    } else {
+      const other = oldNodes[index];
+      index += 1;
+      if (node.nodeType !== Node.ELEMENT_NODE || other?.nodeType !== Node.ELEMENT_NODE || !sameTag(other, node)
+        || !sameButLonger(other, node, appends)) return false;
+    }
+  }
+  return index === oldNodes.length;
+}
+
+function sameTag(a, b) {
+  if (a.tagName !== b.tagName || a.attributes.length !== b.attributes.length) return false;
+  for (const { name, value } of b.attributes) if (a.getAttribute(name) !== value) return false;
+  return true;
+}
+
 /** Renders a growing markdown text into `root`; see the module comment for the design. */
 export class MarkdownRenderer {
   constructor(root, { onGap = () => {}, onShown = () => {} } = {}) {
@@ -51,7 +95,7 @@ export class MarkdownRenderer {
     this.tail = Object.assign(document.createElement("div"), { className: "pm-tail" });
     root.replaceChildren(this.frozen, this.tail);
     this.approvedImages = new Set(); // sources the reader chose to load; the tail re-renders them as images
-    this.stats = { appends: 0, replays: 0, gaps: 0, frames: 0, frozenBlocks: 0, slices: 0 };
+    this.stats = { appends: 0, replays: 0, gaps: 0, frames: 0, frozenBlocks: 0, slices: 0, grown: 0 };
     this.onClick = this.onClick.bind(this);
     root.addEventListener("click", this.onClick);
     this.frame = 0;
@@ -252,7 +296,11 @@ export class MarkdownRenderer {
       const state = this.showLiveTable(source, timeUp);
       if (state !== INVALID) return state === DONE;
     }
-    this.showInTail(this.render(source, openLine));
+    const fragment = this.render(source, openLine);
+    this.openCode = null;
+    this.liveTable = null;
+    if (growInPlace(this.tail, fragment)) this.stats.grown += 1;
+    else this.showInTail(fragment);
     if (openLine >= 0) this.trackOpenFence(this.frozenEnd + source.length);
     return true;
   }

@@ -298,3 +298,43 @@ def test_character_by_character_renders_like_all_at_once(page: Page, harness: st
     }''', TRICKY)
     assert result['streamed'] == result['once']
     assert result['blocks'] == 9  # the eight blank-line-separated blocks above, then the tail at finish
+
+
+# Drives the page's renderer directly: each step appends a delta, waits until it is rendered, and records what the
+# tail holds, whether the first paragraph is still the node it was, and how the tail compares with rendering the
+# same text at once.
+GROW_STEPS = '''async (deltas) => {
+  const renderer = document.querySelector('[data-testid=stream]').parleyRenderer;
+  renderer.reset('', { streaming: true });
+  await renderer.settled();
+  const steps = [];
+  let first = null;
+  for (const delta of deltas) {
+    renderer.append(renderer.length, delta);
+    await renderer.settled();
+    const paragraph = renderer.tail.querySelector('p');
+    first ??= paragraph;
+    const atOnce = document.createElement('div');
+    atOnce.append(renderer.render(renderer.text.slice(renderer.frozenEnd), -1));
+    steps.push({ html: renderer.tail.innerHTML, atOnce: atOnce.innerHTML, text: renderer.tail.textContent,
+                 sameParagraph: paragraph !== null && paragraph === first, grown: renderer.stats.grown });
+  }
+  return steps;
+}'''
+
+
+def test_a_growing_paragraph_keeps_its_nodes_and_reads_as_rendered_at_once(page: Page, harness: str) -> None:
+    open_stream(page, harness)
+    deltas = ['A paragraph', ' that grows', ' word by word', ' and then *turns', '* emphatic', ' & <b>safe</b>',
+              '\n===\n']
+    steps = page.evaluate(GROW_STEPS, deltas)
+    for step in steps:
+        assert step['html'] == step['atOnce']  # whatever the path, the page shows what a full render shows
+    # Plain words are added to the paragraph already on screen, as new text after the old.
+    assert [step['sameParagraph'] for step in steps[:4]] == [True] * 4
+    assert steps[3]['text'].strip() == 'A paragraph that grows word by word and then *turns'
+    assert steps[3]['grown'] - steps[0]['grown'] == 3
+    # New markup (the emphasis closing, a heading underline) is a new render, not a patch.
+    assert '<em>turns</em>' in steps[4]['html'] and steps[4]['grown'] == steps[3]['grown']
+    assert '&lt;b&gt;safe&lt;/b&gt;' in steps[5]['html'] and '<b>' not in steps[5]['html']  # text, never markup
+    assert steps[6]['html'].startswith('<h1') and not steps[6]['sameParagraph']
