@@ -33,12 +33,16 @@ def wait_for_status(answer: Locator, status: str, timeout: float = 20_000) -> No
 
 
 def watch_growth(answer: Locator, *, until: str = 'complete', timeout: float = 30.0) -> list[int]:
-    """Sample the visible text length until the answer reaches `until`; returns the distinct lengths seen."""
+    """Sample the visible length of the answer's text until it reaches `until`; returns the distinct lengths seen.
+
+    The text is the answer's own markdown, not the whole article: its "Thinking…" line goes as the first words come,
+    which a sample taken between the two would see as the answer shrinking."""
     seen: list[int] = []
+    body = answer.locator(':scope > .parley-markdown')
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         status = answer.get_attribute('data-status')
-        length = len(answer.inner_text())
+        length = len(body.inner_text())
         if not seen or seen[-1] != length:
             seen.append(length)
         if status == until:
