@@ -140,10 +140,13 @@ def leaks(keys: dict[str, str], chunks: list[tuple[str, bytes]]) -> list[str]:
 def whole_session(page: Page, url: str, wire: Wire) -> None:
     """Chat with every provider's model, open the model menu and the problems menu, reload, visit /settings."""
     picker = page.get_by_role('combobox', name=names.MODEL)
-    for model in MODELS:
+    for count, model in enumerate(MODELS, start=1):
         picker.click()
         page.get_by_role('option', name=model, exact=True).click()
         send(page, f'Hello {model} [[tokens=20]]')
+        # This answer, not the one before it: `.last` is the previous answer until the server has taken the send,
+        # and a reload before that loses the message (seen once in CI, on a loaded machine).
+        expect(answers(page)).to_have_count(count)
         wait_for_status(answers(page).last, 'complete')
     problems = page.get_by_role('button', name=names.PROVIDER_PROBLEMS)
     expect(problems).to_be_visible()  # the gateway refused to list Anthropic's models
