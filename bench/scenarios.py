@@ -28,7 +28,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from tests.fakes.server import FakeServer, free_port
 from tests.ui.conftest import start_parley
 
-from .measure import INIT_SCRIPT, PageProbe, PageTimeline, cpu_seconds, max_in_window, percentile
+from .measure import INIT_SCRIPT, PageProbe, PageTimeline, RunQueueWait, cpu_seconds, max_in_window, percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 ANSWER = 'article[aria-label="Assistant message"]'
@@ -300,16 +300,18 @@ def run(browser: Browser, app: AppUnderTest, scenario: Scenario, fake: FakeServe
             stream.probe.wait_quiet()
             stream.offset = stream.probe.calibrate()
         cpu_before = cpu_seconds(app.pid)
+        waits = RunQueueWait(app.pid).start()
         for stream in streams:
             click_send(stream)
         started = streams[0].sent_at
         wait_complete(streams, started + limit)
         cpu = cpu_seconds(app.pid) - cpu_before
+        cpu_waits = waits.stop(since=started)
         pages = [read_stream(stream, fake) for stream in streams]
         finished = all(page['finished'] for page in pages)
         result: dict[str, Any] = {'finished': finished, 'limit_s': limit, 'cpu_s': round(cpu, 3),
                                   'reloads': sum(page['reloaded'] for page in pages),
-                                  'disconnects': sum(page['disconnected'] for page in pages)}
+                                  'disconnects': sum(page['disconnected'] for page in pages), **cpu_waits}
         done = [(stream, page) for stream, page in zip(streams, pages, strict=True) if page['finished']]
         result['pages_finished'] = len(done)
         if not done or (not finished and app.name == 'naive'):
