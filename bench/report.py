@@ -40,7 +40,7 @@ SINGLE = [
     Figure('  of which full resends of the text (bytes)', key('reset_bytes')),
     Figure('server CPU s', key('cpu_s')),
     Figure('  CPU / SDK floor', per_floor, 2, '<= 2x floor'),
-    Figure('ws frames / s (mean)', key('frames_per_s'), 30, '<= 30'),
+    Figure('ws frames / s (mean)', key('frames_per_s')),  # the target is per second: the busiest 1 s, below
     Figure('ws frames in busiest 1 s', key('frames_max_1s'), 30, '<= 30'),
     Figure('last byte -> last token visible ms', key('last_token_ms'), 250, '<= 250'),
     Figure("  adapter's last event -> last token visible ms", key('last_event_ms'), 250, '<= 250'),
