@@ -13,6 +13,7 @@ from engine.chat import ChatEngine, visible_to
 from storage.models import Conversation, utcnow
 
 from . import names
+from .conversation_list import ConversationList, Entry
 from .page_preview import PreviewEntry
 from .preferences import SIDEBAR_OPEN, remember, remembered
 
@@ -55,10 +56,9 @@ class Sidebar:
             new.props('flat no-caps align=left').classes('parley-new-chat').props['aria-label'] = names.NEW_CHAT
             with ui.element('nav').classes('parley-conversations') as self.nav:
                 self.nav.props['aria-label'] = names.CONVERSATIONS
-                self.entries = ui.element('div')
-        self.rows: dict[str, ui.element] = {}
+                self.entries = ConversationList(on_action=self._act, on_more=self._more)
         self.first_page: list[Conversation] = []  # what the page's preview lists
-        self.today: ui.label | None = None
+        self.oldest: datetime | None = None  # of the entries listed, if there may be older ones
         self.touches: dict[str, Conversation] = {}  # touched since the list last changed, oldest first
         self.touched_at = -TOUCH_EVERY
         self.touch_task: asyncio.Task | None = None
@@ -71,22 +71,36 @@ class Sidebar:
             self.render()
 
     def render(self) -> None:
-        """Rebuild the first page; the list changes only when a conversation is added, renamed, deleted or moved."""
+        """List the first page anew; the list changes only when a conversation is added, renamed, deleted or moved."""
         current = self.current()
         if current and self.engine.repository.get_conversation(current, user_id=self.user_id) is None:
             ui.navigate.to('/')  # the open conversation was deleted in another tab
             return
-        self.entries.clear()
-        self.rows.clear()
         self.touches.clear()  # the list is read anew: it has them
-        self.today = None
-        self.group: str | None = None
-        self.sentinel: ui.element | None = None
-        self.empty: ui.label | None = None
-        conversations = self._page(None)
-        if not conversations:
-            with self.entries:
-                self.empty = ui.label('No conversations yet.').classes('parley-sidebar-empty')
+        conversations = self._fetch(None)
+        self.first_page = conversations
+        now = utcnow()
+        self.entries.show([self._entry(c, now) for c in conversations], more=self.oldest is not None,
+                          current=current)
+
+    def _more(self) -> None:
+        """The end of the list came into view: add the next page of older entries."""
+        if self.oldest is None:
+            return
+        now = utcnow()
+        conversations = self._fetch(self.oldest)
+        self.entries.extend([self._entry(c, now) for c in conversations], more=self.oldest is not None)
+
+    def _fetch(self, before: datetime | None) -> list[Conversation]:
+        """A page of conversations older than `before`; remembers where the next page starts, if any."""
+        conversations = self.engine.repository.list_conversations(user_id=self.user_id, limit=PAGE, before=before)
+        self.oldest = conversations[-1].updated_at if len(conversations) == PAGE else None
+        return conversations
+
+    @staticmethod
+    def _entry(conversation: Conversation, now: datetime) -> Entry:
+        return {'id': conversation.id, 'title': conversation.title or 'Untitled',
+                'group': group_of(conversation.updated_at, now)}
 
     def _touched(self, conversation: Conversation) -> None:
         """A conversation got a message: its entry moves to the top, now or with the next batch (TOUCH_EVERY)."""
@@ -112,44 +126,10 @@ class Sidebar:
         self.touched_at = time.monotonic()
         touches = list(self.touches.values())
         self.touches.clear()
+        current = self.current()
         for conversation in touches:  # the most recent last, so it ends on top
-            self._move_to_top(conversation)
-
-    def _move_to_top(self, conversation: Conversation) -> None:
-        """Move (or add) just this entry to the top, instead of rebuilding the list."""
-        if self.empty is not None:
-            self.empty.delete()
-            self.empty = None
-        with self.entries:
-            if self.today is None:
-                self.today = ui.label(GROUPS[0]).classes('parley-group')
-                self.today.move(self.entries, target_index=0)
-            row = self.rows.get(conversation.id) or self._entry(conversation)
-        if self.entries.default_slot.children.index(row) != 1:
-            row.move(self.entries, target_index=1)
-
-    def _page(self, before: datetime | None) -> list[Conversation]:
-        """Add the next page of entries (older than `before`), and a sentinel if there may be more."""
-        if self.sentinel is not None:
-            self.sentinel.delete()
-            self.sentinel = None
-        conversations = self.engine.repository.list_conversations(user_id=self.user_id, limit=PAGE, before=before)
-        if before is None:
-            self.first_page = conversations
-        now = utcnow()
-        with self.entries:
-            for conversation in conversations:
-                if (heading := group_of(conversation.updated_at, now)) != self.group:
-                    self.group = heading
-                    label = ui.label(heading).classes('parley-group')
-                    if heading == GROUPS[0]:
-                        self.today = label
-                self._entry(conversation)
-            if len(conversations) == PAGE:
-                oldest = conversations[-1].updated_at
-                self.sentinel = ui.element('div').classes('parley-load-more')
-                self.sentinel.on('parley-visible', lambda: self._page(oldest))
-        return conversations
+            self.entries.put_first({'id': conversation.id, 'title': conversation.title or 'Untitled',
+                                    'group': GROUPS[0]}, current=current)
 
     def preview(self, prefix: str) -> list[PreviewEntry]:
         """The first page of entries for ui/page_preview.py (links under `prefix`, the page's path prefix)."""
@@ -162,33 +142,18 @@ class Sidebar:
             group = heading
         return entries
 
-    def _entry(self, conversation: Conversation) -> ui.element:
-        title = conversation.title or 'Untitled'
-        with ui.element('div').classes('parley-entry') as row:
-            link = ui.link(title, f'/c/{conversation.id}').classes('parley-entry-link')
-            if conversation.id == self.current():
-                link.props['aria-current'] = 'page'
-                row.classes('parley-entry-current')
-            # A plain <button>, not a Quasar one: a list of sixty Quasar buttons is a good part of the page's start.
-            options = ui.element('button').classes('parley-entry-menu')
-            options.props['type'] = 'button'
-            options.props['aria-label'] = names.CONVERSATION_MENU
-            options.on('click', lambda: self._open_menu(options, conversation))
-        self.rows[conversation.id] = row
-        return row
-
-    def _open_menu(self, button: ui.element, conversation: Conversation) -> None:
-        """Each entry's menu is built when opened: a long list stays two elements per entry."""
-        button.clear()
-        with button, ui.menu().props('auto-close') as menu:
-            rename = ui.button(names.RENAME, icon='edit', on_click=lambda: self._rename(conversation))
-            rename.props('flat no-caps align=left').classes('w-full')
-            delete = ui.button(names.DELETE, icon='delete', on_click=lambda: self._delete(conversation))
-            delete.props('flat no-caps align=left color=negative').classes('w-full')
-        menu.open()
+    def _act(self, action: str, conversation_id: str) -> None:
+        """Rename or Delete chosen in an entry's menu (the id comes from the browser: look it up as this user's)."""
+        conversation = self.engine.repository.get_conversation(conversation_id, user_id=self.user_id)
+        if conversation is None:
+            return
+        if action == 'rename':
+            self._rename(conversation)
+        else:
+            self._delete(conversation)
 
     def _rename(self, conversation: Conversation) -> None:
-        # Dialogs live in the drawer, not in the entry: re-rendering the list must not delete an open dialog.
+        # Dialogs live in the drawer: the list's changes must not touch an open dialog.
         with self.drawer, ui.dialog() as dialog, ui.card().classes('parley-dialog'):
             ui.label('Rename conversation').classes('text-h6')
             field = ui.input(value=conversation.title).props('autofocus outlined').classes('w-full')

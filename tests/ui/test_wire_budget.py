@@ -11,6 +11,8 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
+from ui import names
+
 from .conftest import ParleyApp
 from .helpers import answers, open_parley, send, wait_for_status
 
@@ -127,3 +129,20 @@ def test_dom_grows_with_blocks_not_tokens(page: Page, parley: ParleyApp) -> None
     assert extra_nodes < 1800 / 4
     # Outside the answer the page must not grow either: only the new message pair and one more sidebar entry.
     assert long['document'] - short['document'] <= extra_nodes + 30, f'document grew: {short} vs {long}'
+
+
+def test_a_new_chat_elsewhere_costs_a_watching_page_one_small_frame(page: Page, parley: ParleyApp, context) -> None:
+    # Every open page lists every conversation (personal mode): a chat started in another tab moves one entry to
+    # the top of this page's list. That is one call of a few hundred bytes (ui/conversation_list.py), not the
+    # entry's elements built anew for each page (~1.5 KB, and the server's time while twenty answers start).
+    frames = record_frames(page)
+    open_parley(page, parley)
+    other = context.new_page()
+    open_parley(other, parley)
+    start = wait_quiet(page, frames)
+    send(other, 'A chat in another tab [[tokens=3]]')
+    nav = page.get_by_role('navigation', name=names.CONVERSATIONS)
+    expect(nav.get_by_role('link').first).to_have_text('A chat in another tab [[tokens=3]]')
+    wait_for_status(answers(other).last, 'complete')
+    received = frames[start:wait_quiet(page, frames)]
+    assert len(received) == 1 and received[0][1] <= 400, f'{len(received)} frames: {received}'

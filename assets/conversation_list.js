@@ -1,0 +1,80 @@
+// Vue side of ui/conversation_list.py: the sidebar's entries, grouped by day, each a link and an options menu.
+//
+// Props carry the whole list when NiceGUI sends the element; after that the server sends calls: `show` (a new
+// list), `extend` (older entries at the end), `putFirst` (one entry moved or added to the top). Each is idempotent,
+// so a call that crosses a full re-send changes nothing. Titles are text (Vue's interpolation), never markup.
+// Events to the server: `action` {action: 'rename' | 'delete', id} and `more` (the end of the list came into
+// view; assets/load_more.js fires `parley-visible` on the `parley-load-more` sentinel, a new one after each load).
+
+export default {
+  template: `
+    <div class="parley-conversation-list">
+      <div v-if="!items.length" class="parley-sidebar-empty">{{ labels.empty }}</div>
+      <template v-for="(entry, index) in items" :key="entry.id">
+        <div v-if="index === 0 || items[index - 1].group !== entry.group" class="parley-group">{{ entry.group }}</div>
+        <div class="parley-entry" :class="{ 'parley-entry-current': entry.id === currentId }">
+          <a class="parley-entry-link" :href="href(entry)" :aria-current="entry.id === currentId ? 'page' : null"
+            >{{ entry.title || 'Untitled' }}</a>
+          <button type="button" class="parley-entry-menu" :aria-label="labels.menu" @click="toggleMenu(entry.id)">
+            <q-menu v-if="menuFor === entry.id" :model-value="true" no-parent-event auto-close
+                    @update:model-value="(open) => open || closeMenu(entry.id)">
+              <q-btn flat no-caps align="left" class="w-full" icon="edit" :label="labels.rename"
+                     @click="act('rename', entry.id)" />
+              <q-btn flat no-caps align="left" class="w-full" color="negative" icon="delete" :label="labels.delete"
+                     @click="act('delete', entry.id)" />
+            </q-menu>
+          </button>
+        </div>
+      </template>
+      <div v-if="hasMore" :key="'more-' + items.length" class="parley-load-more" @parley-visible="$emit('more')"></div>
+    </div>`,
+  props: {
+    entries: { type: Array, default: () => [] },
+    more: { type: Boolean, default: false },
+    current: { type: String, default: null },
+    labels: { type: Object, default: () => ({}) },
+  },
+  data() {
+    return { items: this.entries, hasMore: this.more, currentId: this.current, menuFor: null };
+  },
+  watch: {
+    entries(value) {
+      this.items = value;
+    },
+    more(value) {
+      this.hasMore = value;
+    },
+    current(value) {
+      this.currentId = value;
+    },
+  },
+  methods: {
+    href(entry) {
+      return `${window.path_prefix || ""}/c/${entry.id}`;
+    },
+    toggleMenu(id) {
+      this.menuFor = this.menuFor === id ? null : id;
+    },
+    closeMenu(id) {
+      if (this.menuFor === id) this.menuFor = null;
+    },
+    act(action, id) {
+      this.menuFor = null;
+      this.$emit("action", { action, id });
+    },
+    show(entries, more, current) {
+      this.items = entries;
+      this.hasMore = more;
+      this.currentId = current;
+    },
+    extend(entries, more) {
+      const known = new Set(this.items.map((entry) => entry.id));
+      this.items = this.items.concat(entries.filter((entry) => !known.has(entry.id)));
+      this.hasMore = more;
+    },
+    putFirst(entry, current) {
+      this.items = [entry, ...this.items.filter((known) => known.id !== entry.id)];
+      this.currentId = current;
+    },
+  },
+};

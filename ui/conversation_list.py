@@ -1,0 +1,89 @@
+"""ConversationList: the sidebar's entries as one element, changed by small calls instead of rebuilt elements.
+
+The browser side is assets/conversation_list.js. Each entry was three NiceGUI elements (row, link, menu button):
+a new conversation built them anew in every open page, and twenty answers started together spent a fifth of the
+server's time there while twenty pages needed it for their streams (bench streams-20). Now an entry is a dict, and
+moving one to the top is a call of a few dozen bytes that the browser applies to its keyed list.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, TypedDict
+
+from nicegui import events, ui
+
+from . import names
+
+
+class Entry(TypedDict):
+    id: str
+    title: str
+    group: str  # the day heading it sits under (Today, Yesterday, ...)
+
+
+LABELS = {'menu': names.CONVERSATION_MENU, 'rename': names.RENAME, 'delete': names.DELETE,
+          'empty': 'No conversations yet.'}
+
+
+class ConversationList(ui.element, component='../assets/conversation_list.js'):
+    """Entries newest first; `on_action(action, id)` hears Rename and Delete, `on_more()` the end scrolled into view.
+
+    A full send of the element carries the whole state in its props; a change to an element the browser already
+    has goes as a call, which the browser applies idempotently (a call that overlaps the state it was built from
+    changes nothing).
+    """
+
+    def __init__(self, *, on_action: Callable[[str, str], None], on_more: Callable[[], None]) -> None:
+        super().__init__()
+        # The state lives here, not in the props (which would wrap every entry in an observable dict at each
+        # change); _to_dict puts it into the props when NiceGUI sends the whole element.
+        self._state: dict[str, Any] = {'entries': [], 'more': False, 'current': None}
+        self._props['labels'] = LABELS
+
+        def action(event: events.GenericEventArguments) -> None:
+            args = event.args if isinstance(event.args, dict) else {}
+            if args.get('action') in ('rename', 'delete') and isinstance(args.get('id'), str):
+                on_action(args['action'], args['id'])
+
+        self.on('action', action)
+        self.on('more', lambda: on_more())
+
+    @property
+    def entries(self) -> list[Entry]:
+        return self._state['entries']
+
+    def show(self, entries: list[Entry], *, more: bool, current: str | None) -> None:
+        """Replace every entry."""
+        entries = list(entries)
+        self._change({'entries': entries, 'more': more, 'current': current}, 'show', entries, more, current)
+
+    def extend(self, entries: list[Entry], *, more: bool) -> None:
+        """Add older entries at the end."""
+        known = {entry['id'] for entry in self.entries}
+        fresh = [entry for entry in entries if entry['id'] not in known]
+        self._change({'entries': self.entries + fresh, 'more': more}, 'extend', fresh, more)
+
+    def put_first(self, entry: Entry, *, current: str | None) -> None:
+        """Move `entry` (or add it) to the top, with its title and group as given."""
+        if self.entries[:1] == [entry] and self._state['current'] == current:
+            return  # already there (a new message in the conversation at the top): nothing to send
+        rest = [known for known in self.entries if known['id'] != entry['id']]
+        self._change({'entries': [entry, *rest], 'current': current}, 'putFirst', entry, current)
+
+    def _change(self, state: dict[str, Any], method: str, *args: Any) -> None:
+        self._state.update(state)
+        if self.is_deleted or self.client.is_deleted:
+            return
+        if not self.client.has_socket_connection:
+            # Not connected yet: the page's first state, or one element update once it connects, carries this.
+            self.update()
+            return
+        # A bare call, as in ui/streaming_markdown.py: run_method would make the browser parse it twice.
+        self.client.run_javascript(f'runMethod({self.id}, {json.dumps(method)}, {json.dumps(args)})')
+
+    def _to_dict(self) -> dict:
+        with self._props.suspend_updates():
+            self._props.update(self._state)
+        return super()._to_dict()
