@@ -14,7 +14,7 @@ export default {
         <div v-if="index === 0 || items[index - 1].group !== entry.group" class="parley-group">{{ entry.group }}</div>
         <div class="parley-entry" :class="{ 'parley-entry-current': entry.id === currentId }">
           <a class="parley-entry-link" :href="href(entry)" :aria-current="entry.id === currentId ? 'page' : null"
-            >{{ entry.title || 'Untitled' }}</a>
+            >{{ entry.title }}</a>
           <button type="button" class="parley-entry-menu" :aria-label="labels.menu" @click="toggleMenu(entry.id)">
             <q-menu v-if="menuFor === entry.id" :model-value="true" no-parent-event auto-close
                     @update:model-value="(open) => open || closeMenu(entry.id)">

@@ -126,10 +126,9 @@ class Sidebar:
         self.touched_at = time.monotonic()
         touches = list(self.touches.values())
         self.touches.clear()
-        current = self.current()
+        current, now = self.current(), utcnow()
         for conversation in touches:  # the most recent last, so it ends on top
-            self.entries.put_first({'id': conversation.id, 'title': conversation.title or 'Untitled',
-                                    'group': GROUPS[0]}, current=current)
+            self.entries.put_first(self._entry(conversation, now), current=current)
 
     def preview(self, prefix: str) -> list[PreviewEntry]:
         """The first page of entries for ui/page_preview.py (links under `prefix`, the page's path prefix)."""
