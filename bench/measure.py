@@ -183,17 +183,19 @@ class RunQueueWait:
     def __init__(self, pid: int, every: float = 0.25) -> None:
         self.path = f'/proc/{pid}/task/{pid}/schedstat'
         self.every = every
-        self.samples: list[tuple[float, float, float]] = []  # (monotonic, on CPU s, waiting for a CPU s)
+        # (monotonic, on CPU s, waiting for a CPU s, times it got a CPU: every wake-up, and every resume after
+        # being preempted; each can queue behind a renderer, so fewer wake-ups mean less of the wait)
+        self.samples: list[tuple[float, float, float, int]] = []
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
 
-    def _read(self) -> tuple[float, float, float] | None:
+    def _read(self) -> tuple[float, float, float, int] | None:
         try:
             with open(self.path) as file:
-                run, wait, _ = file.read().split()
+                run, wait, slices = file.read().split()
         except (OSError, ValueError):
             return None
-        return time.monotonic(), int(run) / 1e9, int(wait) / 1e9
+        return time.monotonic(), int(run) / 1e9, int(wait) / 1e9, int(slices)
 
     def _run(self) -> None:
         while not self.stopped.wait(self.every):
@@ -212,15 +214,16 @@ class RunQueueWait:
         if self.thread.is_alive():
             self.thread.join()
         if len(self.samples) < 2:
-            return {'server_cpu_wait_s': None, 'server_main_run_s': None, 'server_cpu_wait_by_second_s': None}
+            return {'server_cpu_wait_s': None, 'server_main_run_s': None, 'server_main_slices': None,
+                    'server_cpu_wait_by_second_s': None}
         first, last = self.samples[0], self.samples[-1]
         by_second: dict[str, float] = {}
-        for (_, _, w0), (t1, _, w1) in itertools.pairwise(self.samples):
+        for (_, _, w0, _), (t1, _, w1, _) in itertools.pairwise(self.samples):
             if t1 > since:
                 second = str(int((t1 - since) // 1))
                 by_second[second] = round(by_second.get(second, 0.0) + w1 - w0, 3)
         return {'server_cpu_wait_s': round(last[2] - first[2], 3), 'server_main_run_s': round(last[1] - first[1], 3),
-                'server_cpu_wait_by_second_s': by_second}
+                'server_main_slices': last[3] - first[3], 'server_cpu_wait_by_second_s': by_second}
 
 
 def max_in_window(times: list[float], window: float = 1.0) -> int:

@@ -61,6 +61,7 @@ MULTI = [
     Figure('  CPU / SDK floor', per_floor, 2, '<= 2x floor'),
     Figure('  main thread on a CPU s', key('server_main_run_s')),
     Figure('  main thread runnable, waiting for a CPU s', key('server_cpu_wait_s')),
+    Figure('  main thread got a CPU (times)', key('server_main_slices')),
     Figure('ws frames in busiest 1 s (worst page)', key('frames_max_1s'), 30, '<= 30'),
     Figure('long tasks (> 50 ms, all pages)', key('longtasks'), 0, 'none'),
     Figure('last byte -> last token visible ms (worst)', key('last_token_ms'), 250, '<= 250'),
