@@ -184,7 +184,7 @@ class RunQueueWait:
         self.path = f'/proc/{pid}/task/{pid}/schedstat'
         self.every = every
         # (monotonic, on CPU s, waiting for a CPU s, times it got a CPU: every wake-up, and every resume after
-        # being preempted; each can queue behind a renderer, so fewer wake-ups mean less of the wait)
+        # being preempted; the wait divided by it is how long each queued on average)
         self.samples: list[tuple[float, float, float, int]] = []
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
