@@ -105,6 +105,10 @@ def open_stream(page: Page, harness: str) -> tuple[Locator, Locator]:
     reference = page.get_by_test_id('reference')
     expect(reference.get_by_role('heading', name='Streaming answer')).to_be_visible()
     page.wait_for_function(f'document.querySelector("{STREAM}")?.parleyRenderer !== undefined')
+    # The page sends its first delta as it is built; that call arrives once the socket is up, which can be after
+    # the element has mounted. A test that resets the renderer itself must not have it land in its own text
+    # (seen in CI: "A paragraph" + "answ", the rest of "# Streaming answ").
+    page.wait_for_function(f'document.querySelector("{STREAM}").parleyRenderer.stats.appends > 0')
     return page.get_by_test_id('stream'), reference
 
 
