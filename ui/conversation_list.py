@@ -8,13 +8,13 @@ dict, and moving one to the top is a call of about 200 bytes that the browser ap
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any, TypedDict
 
 from nicegui import events, ui
 
 from . import names
+from .browser_call import call_method
 
 
 class Entry(TypedDict):
@@ -80,8 +80,7 @@ class ConversationList(ui.element, component='../assets/conversation_list.js'):
             # Not connected yet: the page's first state, or one element update once it connects, carries this.
             self.update()
             return
-        # A bare call, as in ui/streaming_markdown.py: run_method would make the browser parse it twice.
-        self.client.run_javascript(f'runMethod({self.id}, {json.dumps(method)}, {json.dumps(args)})')
+        call_method(self, method, *args)
 
     def _to_dict(self) -> dict:
         with self._props.suspend_updates():
