@@ -3,7 +3,7 @@
 The browser side is assets/conversation_list.js. Each entry was three NiceGUI elements (row, link, menu button):
 a new conversation built them anew in every open page, and while twenty answers started that took a fifth of the
 server main thread's time, just when the twenty streams needed it (bench streams-20, py-spy). Now an entry is a
-dict, and moving one to the top is a call of about 200 bytes that the browser applies to its keyed list.
+dict, and moving some to the top is one call (about 200 bytes an entry) that the browser applies to its keyed list.
 """
 
 from __future__ import annotations
@@ -65,12 +65,17 @@ class ConversationList(ui.element, component='../assets/conversation_list.js'):
         fresh = [entry for entry in entries if entry['id'] not in known]
         self._change({'entries': self.entries + fresh, 'more': more}, 'extend', fresh, more)
 
-    def put_first(self, entry: Entry, *, current: str | None) -> None:
-        """Move `entry` (or add it) to the top, with its title and group as given."""
-        if self.entries[:1] == [entry] and self._state['current'] == current:
+    def put_first(self, entries: list[Entry], *, current: str | None) -> None:
+        """Move `entries` (newest first; added if new) to the top, with their titles and groups as given.
+
+        One call for the whole batch: each call is a frame and a re-render of the list in every open page.
+        """
+        entries = list(entries)
+        if self.entries[:len(entries)] == entries and self._state['current'] == current:
             return  # already there (a new message in the conversation at the top): nothing to send
-        rest = [known for known in self.entries if known['id'] != entry['id']]
-        self._change({'entries': [entry, *rest], 'current': current}, 'putFirst', entry, current)
+        moved = {entry['id'] for entry in entries}
+        rest = [known for known in self.entries if known['id'] not in moved]
+        self._change({'entries': [*entries, *rest], 'current': current}, 'putFirst', entries, current)
 
     def _change(self, state: dict[str, Any], method: str, *args: Any) -> None:
         self._state.update(state)

@@ -126,9 +126,10 @@ class Sidebar:
         self.touched_at = time.monotonic()
         touches = list(self.touches.values())
         self.touches.clear()
-        current, now = self.current(), utcnow()
-        for conversation in touches:  # the most recent last, so it ends on top
-            self.entries.put_first(self._entry(conversation, now), current=current)
+        now = utcnow()
+        # self.touches runs oldest first; the list takes them newest first.
+        self.entries.put_first([self._entry(conversation, now) for conversation in reversed(touches)],
+                               current=self.current())
 
     def preview(self, prefix: str) -> list[PreviewEntry]:
         """The first page of entries for ui/page_preview.py (links under `prefix`, the page's path prefix)."""

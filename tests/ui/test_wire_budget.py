@@ -146,3 +146,35 @@ def test_a_new_chat_elsewhere_costs_a_watching_page_one_small_frame(page: Page, 
     wait_for_status(answers(other).last, 'complete')
     received = frames[start:wait_quiet(page, frames)]
     assert len(received) == 1 and received[0][1] <= 400, f'{len(received)} frames: {received}'
+
+
+def test_chats_started_together_elsewhere_reach_a_watching_page_in_one_batch(page: Page, parley: ParleyApp) -> None:
+    # After one list change a page takes the next ones in batches (ui/sidebar.py TOUCH_EVERY); a batch is one
+    # call, not a call per entry: each call is a frame and a re-render of the list in every open page, and twenty
+    # answers starting together made that the twenty pages' largest cost (bench streams-20).
+    frames = record_frames(page)
+    open_parley(page, parley)
+    browser = page.context.browser
+    assert browser is not None
+    # Windows of their own: a background tab gets one animation frame a second, which slows each click to a second.
+    contexts = [browser.new_context() for _ in range(4)]
+    others = [other.new_page() for other in contexts]
+    topics = [f'Together {number} [[tokens=3]]' for number in range(4)]
+    for other, topic in zip(others, topics, strict=True):
+        open_parley(other, parley)
+        other.get_by_role('textbox', name=names.MESSAGE).fill(topic)
+    start = wait_quiet(page, frames)
+    nav = page.get_by_role('navigation', name=names.CONVERSATIONS)
+    others[0].get_by_role('button', name=names.SEND).click()
+    expect(nav.get_by_role('link').first).to_have_text(topics[0])  # moved at once: the next ones wait for a batch
+    for other in others[1:]:
+        other.get_by_role('button', name=names.SEND).click()
+    expect(nav.get_by_role('link').first).to_have_text(topics[3])
+    assert nav.get_by_role('link').all_inner_texts()[:4] == topics[::-1]
+    for other in others:
+        wait_for_status(answers(other).last, 'complete')
+    for other in contexts:
+        other.close()
+    received = [frame for frame in frames[start:wait_quiet(page, frames)] if frame[1] > 1]  # not pings
+    # One for the first chat, one for the batch of three (two if the clicks straddled a batch's end).
+    assert len(received) <= 3, f'{len(received)} frames for 4 chats: {received}'
