@@ -15,13 +15,24 @@ const visibility = new IntersectionObserver((entries) => {
   }
 }, { rootMargin: '100% 0px' });
 
-function watch(root) {
-  for (const el of root.querySelectorAll(SENTINEL)) {
-    if (seen.has(el)) continue;
-    seen.add(el);
-    visibility.observe(el);
-  }
+function observe(el) {
+  if (seen.has(el)) return;
+  seen.add(el);
+  visibility.observe(el);
 }
 
-new MutationObserver(() => watch(document)).observe(document.documentElement, { childList: true, subtree: true });
+function watch(root) {
+  if (root.matches?.(SENTINEL)) observe(root);
+  for (const el of root.querySelectorAll(SENTINEL)) observe(el);
+}
+
+// Only what was added is searched: a streaming answer adds nodes every frame, and a search of the whole document
+// each time was a renderer cost of its own with twenty pages streaming.
+new MutationObserver((records) => {
+  for (const record of records) {
+    for (const node of record.addedNodes) {
+      if (node.nodeType === Node.ELEMENT_NODE) watch(node);
+    }
+  }
+}).observe(document.documentElement, { childList: true, subtree: true });
 watch(document);
