@@ -1,8 +1,9 @@
 // Vue side of ui/conversation_list.py: the sidebar's entries, grouped by day, each a link and an options menu.
 //
 // Props carry the whole list when NiceGUI sends the element; after that the server sends calls: `show` (a new
-// list), `extend` (older entries at the end), `putFirst` (entries, newest first, moved or added to the top). Each is idempotent,
-// so a call that crosses a full re-send changes nothing. Titles are text (Vue's interpolation), never markup.
+// list), `extend` (older entries at the end), `putFirst` (a batch of entries, newest first, moved or added to the
+// top). Each is idempotent, so a call that crosses a full re-send changes nothing. Titles are text (Vue's
+// interpolation), never markup.
 // Events to the server: `action` {action: 'rename' | 'delete', id} and `more` (the end of the list came into
 // view; assets/load_more.js fires `parley-visible` on the `parley-load-more` sentinel, a new one after each load).
 
