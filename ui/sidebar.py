@@ -126,6 +126,8 @@ class Sidebar:
         self.touched_at = time.monotonic()
         touches = list(self.touches.values())
         self.touches.clear()
+        if not touches:  # the list was read anew while the batch waited: it has them
+            return
         now = utcnow()
         # self.touches runs oldest first; the list takes them newest first.
         self.entries.put_first([self._entry(conversation, now) for conversation in reversed(touches)],
@@ -136,10 +138,10 @@ class Sidebar:
         now, current, group = utcnow(), self.current(), None
         entries = []
         for conversation in self.first_page:
-            heading = group_of(conversation.updated_at, now)
-            entries.append(PreviewEntry(conversation.title or 'Untitled', f'{prefix}/c/{conversation.id}',
-                                        heading if heading != group else None, conversation.id == current))
-            group = heading
+            entry = self._entry(conversation, now)  # the same title and heading the list will show
+            entries.append(PreviewEntry(entry['title'], f'{prefix}/c/{entry["id"]}',
+                                        entry['group'] if entry['group'] != group else None, entry['id'] == current))
+            group = entry['group']
         return entries
 
     def _act(self, action: str, conversation_id: str) -> None:
