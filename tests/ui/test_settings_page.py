@@ -15,7 +15,7 @@ from tests.fakes.server import FakeServer, free_port
 from ui import names
 
 from .conftest import ParleyApp, start_parley
-from .helpers import answers, conversation_id, open_parley, send, wait_for_status
+from .helpers import answers, conversation_id, open_parley, send, wait_for_status, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -114,7 +114,9 @@ def test_add_use_and_remove_a_connection_without_restart(page: Page, app: Parley
     assert KEY not in page.content()
     expect(page.get_by_role('textbox', name=names.API_KEY)).to_have_value('')
 
-    assert 'lab/gpt-4o-mini' in picker_options(chat)  # the open chat's picker, without a reload
+    # The open chat's picker, without a reload: the change reaches that page over its socket, a moment later
+    # under load (the full suite once opened the picker before it arrived).
+    wait_until(lambda: 'lab/gpt-4o-mini' in picker_options(chat), message="the new connection's models in the picker")
     chat.get_by_role('combobox', name=names.MODEL).click()
     chat.get_by_role('option', name='lab/gpt-4o-mini', exact=True).click()
     send(chat, 'Hello lab [[tokens=30]]')
