@@ -42,9 +42,10 @@ def freeze_startup_heap() -> None:
     """Take what exists once Parley has started (modules, SDKs, settings) out of the garbage collector's scans.
 
     Python's full collection walks every tracked object, and the imported SDKs and NiceGUI are most of them: it
-    paused the whole server for 260-390 ms in the middle of twenty streams, a stall every page shared (bench
-    streams-20). Frozen, it walks only what was made since (pages, answers), about 60 ms. Garbage is collected
-    first, so nothing freed is kept; objects made later are collected as before.
+    paused the whole server for 255-519 ms in the middle of twenty streams, a stall every page shared (bench
+    streams-20). Frozen, it walks only what was made since (pages, answers): 52-115 ms. Garbage is collected first,
+    so nothing freed is kept; objects made later are collected as before. (A provider loaded at startup and removed
+    later is still freed by reference counting; only a part of it held in a reference cycle stays until restart.)
     """
     gc.collect()
     gc.freeze()
