@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from nicegui import ui
+from nicegui.events import GenericEventArguments
 
 from . import names
+from .box_text import emit_text_of, text_of
 
 # Enter sends unless Shift is held or an input method is composing (CJK); decided in the browser, so the
-# textarea never receives the newline and the server only hears "send".
-ENTER_SENDS = '(e) => { if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); emit(); } }'
+# textarea never receives the newline and the server only hears "send", with the text (ui/box_text.py says why).
+ENTER_SENDS = ('(e) => { if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {'
+               ' e.preventDefault(); emit(e.target.value); } }')
 # Send is enabled while the box holds more than blanks, decided in the browser on every change of the text: a
 # server-side toggle would resend the whole button (~400 bytes) at least twice per message. The handler sets the
 # button's prop in NiceGUI's reactive element store, so Vue renders it exactly as a server update would.
@@ -35,7 +38,8 @@ class Composer:
             self.textarea.classes('parley-textarea')
             self.textarea.props['aria-label'] = names.MESSAGE
             self.textarea.on('keydown', self.send, js_handler=ENTER_SENDS)
-            self.send_button = ui.button(icon='arrow_upward', on_click=self.send).props('round unelevated')
+            self.send_button = ui.button(icon='arrow_upward').props('round unelevated')
+            self.send_button.on('click', self.send, js_handler=emit_text_of(self.textarea))
             self.send_button.props['aria-label'] = names.SEND
             self.send_button.props['disable'] = True  # the box starts empty
             self.send_button.classes('parley-send')
@@ -45,8 +49,8 @@ class Composer:
             self.stop_button.props['aria-label'] = names.STOP
             self.stop_button.classes('parley-stop')
 
-    async def send(self) -> None:
-        text = self.textarea.value or ''
+    async def send(self, event: GenericEventArguments) -> None:
+        [text] = text_of(event, self.textarea)
         if self.busy or self.sending or not text.strip():
             return
         self.sending = True

@@ -16,11 +16,13 @@ import uuid
 from dataclasses import dataclass
 
 from nicegui import app, ui
+from nicegui.events import GenericEventArguments
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
 from . import names
 from .auth import LOGIN_PATH, USER_ID, TeamAuth, forget_sign_in, remember_sign_in
+from .box_text import emit_text_of, text_of
 from .theme import add_head, redirect_to
 
 WRONG_CREDENTIALS = 'Wrong username or password'  # never says which: a wrong name must not reveal who has an account
@@ -115,12 +117,14 @@ class LoginForm:
             self.password = ui.input(names.PASSWORD, password=True, password_toggle_button=False)
             self.password.props('autocomplete=current-password outlined dense').classes('w-full')
             self.password.props['aria-label'] = names.PASSWORD
-            self.password.on('keydown.enter', self.submit)
+            # Both carry the boxes' text (ui/box_text.py): a password manager fills them as the page connects.
+            self.password.on('keydown.enter', self.submit, js_handler=emit_text_of(self.name, self.password))
             self.error = ui.label('').props('role=alert').classes('text-negative')
-            self.button = ui.button(names.SIGN_IN, on_click=self.submit).classes('w-full')
+            self.button = ui.button(names.SIGN_IN).classes('w-full')
+            self.button.on('click', self.submit, js_handler=emit_text_of(self.name, self.password))
 
-    async def submit(self) -> None:
-        name, password = self.name.value or '', self.password.value or ''
+    async def submit(self, event: GenericEventArguments) -> None:
+        name, password = text_of(event, self.name, self.password)
         request = ui.context.client.request
         address = self.team.client_address(request)
         if not self.team.throttle.attempt(address, name):

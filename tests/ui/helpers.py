@@ -12,6 +12,30 @@ from ui import names
 
 from .conftest import ParleyApp
 
+# Keeps NiceGUI's "handshake done" flag down after the socket has connected, until the test lets it go: the page
+# then holds its events back exactly as a page still connecting does.
+HOLD_HANDSHAKE = """
+(() => {
+  let done = false, held = true;
+  Object.defineProperty(window, 'did_handshake', {
+    configurable: true, get: () => done && !held, set: (value) => { done = value; } });
+  window.parleyTestConnected = () => done;
+  window.parleyTestRelease = () => { held = false; };
+})();
+"""
+
+
+def hold_handshake(page: Page) -> None:
+    """From the next page load on, the page's events wait as if its socket were still connecting."""
+    page.add_init_script(HOLD_HANDSHAKE)
+
+
+def as_the_handshake_ends(page: Page, target: Locator, action: str) -> None:
+    """End the held handshake and run `action` on `target` (`el`) in the same task: the action's event goes out at
+    once, before the events held until then (each waits on its own 10 ms timer)."""
+    page.wait_for_function('window.parleyTestConnected()')
+    target.evaluate(f'(el) => {{ window.parleyTestRelease(); {action}; }}')
+
 
 def open_parley(page: Page, app: ParleyApp, path: str = '/') -> None:
     page.goto(app.url + path)

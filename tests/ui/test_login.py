@@ -18,6 +18,7 @@ from ui import names
 
 from .accounts import SLOW, create_users, sign_in, sign_out
 from .conftest import ParleyApp
+from .helpers import as_the_handshake_ends, hold_handshake
 from .http_proxy import http_proxy
 
 pytestmark = pytest.mark.browser
@@ -71,6 +72,20 @@ def test_sign_in_opens_the_chat_and_sign_out_closes_it(page: Page, team: ParleyA
     expect(page).to_have_url(LOGIN_URL, timeout=SLOW)
     page.goto(team.url + '/')
     expect(page).to_have_url(LOGIN_URL, timeout=SLOW)
+
+
+def test_a_sign_in_filled_as_the_page_connects_is_not_refused(page: Page, team: ParleyApp) -> None:
+    """A password manager fills the boxes before the page's socket is ready and the person presses Enter at once:
+    the sign-in must not reach the server before the boxes' text and be refused as a wrong password."""
+    hold_handshake(page)
+    page.goto(team.url + '/login')
+    page.get_by_role('textbox', name=names.USERNAME).fill('carol')
+    password = page.get_by_label(names.PASSWORD, exact=True)
+    password.fill('carol password')  # both value events are held back
+    as_the_handshake_ends(page, password,
+                          'el.dispatchEvent(new KeyboardEvent("keydown", {key: "Enter", bubbles: true}))')
+    expect(page).to_have_url(team.url + '/', timeout=SLOW)
+    expect(page.get_by_role('textbox', name=names.MESSAGE)).to_be_visible(timeout=SLOW)
 
 
 def test_a_user_gets_no_admin_link_and_the_admin_page_refuses_them(page: Page, team: ParleyApp) -> None:
