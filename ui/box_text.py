@@ -18,13 +18,12 @@ def emit_text_of(*boxes: ui.input) -> str:
     return f'() => emit(...[{ids}].map((id) => {{ const b = getElement(id); return b ? b.inputValue : null; }}))'
 
 
-def text_of(event: GenericEventArguments | None, *boxes: ui.input) -> list[str]:
+def text_of(event: GenericEventArguments, *boxes: ui.input) -> list[str]:
     """The boxes' text as the event carried it, taken into the boxes; the server's copy where it carried none."""
-    carried = event.args if event is not None else None
-    if not isinstance(carried, list):
-        carried = [carried]
+    carried = event.args if isinstance(event.args, list) else [event.args]
     texts = []
-    for box, text in zip(boxes, carried + [None] * (len(boxes) - len(carried)), strict=True):
+    for index, box in enumerate(boxes):
+        text = carried[index] if index < len(carried) else None
         if isinstance(text, str):
             box.set_value(text)  # its own value event may still be on the way; the same text then changes nothing
         texts.append(box.value or '')
