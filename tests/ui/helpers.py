@@ -43,9 +43,12 @@ def open_parley(page: Page, app: ParleyApp, path: str = '/') -> None:
 
 
 def send(page: Page, text: str) -> None:
+    """Send as a person does, and wait until Parley has taken the message: the box empties only then, once the
+    message and its answer are on the page, so `answers(page).last` after it is this message's answer."""
     box = page.get_by_role('textbox', name=names.MESSAGE)
     box.fill(text)
     box.press('Enter')
+    expect(box).to_have_value('', timeout=10_000)
 
 
 def answers(page: Page) -> Locator:
