@@ -118,10 +118,11 @@ class LoginForm:
             self.password.props('autocomplete=current-password outlined dense').classes('w-full')
             self.password.props['aria-label'] = names.PASSWORD
             # Both carry the boxes' text (ui/box_text.py): a password manager fills them as the page connects.
-            self.password.on('keydown.enter', self.submit, js_handler=emit_text_of(self.name, self.password))
+            with_text = emit_text_of(self.name, self.password)
+            self.password.on('keydown.enter', self.submit, js_handler=with_text)
             self.error = ui.label('').props('role=alert').classes('text-negative')
             self.button = ui.button(names.SIGN_IN).classes('w-full')
-            self.button.on('click', self.submit, js_handler=emit_text_of(self.name, self.password))
+            self.button.on('click', self.submit, js_handler=with_text)
 
     async def submit(self, event: GenericEventArguments) -> None:
         name, password = text_of(event, self.name, self.password)

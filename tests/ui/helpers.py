@@ -25,6 +25,10 @@ HOLD_HANDSHAKE = """
 """
 
 
+# An Enter key pressed in `el`, for `as_the_handshake_ends`.
+PRESS_ENTER = 'el.dispatchEvent(new KeyboardEvent("keydown", {key: "Enter", bubbles: true, cancelable: true}))'
+
+
 def hold_handshake(page: Page) -> None:
     """From the next page load on, the page's events wait as if its socket were still connecting."""
     page.add_init_script(HOLD_HANDSHAKE)

@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 from ui import names
 
 from .conftest import ParleyApp
-from .helpers import answers, as_the_handshake_ends, hold_handshake, open_parley, wait_for_status
+from .helpers import PRESS_ENTER, answers, as_the_handshake_ends, hold_handshake, open_parley, wait_for_status
 
 pytestmark = pytest.mark.browser
 
@@ -88,9 +88,6 @@ def test_send_follows_the_text_and_the_box_empties_once_sent(page: Page, parley:
     wait_for_status(answers(page).last, 'complete')
 
 
-ENTER = 'el.dispatchEvent(new KeyboardEvent("keydown", {key: "Enter", bubbles: true, cancelable: true}))'
-
-
 @pytest.mark.parametrize('how', ['Enter', 'Send'])
 def test_a_message_sent_as_the_page_connects_is_not_lost(page: Page, parley: ParleyApp, how: str) -> None:
     """Until its socket's handshake NiceGUI holds a page's events back, then lets each go on its own 10 ms timer:
@@ -101,7 +98,7 @@ def test_a_message_sent_as_the_page_connects_is_not_lost(page: Page, parley: Par
     box = page.get_by_role('textbox', name=names.MESSAGE)
     box.fill('Sent while the page connects [[tokens=5]]')  # its value event is held back
     if how == 'Enter':
-        as_the_handshake_ends(page, box, ENTER)
+        as_the_handshake_ends(page, box, PRESS_ENTER)
     else:
         as_the_handshake_ends(page, page.get_by_role('button', name=names.SEND), 'el.click()')
     expect(page.get_by_role('article', name=names.USER_MESSAGE)).to_have_text(

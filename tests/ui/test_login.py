@@ -18,7 +18,7 @@ from ui import names
 
 from .accounts import SLOW, create_users, sign_in, sign_out
 from .conftest import ParleyApp
-from .helpers import as_the_handshake_ends, hold_handshake
+from .helpers import PRESS_ENTER, as_the_handshake_ends, hold_handshake
 from .http_proxy import http_proxy
 
 pytestmark = pytest.mark.browser
@@ -82,8 +82,7 @@ def test_a_sign_in_filled_as_the_page_connects_is_not_refused(page: Page, team: 
     page.get_by_role('textbox', name=names.USERNAME).fill('carol')
     password = page.get_by_label(names.PASSWORD, exact=True)
     password.fill('carol password')  # both value events are held back
-    as_the_handshake_ends(page, password,
-                          'el.dispatchEvent(new KeyboardEvent("keydown", {key: "Enter", bubbles: true}))')
+    as_the_handshake_ends(page, password, PRESS_ENTER)
     expect(page).to_have_url(team.url + '/', timeout=SLOW)
     expect(page.get_by_role('textbox', name=names.MESSAGE)).to_be_visible(timeout=SLOW)
 
