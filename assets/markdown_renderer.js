@@ -148,14 +148,17 @@ export class MarkdownRenderer {
     this.openCode = null; // {start, frozenEnd, code, shown}: the open fence growing in place (see growOpenFence)
     this.liveTable = null; // TableChunks of a long table in the tail
     this.gapReportedAt = null;
-    this.shownReported = -1; // a new text: its first render is reported even if its length is the old one's
+    this.askedFor = text.length; // a new text: its first render is reported (the server counts it as unshown)
     this.frozen.replaceChildren();
     this.tail.replaceChildren();
     this.flush({ everyBlock: true });
   }
 
-  /** Add `delta` at UTF-16 `offset`: replays are skipped, overlaps trimmed, gaps reported (see onGap). */
-  append(offset, delta) {
+  /**
+   * Add `delta` at UTF-16 `offset`: replays are skipped, overlaps trimmed, gaps reported (see onGap). With `ask`,
+   * the server waits to hear that the text up to the delta's end is on screen (see reportShown).
+   */
+  append(offset, delta, ask = false) {
     this.renderWaiting();
     this.stats.appends += 1;
     if (offset > this.text.length) {
@@ -163,9 +166,11 @@ export class MarkdownRenderer {
       this.reportGap();
       return;
     }
+    if (ask) this.askedFor = Math.max(this.askedFor ?? 0, offset + delta.length);
     const fresh = delta.slice(this.text.length - offset);
     if (!fresh) {
       this.stats.replays += 1;
+      if (!this.frame && !this.timer) this.reportShown(); // nothing new to draw: it is on screen already
       return;
     }
     this.text += fresh;
@@ -246,11 +251,12 @@ export class MarkdownRenderer {
     else this.reportShown();
   }
 
-  // Everything received is on screen: the server sends a streaming answer's next delta only after this (or after
-  // a timeout), so a page that renders slowly gets fewer, bigger deltas rather than a backlog.
+  // Everything received is on screen. Only when the server asked (a reset, or a delta sent with `ask`): it sends a
+  // streaming answer's next deltas only after this (or after a timeout), so a page that renders slowly gets fewer,
+  // bigger deltas rather than a backlog; reports it did not ask for would be messages and events for nothing.
   reportShown() {
-    if (this.finished || this.text.length === this.shownReported) return;
-    this.shownReported = this.text.length;
+    if (this.finished || this.askedFor === null || this.text.length < this.askedFor) return;
+    this.askedFor = null;
     this.onShown(this.text.length);
   }
 

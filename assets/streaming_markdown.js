@@ -1,11 +1,11 @@
 // Vue side of ui/streaming_markdown.py: hands server calls to MarkdownRenderer (assets/markdown_renderer.js).
 //
-// The server sends deltas with `append(offset, delta)`, then `finish(length)`; `reset(text, streaming)` replaces
+// The server sends deltas with `append(offset, delta, ask)`, then `finish(length)`; `reset(text, streaming)` replaces
 // everything. Props `content`/`streaming` carry the full state only when NiceGUI re-sends the whole element.
 // It tells the server about itself with one event, `report`: on a gap (or on mount while streaming, in case calls
-// arrived before this component existed) the element answers with `reset`; while streaming, `shown` says what it
-// received is on screen, and the server waits for that before the next delta (flow control). One event, because
-// each listener is sent with the element's state, in every new answer.
+// arrived before this component existed) the element answers with `reset`; while streaming, `shown` says that what
+// it received is on screen, after a reset and after each delta sent with `ask` (flow control: the server sends no
+// more until then). One event, because each listener is sent with the element's state, in every new answer.
 
 import { loadResource } from "../../static/utils/resources.js";
 import { MarkdownRenderer } from "markdown_renderer";
@@ -40,8 +40,8 @@ export default {
     },
   },
   methods: {
-    append(offset, delta) {
-      this.renderer.append(offset, delta);
+    append(offset, delta, ask) {
+      this.renderer.append(offset, delta, ask);
     },
     finish(length) {
       this.renderer.finish(length);

@@ -38,6 +38,8 @@ def renderer_module_urls(prefix: str) -> list[str]:
 # Flow control: at most UNSHOWN deltas of a streaming answer are on their way or waiting in the browser; the next
 # waits until the browser reports one shown (or SHOWN_TIMEOUT passed), so a page whose renderer falls behind (a slow
 # device) gets fewer, bigger updates instead of a backlog. Two, not one: a round trip never idles a fast page.
+# The browser reports only the deltas the server asks about, those that fill the window (every other one): each
+# report is a message up the socket and an event for the server, and the ones between would release nothing.
 UNSHOWN = 2
 SHOWN_TIMEOUT = 1.0
 
@@ -95,9 +97,10 @@ class StreamingMarkdown(
         # Keep the prop whole for any later full re-send of the element, but do not trigger one now.
         with self._props.suspend_updates():
             self._props['content'] = text + fresh
-        self._call('append', self._wire_length, fresh)
+        start = self._wire_length
         self._wire_length += utf16_length(fresh)
         self._unshown.append((self._wire_length, time.monotonic()))
+        self._call('append', start, fresh, len(self._unshown) >= UNSHOWN)  # ask for a report if the window is full
 
     def finish(self) -> None:
         """The answer is final: the browser renders its tail as a finished block (highlighted, frozen)."""

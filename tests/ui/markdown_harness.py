@@ -147,7 +147,7 @@ class FlakyWireMarkdown(StreamingMarkdown):
             if fault == 'lose':
                 return
             if fault == 'overlap' and previous:
-                args = (previous[0], previous[1] + args[1])  # re-sends the previous delta in front of this one
+                args = (previous[0], previous[1] + args[1], *args[2:])  # the previous delta again, in front
         elif method == 'reset':
             self.resets += 1
         super()._call(method, *args)

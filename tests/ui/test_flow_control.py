@@ -1,10 +1,15 @@
 """A page that renders slowly gets fewer, bigger deltas, not a backlog: with UNSHOWN deltas not yet shown, the server
-waits for the browser's report (ui/streaming_markdown.py) before it sends the next."""
+waits for the browser's report (ui/streaming_markdown.py) before it sends the next. The browser reports only the deltas
+the server waits for."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from playwright.sync_api import Page
+
+from ui.streaming_markdown import SHOWN_TIMEOUT
 
 from .conftest import ParleyApp
 from .helpers import answers, conversation_id, open_parley, send, stored, wait_for_status
@@ -34,6 +39,16 @@ def record_appends(page: Page) -> list[float]:
     return appends
 
 
+def record_shown_reports(page: Page) -> list[float]:
+    """When the page told the server that what it received is on screen."""
+    reports: list[float] = []
+    session = page.context.new_cdp_session(page)
+    session.send('Network.enable')
+    session.on('Network.webSocketFrameSent', lambda event: '\\"kind\\":\\"shown\\"' in event['response']['payloadData']
+               and reports.append(event['timestamp']))
+    return reports
+
+
 def test_a_slow_page_gets_fewer_bigger_deltas_and_the_whole_answer(page: Page, parley: ParleyApp) -> None:
     slow = page
     fast = page.context.new_page()
@@ -56,3 +71,20 @@ def test_a_slow_page_gets_fewer_bigger_deltas_and_the_whole_answer(page: Page, p
         renderer_text = answers(each).last.locator('.parley-markdown').first.evaluate('e => e.parleyRenderer.text')
         assert renderer_text == text
     fast.close()
+
+
+def test_the_page_reports_only_the_deltas_the_server_waits_for(page: Page, parley: ParleyApp) -> None:
+    appends, reports = record_appends(page), record_shown_reports(page)
+    open_parley(page, parley)
+    send(page, PROMPT)
+    wait_for_status(answers(page).last, 'complete', timeout=60_000)
+    page.wait_for_timeout(200)  # lets the last CDP events arrive
+
+    assert len(appends) > 20
+    # The window is two deltas: the server asks about every other one. (Each new element reports its first render.)
+    answered = [at for at in reports if at > appends[0]]
+    assert 1 <= len(answered) <= len(appends) // 2 + 1, (len(answered), len(appends))
+    # It never waited for a report that did not come: no gap between deltas as long as the timeout it would take.
+    assert max(later - earlier for earlier, later in itertools.pairwise(appends)) < SHOWN_TIMEOUT
+    text = stored(parley, conversation_id(page))[-1][1]
+    assert answers(page).last.locator('.parley-markdown').first.evaluate('e => e.parleyRenderer.text') == text
