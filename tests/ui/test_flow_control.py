@@ -29,24 +29,25 @@ requestAnimationFrame(burn);
 PROMPT = 'Flow control [[tokens=800]] [[delay=5]]'  # about 4 s at 200 tokens a second
 
 
-def record_appends(page: Page) -> list[float]:
-    """When each `append` call (a delta of the streaming answer) reached the page."""
-    appends: list[float] = []
+def frame_times(page: Page, event: str, *markers: str) -> list[float]:
+    """When each websocket frame of `event` (CDP's Network.webSocketFrameReceived or ...Sent) holding every marker
+    passed; the list fills in as they come."""
+    times: list[float] = []
     session = page.context.new_cdp_session(page)
     session.send('Network.enable')
-    session.on('Network.webSocketFrameReceived', lambda event: 'runMethod' in event['response']['payloadData']
-               and '\\"append\\"' in event['response']['payloadData'] and appends.append(event['timestamp']))
-    return appends
+    session.on(event, lambda frame: all(marker in frame['response']['payloadData'] for marker in markers)
+               and times.append(frame['timestamp']))
+    return times
+
+
+def record_appends(page: Page) -> list[float]:
+    """When each `append` call (a delta of the streaming answer) reached the page."""
+    return frame_times(page, 'Network.webSocketFrameReceived', 'runMethod', '\\"append\\"')
 
 
 def record_shown_reports(page: Page) -> list[float]:
     """When the page told the server that what it received is on screen."""
-    reports: list[float] = []
-    session = page.context.new_cdp_session(page)
-    session.send('Network.enable')
-    session.on('Network.webSocketFrameSent', lambda event: '\\"kind\\":\\"shown\\"' in event['response']['payloadData']
-               and reports.append(event['timestamp']))
-    return reports
+    return frame_times(page, 'Network.webSocketFrameSent', '\\"kind\\":\\"shown\\"')
 
 
 def test_a_slow_page_gets_fewer_bigger_deltas_and_the_whole_answer(page: Page, parley: ParleyApp) -> None:
