@@ -17,6 +17,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psutil
@@ -51,6 +52,7 @@ window.stream = (text, chars, every) => {
   }, every);
 };
 </script></body></html>"""
+BARE_DONE = '() => document.title === "done"'  # the bare page's stream has ended
 
 
 def chromium_cpu() -> float:
@@ -73,13 +75,8 @@ def parley_stream(browser: Browser, url: str, prompt: str) -> tuple[float, float
     send(page, WARM_UP)
     page.locator(f'{ANSWER}[data-status=complete]').wait_for()
     open_chat(page, url)
-    page.wait_for_timeout(1000)
-    before, started = chromium_cpu(), time.monotonic()
-    send(page, prompt)
-    wait_rarely(page, f'() => document.querySelector(\'{ANSWER}[data-status="complete"]\')')
-    result = chromium_cpu() - before, time.monotonic() - started
-    page.context.close()
-    return result
+    complete = f'() => document.querySelector(\'{ANSWER}[data-status="complete"]\')'
+    return measured(page, lambda: send(page, prompt), complete)
 
 
 def bare_page(browser: Browser) -> Page:
@@ -90,10 +87,15 @@ def bare_page(browser: Browser) -> Page:
 
 def bare_stream(browser: Browser, text: str) -> tuple[float, float]:
     page = bare_page(browser)
-    page.wait_for_timeout(1000)
+    return measured(page, lambda: start_bare_stream(page, text), BARE_DONE)
+
+
+def measured(page: Page, start: Callable[[], None], done: str) -> tuple[float, float]:
+    """(Chromium CPU s, wall s) from `start()` until the page's `done` condition holds; then the window closes."""
+    page.wait_for_timeout(1000)  # the page settles first: its loading is not the stream's cost
     before, started = chromium_cpu(), time.monotonic()
-    start_bare_stream(page, text)
-    wait_rarely(page, '() => document.title === "done"')
+    start()
+    wait_rarely(page, done)
     result = chromium_cpu() - before, time.monotonic() - started
     page.context.close()
     return result
@@ -116,7 +118,7 @@ def bare_windows(browser: Browser, text: str, count: int) -> list[list[float]]:
     for page in pages:
         start_bare_stream(page, text)
     for page in pages:
-        wait_rarely(page, '() => document.title === "done"')
+        wait_rarely(page, BARE_DONE)
     tasks = [page.evaluate('window.longTasks') for page in pages]
     for page in pages:
         page.context.close()
@@ -128,8 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--runs', type=int, default=3, help='streams of each kind (default 3)')
     parser.add_argument('--windows', type=int, default=20, help='bare pages streaming at once (default 20)')
     args = parser.parse_args(argv)
-    prompt = f'[[echo]] [[delay=20]] {numbered_words(0, STREAM_WORDS)}'
-    text = prompt.split(']] ', 2)[-1]
+    text = numbered_words(0, STREAM_WORDS)  # what the fake echoes back, word for word
+    prompt = f'[[echo]] [[delay=20]] {text}'
     with running_fake_server() as fake, sync_playwright() as playwright, tempfile.TemporaryDirectory() as data:
         app = start_parley_app(fake, Path(data))
         try:
