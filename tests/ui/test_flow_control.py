@@ -1,13 +1,13 @@
 """A page that renders slowly gets fewer, bigger deltas, not a backlog: with UNSHOWN deltas not yet shown, the server
 waits for the browser's report (ui/streaming_markdown.py) before it sends the next. The browser reports only the deltas
-the server waits for."""
+the server asks about, every other one, and a report that comes back late does not hold the next delta back."""
 
 from __future__ import annotations
 
 import itertools
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, BrowserContext, Page
 
 from ui.streaming_markdown import SHOWN_TIMEOUT
 
@@ -27,6 +27,21 @@ const burn = () => {{
 requestAnimationFrame(burn);
 '''
 PROMPT = 'Flow control [[tokens=800]] [[delay=5]]'  # about 4 s at 200 tokens a second
+LATE_REPORT_MS = 200
+# The page's "shown" reports leave LATE_REPORT_MS late: a page on a slow network, or one whose frames wait for a core.
+LATE_REPORTS = f'''
+Object.defineProperty(window, 'socket', {{
+  configurable: true,
+  get() {{ return this.parleyTestSocket; }},
+  set(socket) {{
+    const emit = socket.emit.bind(socket);
+    socket.emit = (...args) => JSON.stringify(args).includes('shown')
+      ? (setTimeout(() => emit(...args), {LATE_REPORT_MS}), socket) : emit(...args);
+    this.parleyTestSocket = socket;
+  }},
+}});
+'''
+PACED_PROMPT = 'Paced [[tokens=200]] [[delay=20]]'  # 4 s at 50 tokens a second: a delta every flush interval
 
 
 def frame_times(page: Page, event: str, *markers: str) -> list[float]:
@@ -40,6 +55,11 @@ def frame_times(page: Page, event: str, *markers: str) -> list[float]:
     return times
 
 
+def own_window(browser: Browser) -> BrowserContext:
+    """A second page's context: a second tab of the same window would be a background tab (one frame a second)."""
+    return browser.new_context(viewport={'width': 1200, 'height': 800})
+
+
 def record_appends(page: Page) -> list[float]:
     """When each `append` call (a delta of the streaming answer) reached the page."""
     return frame_times(page, 'Network.webSocketFrameReceived', 'runMethod', '\\"append\\"')
@@ -50,9 +70,11 @@ def record_shown_reports(page: Page) -> list[float]:
     return frame_times(page, 'Network.webSocketFrameSent', '\\"kind\\":\\"shown\\"')
 
 
-def test_a_slow_page_gets_fewer_bigger_deltas_and_the_whole_answer(page: Page, parley: ParleyApp) -> None:
+def test_a_slow_page_gets_fewer_bigger_deltas_and_the_whole_answer(page: Page, browser: Browser,
+                                                                      parley: ParleyApp) -> None:
     slow = page
-    fast = page.context.new_page()
+    other = own_window(browser)
+    fast = other.new_page()
     slow.add_init_script(SLOW_FRAMES)
     slow_appends, fast_appends = record_appends(slow), record_appends(fast)
     for each in (slow, fast):
@@ -63,7 +85,7 @@ def test_a_slow_page_gets_fewer_bigger_deltas_and_the_whole_answer(page: Page, p
         wait_for_status(answers(each).last, 'complete', timeout=60_000)
 
     # Unthrottled, the flush timer sends both pages a delta every 64 characters (about 10-15 a second at this speed);
-    # the slow page shows two deltas at most per 400 ms frame, and the server waits for it.
+    # the slow page shows what it has at most once per 400 ms frame, and the server waits for it.
     assert len(fast_appends) > 20
     assert len(slow_appends) <= 0.7 * len(fast_appends), (len(slow_appends), len(fast_appends))
     # Nothing is lost on the way: each page's renderer holds exactly the stored answer.
@@ -71,7 +93,7 @@ def test_a_slow_page_gets_fewer_bigger_deltas_and_the_whole_answer(page: Page, p
         text = stored(parley, conversation_id(each))[-1][1]
         renderer_text = answers(each).last.locator('.parley-markdown').first.evaluate('e => e.parleyRenderer.text')
         assert renderer_text == text
-    fast.close()
+    other.close()
 
 
 def test_the_page_reports_only_the_deltas_the_server_waits_for(page: Page, parley: ParleyApp) -> None:
@@ -82,10 +104,37 @@ def test_the_page_reports_only_the_deltas_the_server_waits_for(page: Page, parle
     page.wait_for_timeout(200)  # lets the last CDP events arrive
 
     assert len(appends) > 20
-    # The window is two deltas: the server asks about every other one. (Each new element reports its first render.)
+    # The server asks about every other delta. (Each new element also reports its first render.)
     answered = [at for at in reports if at > appends[0]]
     assert 1 <= len(answered) <= len(appends) // 2 + 1, (len(answered), len(appends))
     # It never waited for a report that did not come: no gap between deltas as long as the timeout it would take.
     assert max(later - earlier for earlier, later in itertools.pairwise(appends)) < SHOWN_TIMEOUT
     text = stored(parley, conversation_id(page))[-1][1]
     assert answers(page).last.locator('.parley-markdown').first.evaluate('e => e.parleyRenderer.text') == text
+
+
+def test_reports_that_come_back_late_do_not_hold_back_the_deltas(page: Page, browser: Browser,
+                                                                   parley: ParleyApp) -> None:
+    # A report that takes longer than one flush interval (0.12 s at this pace) but less than two must not make the
+    # server wait: it asks one delta ahead, so the late page gets its deltas as often as a prompt one.
+    late = page
+    other = own_window(browser)
+    prompt = other.new_page()
+    late.add_init_script(LATE_REPORTS)
+    late_appends, prompt_appends = record_appends(late), record_appends(prompt)
+    late_reports = record_shown_reports(late)
+    for each in (late, prompt):
+        open_parley(each, parley)
+    for each in (late, prompt):
+        send(each, PACED_PROMPT)
+    for each in (late, prompt):
+        wait_for_status(answers(each).last, 'complete', timeout=60_000)
+
+    assert len(prompt_appends) > 15
+    assert len(late_reports) > 5  # the reports did come, late
+    # Waiting for each late report would have merged every other pair of deltas (about a quarter fewer).
+    assert len(late_appends) >= 0.9 * len(prompt_appends), (len(late_appends), len(prompt_appends))
+    for each in (late, prompt):
+        text = stored(parley, conversation_id(each))[-1][1]
+        assert answers(each).last.locator('.parley-markdown').first.evaluate('e => e.parleyRenderer.text') == text
+    other.close()
