@@ -39,13 +39,12 @@ def renderer_module_urls(prefix: str) -> list[str]:
 # waits until the browser reports one shown (or SHOWN_TIMEOUT passed), so a page whose renderer falls behind (a slow
 # device) gets fewer, bigger updates instead of a backlog.
 # The browser reports only the deltas the server asks about, every ASK_EVERY-th: each report is a message up the
-# socket and an event for the server, and the ones between would release nothing. With a window of three, one of the
-# two oldest deltas in a full window asked, so its report had at least two flush intervals to come back before the
-# next delta is due: a fast page never waits. (A window of two, asking about the delta that filled it, left one
-# interval: with twenty pages streaming on two cores, 8% of deltas waited for a report, about 90 ms each, and those
-# waits made the slowest tokens.)
+# socket and an event for the server, and the ones between would release nothing. A full window then holds an asked
+# delta sent at least one flush interval before the newest, so its report has two intervals to come back before the
+# next delta is due. (A window of two, asking about the delta that filled it, left one: with twenty pages streaming
+# on two cores, 8% of deltas waited for a report, about 90 ms each, and those waits made the slowest tokens.)
 UNSHOWN = 3
-ASK_EVERY = 2
+ASK_EVERY = UNSHOWN - 1
 SHOWN_TIMEOUT = 1.0
 
 

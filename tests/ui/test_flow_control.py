@@ -5,9 +5,10 @@ the server asks about, every other one, and a report that comes back late does n
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, Page
 
 from ui.streaming_markdown import SHOWN_TIMEOUT
 
@@ -55,9 +56,12 @@ def frame_times(page: Page, event: str, *markers: str) -> list[float]:
     return times
 
 
-def own_window(browser: Browser) -> BrowserContext:
-    """A second page's context: a second tab of the same window would be a background tab (one frame a second)."""
-    return browser.new_context(viewport={'width': 1200, 'height': 800})
+@pytest.fixture
+def second_page(browser: Browser) -> Iterator[Page]:
+    """A page in a window of its own: a second tab of the same window would be a background tab (one frame a second)."""
+    context = browser.new_context(viewport={'width': 1200, 'height': 800})
+    yield context.new_page()
+    context.close()
 
 
 def record_appends(page: Page) -> list[float]:
@@ -70,11 +74,9 @@ def record_shown_reports(page: Page) -> list[float]:
     return frame_times(page, 'Network.webSocketFrameSent', '\\"kind\\":\\"shown\\"')
 
 
-def test_a_slow_page_gets_fewer_bigger_deltas_and_the_whole_answer(page: Page, browser: Browser,
+def test_a_slow_page_gets_fewer_bigger_deltas_and_the_whole_answer(page: Page, second_page: Page,
                                                                       parley: ParleyApp) -> None:
-    slow = page
-    other = own_window(browser)
-    fast = other.new_page()
+    slow, fast = page, second_page
     slow.add_init_script(SLOW_FRAMES)
     slow_appends, fast_appends = record_appends(slow), record_appends(fast)
     for each in (slow, fast):
@@ -93,7 +95,6 @@ def test_a_slow_page_gets_fewer_bigger_deltas_and_the_whole_answer(page: Page, b
         text = stored(parley, conversation_id(each))[-1][1]
         renderer_text = answers(each).last.locator('.parley-markdown').first.evaluate('e => e.parleyRenderer.text')
         assert renderer_text == text
-    other.close()
 
 
 def test_the_page_reports_only_the_deltas_the_server_waits_for(page: Page, parley: ParleyApp) -> None:
@@ -113,13 +114,11 @@ def test_the_page_reports_only_the_deltas_the_server_waits_for(page: Page, parle
     assert answers(page).last.locator('.parley-markdown').first.evaluate('e => e.parleyRenderer.text') == text
 
 
-def test_reports_that_come_back_late_do_not_hold_back_the_deltas(page: Page, browser: Browser,
+def test_reports_that_come_back_late_do_not_hold_back_the_deltas(page: Page, second_page: Page,
                                                                    parley: ParleyApp) -> None:
     # A report that takes longer than one flush interval (0.12 s at this pace) but less than two must not make the
     # server wait: it asks one delta ahead, so the late page gets its deltas as often as a prompt one.
-    late = page
-    other = own_window(browser)
-    prompt = other.new_page()
+    late, prompt = page, second_page
     late.add_init_script(LATE_REPORTS)
     late_appends, prompt_appends = record_appends(late), record_appends(prompt)
     late_reports = record_shown_reports(late)
@@ -137,4 +136,3 @@ def test_reports_that_come_back_late_do_not_hold_back_the_deltas(page: Page, bro
     for each in (late, prompt):
         text = stored(parley, conversation_id(each))[-1][1]
         assert answers(each).last.locator('.parley-markdown').first.evaluate('e => e.parleyRenderer.text') == text
-    other.close()
