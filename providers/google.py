@@ -161,8 +161,9 @@ class GoogleProvider:
                 return StreamError(self.name, detail, fix='Try again.')
             if is_bad_key(exc):
                 # Google answers a wrong key with 400 INVALID_ARGUMENT, not 401: only the reason tells.
-                return AuthenticationError(self.name, detail, status=exc.code, fix=f'Check {KEY_HINT}.')
-            return error_for_status(self.name, exc.code, detail, key_hint=KEY_HINT, retry_after=retry_delay_of(exc))
+                return AuthenticationError(self.name, detail, status=exc.code, fix=f'Check {self.key_hint}.')
+            return error_for_status(self.name, exc.code, detail, key_hint=self.key_hint,
+                                    retry_after=retry_delay_of(exc))
         if isinstance(exc, TimeoutError):
             silence = f'No data from the server for {self.timeout:g} s.'
             if streaming:

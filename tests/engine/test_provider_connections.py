@@ -61,6 +61,18 @@ async def test_failures_save_nothing(tmp_path: Path, fake_server: FakeServer) ->
     assert connections.store.list() == [] and set(connections.registry.providers) == {'openai'}
 
 
+@pytest.mark.parametrize(('kind', 'path'), [('openai_compatible', '/openai/v1'), ('anthropic', '/anthropic'),
+                                            ('google', '/gemini')])
+async def test_a_refused_key_points_at_the_settings_page(tmp_path: Path, fake_server: FakeServer, kind: str,
+                                                         path: str) -> None:
+    # The key was typed on the Settings page: the message must say to check it there, not name an environment variable.
+    connections = connections_for(tmp_path, fake_server)
+    with pytest.raises(AuthenticationError) as refused:
+        await connections.save(kind, 'lab', f'{fake_server.url}{path}', 'bad-key')
+    assert refused.value.fix == 'Check the API key on the Settings page.'
+    assert connections.store.list() == []
+
+
 async def test_each_kind_lists_models_through_its_adapter(tmp_path: Path, fake_server: FakeServer) -> None:
     connections = connections_for(tmp_path, fake_server)
     assert await connections.test('anthropic', 'claude', f'{fake_server.url}/anthropic', KEY)
