@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from nicegui import app, ui
+from nicegui import ui
 
 from providers.registry import ProviderRegistry
 
 from . import names
 from .account_controls import account_controls
 from .current_user import is_admin
-
-DARK_KEY = 'dark_mode'
+from .preferences import DARK_MODE, remember, remembered
 
 
 class Header:
@@ -40,7 +39,7 @@ class Header:
             if is_admin():  # provider keys are the administrator's in team mode
                 settings = ui.link(names.SETTINGS, '/settings').classes('parley-settings-link')
                 settings.props['aria-label'] = names.SETTINGS
-            dark = ui.dark_mode(app.storage.general.get(DARK_KEY, False))
+            dark = ui.dark_mode(remembered(DARK_MODE, False))
             self.dark = bool(dark.value)  # as the page starts (its preview is drawn in these colours)
             switch = ui.switch(value=dark.value, on_change=lambda e: self._set_dark(dark, e.value))
             switch.props('icon=dark_mode').props['aria-label'] = names.DARK_MODE
@@ -82,4 +81,4 @@ class Header:
     @staticmethod
     def _set_dark(dark: ui.dark_mode, value: bool) -> None:
         dark.value = value
-        app.storage.general[DARK_KEY] = value
+        remember(DARK_MODE, value)

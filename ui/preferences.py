@@ -1,7 +1,9 @@
-"""What Parley remembers of a person between visits (last model, sidebar open or closed), kept on the server.
+"""What Parley remembers of a person between visits (last model, sidebar open or closed, dark mode), on the server.
 
-Signed in (team mode), each user has their own: NiceGUI's per-user storage. In personal mode there is one person
-and possibly no storage secret, so the app-wide storage is theirs (it also holds the dark-mode choice).
+Signed in (team mode), each account has its own, kept in the app-wide storage under its id: not in the browser's
+session, which signing in replaces (so a planted session cannot be shared) and signing out clears; the choices
+follow the person to their next sign-in and to their other browsers. In personal mode there is one person and
+possibly no storage secret, so the app-wide storage is theirs.
 """
 
 from __future__ import annotations
@@ -12,16 +14,23 @@ from nicegui import app
 
 from providers.registry import ProviderRegistry
 
-from .current_user import team_mode
+from .current_user import current_user_id, team_mode
 
 LAST_MODEL = 'last_model'
 SIDEBAR_OPEN = 'sidebar_open'
+DARK_MODE = 'dark_mode'
+BY_ACCOUNT = 'preferences_by_account'  # in the app-wide storage: {user id: {name: value}}
 
 
-def _store() -> Any:
-    if team_mode():  # never the app-wide store, which would hand one user's choice to everyone
-        return app.storage.user
-    return app.storage.general
+def _store(*, create: bool = False) -> Any:
+    """This person's preferences; `create` makes their entry (only a write needs one: each change is a file write)."""
+    if not team_mode():
+        return app.storage.general
+    # Under the account's id, never the app-wide names themselves, which would hand one user's choice to everyone.
+    general, user_id = app.storage.general, current_user_id()
+    if create:
+        return general.setdefault(BY_ACCOUNT, {}).setdefault(user_id, {})
+    return general.get(BY_ACCOUNT, {}).get(user_id, {})
 
 
 def remembered(name: str, default: Any = None) -> Any:
@@ -29,9 +38,8 @@ def remembered(name: str, default: Any = None) -> Any:
 
 
 def remember(name: str, value: Any) -> None:
-    store = _store()
-    if store.get(name) != value:  # every write is a file write: skip the ones that change nothing
-        store[name] = value
+    if remembered(name) != value:  # every write is a file write: skip the ones that change nothing
+        _store(create=True)[name] = value
 
 
 def new_chat_model(providers: ProviderRegistry, configured: str | None) -> str | None:

@@ -6,12 +6,14 @@ frame and response that reaches Bob's browser is searched for Ann's words and he
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from ui import names
 
-from .accounts import sign_in
+from .accounts import sign_in, sign_out
 from .helpers import answers, conversation_id, send, wait_for_status
 
 # the shared team server, and assertions that allow for a loaded machine
@@ -103,4 +105,40 @@ def test_limits_are_per_user_and_keep_the_typed_text(browser: Browser,
         wait_for_status(answers(bob).last, 'complete')
     finally:
         dave_context.close()
+        bob_context.close()
+
+
+DARK = re.compile(r'\bbody--dark\b')
+
+
+def test_each_persons_choices_are_their_own_and_outlast_signing_out(browser: Browser,
+                                                                   team_server: KeyedParley) -> None:  # noqa: F811
+    url = team_server.app.url
+    ann_context, ann, _ = person(browser, url, 'ann')
+    bob_context, bob, _ = person(browser, url, 'bob')
+    conversations = sidebar(ann)
+    try:
+        ann.get_by_role('switch', name=names.DARK_MODE).click()
+        expect(ann.locator('body')).to_have_class(DARK)
+        ann.get_by_role('button', name=names.TOGGLE_SIDEBAR).click()
+        expect(conversations).not_to_be_in_viewport()
+        ann.wait_for_timeout(300)  # the drawer's slide and the stored choice (no element to wait on: it is gone)
+
+        bob.reload()  # Ann's choices are not handed to Bob
+        expect(bob.get_by_role('textbox', name=names.MESSAGE)).to_be_visible()
+        expect(bob.locator('body')).not_to_have_class(DARK)
+        expect(sidebar(bob)).to_be_in_viewport()
+
+        sign_out(ann)  # a new session: signing in replaces the browser's session id
+        sign_in(ann, url, 'ann', PASSWORD)
+        expect(ann.locator('body')).to_have_class(DARK)
+        expect(conversations).not_to_be_in_viewport()
+    finally:  # the team server is shared: leave Ann's choices as they were
+        if ann.get_by_role('switch', name=names.DARK_MODE).is_checked():
+            ann.get_by_role('switch', name=names.DARK_MODE).click()
+        if not conversations.count():  # a closed drawer's content leaves the page
+            ann.get_by_role('button', name=names.TOGGLE_SIDEBAR).click()
+            expect(conversations).to_be_in_viewport()
+        ann.wait_for_timeout(300)  # the stored choices
+        ann_context.close()
         bob_context.close()
