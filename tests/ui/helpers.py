@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 from pathlib import Path
@@ -26,6 +27,8 @@ HOLD_HANDSHAKE = """
 
 
 # An Enter key pressed in `el`, for `as_the_handshake_ends`.
+DARK = re.compile(r'\bbody--dark\b')  # the class Quasar gives <body> in dark mode
+
 PRESS_ENTER = 'el.dispatchEvent(new KeyboardEvent("keydown", {key: "Enter", bubbles: true, cancelable: true}))'
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ from tests.fakes.server import FakeServer, free_port
 from ui import names
 
 from .conftest import start_parley
-from .helpers import answers, open_parley, wait_for_status
+from .helpers import DARK, answers, open_parley, wait_for_status
 
 pytestmark = pytest.mark.browser
 
@@ -35,16 +34,15 @@ def test_without_providers_the_page_says_how_to_add_one(page: Page, fake_server:
 
 
 def test_dark_mode_switch_is_remembered(page: Page, parley) -> None:
-    dark = re.compile(r'\bbody--dark\b')
     open_parley(page, parley)
-    expect(page.locator('body')).not_to_have_class(dark)
+    expect(page.locator('body')).not_to_have_class(DARK)
     page.get_by_role('switch', name=names.DARK_MODE).click()
-    expect(page.locator('body')).to_have_class(dark)
+    expect(page.locator('body')).to_have_class(DARK)
     expect(page.get_by_role('switch', name=names.DARK_MODE)).to_be_checked()
     page.reload()
-    expect(page.locator('body')).to_have_class(dark)
+    expect(page.locator('body')).to_have_class(DARK)
     page.get_by_role('switch', name=names.DARK_MODE).click()  # leave the shared app as it was
-    expect(page.locator('body')).not_to_have_class(dark)
+    expect(page.locator('body')).not_to_have_class(DARK)
 
 
 def test_a_provider_that_is_down_does_not_stop_the_others(page: Page, fake_server: FakeServer,

@@ -6,15 +6,13 @@ frame and response that reaches Bob's browser is searched for Ann's words and he
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from ui import names
 
 from .accounts import sign_in, sign_out
-from .helpers import answers, conversation_id, send, wait_for_status
+from .helpers import DARK, answers, conversation_id, send, wait_for_status
 
 # the shared team server, and assertions that allow for a loaded machine
 from .test_key_scan import PASSWORD, KeyedParley, Wire, patient_expect, team_server  # noqa: F401
@@ -107,8 +105,6 @@ def test_limits_are_per_user_and_keep_the_typed_text(browser: Browser,
         dave_context.close()
         bob_context.close()
 
-
-DARK = re.compile(r'\bbody--dark\b')
 
 
 def test_each_persons_choices_are_their_own_and_outlast_signing_out(browser: Browser,
