@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -94,6 +95,17 @@ def forget_sign_in() -> None:
     app.storage.user.clear()
 
 
+async def rotate_session(request: Request) -> None:
+    """Give this browser a new session id, keeping nothing of the old session, before someone signs in: a session id
+    known before the sign-in (one an attacker planted in the browser or copied from it) must never become a signed-in
+    one. NiceGUI's session middleware sends the new id as the cookie."""
+    if app.storage.user:
+        forget_sign_in()
+    request.session['id'] = session_id = str(uuid.uuid4())
+    # NiceGUI makes a session's storage when a request first brings its id; this one was made in mid-request.
+    await app.storage._create_user_storage(session_id)
+
+
 def route_path(request: Request) -> str:
     """The path inside the app, without the prefix it is served under (root_path)."""
     path, root = request.url.path, request.scope.get('root_path', '')
@@ -139,6 +151,8 @@ class AuthMiddleware(BaseHTTPMiddleware):
                 if user is None:
                     forget_sign_in()
                     return 'disabled'
+                if app.storage.user.get(USER_ID) != user.id:
+                    await rotate_session(request)
                 remember_sign_in(user, via_proxy=True)
                 return user
             log.warning('ignored %s from %s: not in PARLEY_TRUSTED_PROXIES', header,

@@ -12,7 +12,6 @@ import asyncio
 import re
 import secrets
 import time
-import uuid
 from dataclasses import dataclass
 
 from nicegui import app, ui
@@ -21,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
 from . import names
-from .auth import LOGIN_PATH, USER_ID, TeamAuth, forget_sign_in, remember_sign_in
+from .auth import LOGIN_PATH, USER_ID, TeamAuth, forget_sign_in, remember_sign_in, rotate_session
 from .box_text import emit_text_of, text_of
 from .theme import add_head, redirect_to
 
@@ -85,12 +84,11 @@ def register_login(team: TeamAuth) -> None:
         return redirect_to(LOGIN_PATH, request)
 
     @app.get(ROTATE_PATH)
-    def new_session(request: Request, ticket: str = '') -> RedirectResponse:
+    async def new_session(request: Request, ticket: str = '') -> RedirectResponse:
         checked = tickets.take(ticket, request.session.get('id'))
         if checked is None:
             return redirect_to(LOGIN_PATH, request)
-        forget_sign_in()  # the old session keeps nothing
-        request.session['id'] = str(uuid.uuid4())  # NiceGUI's session middleware sends the new id as the cookie
+        await rotate_session(request)
         handover = tickets.issue(checked.user_id, request.session['id'], checked.next)
         return redirect_to(f'{DONE_PATH}?ticket={handover}', request)
 

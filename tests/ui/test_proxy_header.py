@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from playwright.sync_api import Browser, expect
 from sqlalchemy import update
 
 from storage import create_db_engine, default_database_url
@@ -19,12 +20,14 @@ from ui import names
 
 from .accounts import start_team_parley
 from .conftest import ParleyApp
+from .helpers import answers, open_parley, send, wait_for_status
 
 HEADER = 'X-Auth-Request-User'  # oauth2-proxy's auth_request header; the default is X-Forwarded-User
 ADMIN = ('root', 'root password', True)
 # Linux routes all of 127.0.0.0/8 to this machine: a client bound to 127.0.0.2 reaches the app from an address that
 # is not the trusted proxy's, with everything else (app, header, user) the same.
 UNTRUSTED_SOURCE = '127.0.0.2'
+SESSION_COOKIE = 'session'  # NiceGUI's (Starlette's) session cookie
 
 
 @pytest.fixture(scope='module')
@@ -88,3 +91,54 @@ def test_the_header_from_an_untrusted_address_is_ignored(app: ParleyApp) -> None
         client.get('/', headers={HEADER: 'intruder'})
         assert client.get('/healthz').status_code == 200  # health checks need no one
     assert stored_user(app, 'intruder') is None
+
+
+def test_a_session_id_from_before_the_proxy_sign_in_is_not_signed_in(app: ParleyApp) -> None:
+    """Session fixation: a session id the browser held before the proxy named its user (one an attacker planted or
+    read, say) must not become that user's session; the sign-in gives the browser a new one."""
+    with httpx.Client(base_url=app.url) as client:
+        assert client.get('/login').status_code == 200  # an anonymous visit starts a session
+        planted = client.cookies.get(SESSION_COOKIE)
+        assert planted
+        assert client.get('/', headers={HEADER: 'root'}).status_code == 200
+        fresh = client.cookies.get(SESSION_COOKIE)
+        assert fresh and fresh != planted
+        assert client.get('/admin').status_code == 200  # the new session is root's, without the header
+    with httpx.Client(base_url=app.url, cookies={SESSION_COOKIE: planted}) as attacker:
+        response = attacker.get('/admin')
+        assert response.status_code == 303 and urlsplit(response.headers['location']).path == '/login'
+
+
+def test_another_user_at_the_proxy_gets_a_session_of_their_own(app: ParleyApp) -> None:
+    """The proxy names someone else in the same browser (a shared machine): the first user's session id does not
+    become theirs, so a copy of it cannot act as the second user."""
+    with httpx.Client(base_url=app.url) as client:
+        assert client.get('/', headers={HEADER: 'root'}).status_code == 200
+        roots = client.cookies.get(SESSION_COOKIE)
+        assert client.get('/', headers={HEADER: 'xena'}).status_code == 200
+        assert client.cookies.get(SESSION_COOKIE) != roots
+        assert client.get('/admin').status_code == 403  # the browser's session is now xena's, who is no admin
+    with httpx.Client(base_url=app.url, cookies={SESSION_COOKIE: roots}) as copy:
+        response = copy.get('/admin')
+        assert response.status_code == 303 and urlsplit(response.headers['location']).path == '/login'
+
+
+@pytest.mark.browser
+def test_a_browser_the_proxy_signs_in_chats_and_keeps_its_chat(app: ParleyApp, browser: Browser) -> None:
+    """The whole page through the proxy: the sign-in's new session id reaches the page's socket, so the answer streams
+    in, and after a reload the conversation is there."""
+    context = browser.new_context(viewport={'width': 1200, 'height': 800}, extra_http_headers={HEADER: 'wes'})
+    prompt = 'Hello through the proxy [[tokens=40]]'
+    try:
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        open_parley(page, app)
+        send(page, prompt)
+        wait_for_status(answers(page).last, 'complete')
+        assert [cookie['name'] for cookie in context.cookies()] == [SESSION_COOKIE]
+        page.reload()
+        expect(page.get_by_role('article', name=names.USER_MESSAGE)).to_have_text(prompt)
+        expect(answers(page)).to_have_count(1)
+        wait_for_status(answers(page).last, 'complete')
+    finally:
+        context.close()
