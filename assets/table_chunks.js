@@ -1,6 +1,6 @@
 // A long table rendered in chunks of TABLE_CHUNK_ROWS rows, so neither rendering nor layout is ever one long task.
 //
-// Each chunk is its own <table> (the first keeps the header) inside a box that skips layout and paint while off
+// Each chunk is its own <table> (the first shows the header; the others keep it for screen readers) inside a box that skips layout and paint while off
 // screen (`content-visibility: auto`). All chunks share fixed column widths taken from the first chunk
 // (`table-layout: fixed` with a <colgroup>), so the columns line up as in one table. Every chunk is markdown-it
 // and DOMPurify output of the header plus its rows: sanitised like everything else, and checked to be exactly
@@ -88,7 +88,7 @@ export class TableChunks {
       || table.tBodies[0].rows.length !== rows.length) return null;
     this.decorate(fragment);
     if (this.widths === null) this.widths = columnWidths(table);
-    if (!first) table.tHead?.remove();
+    if (!first) headForReadersOnly(table.tHead);
     const width = `calc(${this.widths.reduce((sum, w) => sum + w, 0)}ch + ${this.widths.length * 1.7}em)`;
     const colgroup = document.createElement("colgroup");
     for (const w of this.widths) {
@@ -103,6 +103,20 @@ export class TableChunks {
     Object.assign(box.style, { width, contentVisibility: "auto",
       containIntrinsicBlockSize: `auto ${(rows.length + (first ? 1 : 0)) * ROW_EM}em` });
     return box;
+  }
+}
+
+/**
+ * A later chunk keeps the header for screen readers, which announce each cell with its column's header, but shows
+ * none: each header cell's content moves into a visually hidden box and the row takes no height (markdown.css).
+ */
+function headForReadersOnly(head) {
+  if (!head) return;
+  head.classList.add("pm-head-for-readers");
+  for (const cell of head.querySelectorAll("th")) {
+    const label = element("span", "pm-sr-only");
+    label.append(...cell.childNodes);
+    cell.append(label);
   }
 }
 

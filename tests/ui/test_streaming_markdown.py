@@ -377,3 +377,50 @@ def test_a_growing_paragraph_keeps_its_nodes_and_reads_as_rendered_at_once(page:
     assert '<em>turns</em>' in steps[4]['html'] and steps[4]['grown'] == steps[3]['grown']
     assert '&lt;b&gt;safe&lt;/b&gt;' in steps[5]['html'] and '<b>' not in steps[5]['html']  # text, never markup
     assert steps[6]['html'].startswith('<h1') and not steps[6]['sameParagraph']
+
+
+# A table rendered at once into a box of its own, as a finished message is when its page is built.
+RENDER_AT_ONCE = '''async (text) => {
+  const { MarkdownRenderer } = await import('markdown_renderer');
+  const box = document.createElement('div');
+  box.className = 'parley-markdown';
+  box.id = 'at-once';
+  document.body.append(box);
+  const renderer = new MarkdownRenderer(box);
+  renderer.reset(text, { streaming: false });
+  await renderer.settled();
+  box.scrollIntoView();
+}'''
+
+
+def test_each_chunk_of_a_long_table_names_its_columns_to_screen_readers_and_one_header_shows(page: Page,
+                                                                                             harness: str) -> None:
+    """A table of 250 rows comes in three chunks (one <table> each, assets/table_chunks.js). A screen reader
+    announces a cell with its column's header: every chunk must have the header in its accessibility tree, while the
+    reader's eye sees it once, above the first row."""
+    rows = 250
+    table = '| Name | Value |\n| --- | --- |\n' + ''.join(f'| row {i} | {i * 7} |\n' for i in range(rows))
+    open_stream(page, harness)
+    page.evaluate(RENDER_AT_ONCE, table)
+    chunks = page.locator('#at-once .pm-table-chunk')
+    expect(chunks).to_have_count(3)
+    cdp = page.context.new_cdp_session(page)
+    document = cdp.send('DOM.getDocument', {'depth': 0})['root']['nodeId']
+    for index in range(3):
+        # What Chromium gives a screen reader (a chunk off screen skips rendering: each is read once in view).
+        chunks.nth(index).scroll_into_view_if_needed()
+        page.evaluate('new Promise(requestAnimationFrame)')
+        chunk = cdp.send('DOM.querySelectorAll', {'nodeId': document, 'selector': '#at-once .pm-table-chunk'})
+        headers = [node['name']['value'] for node in cdp.send('Accessibility.queryAXTree', {
+            'nodeId': chunk['nodeIds'][index], 'role': 'columnheader'})['nodes'] if not node.get('ignored')]
+        assert headers == ['Name', 'Value'], f'chunk {index + 1}: {headers}'
+    shown = page.evaluate('''() => [...document.querySelectorAll('#at-once .pm-table-chunk')].map((chunk) => ({
+      head: chunk.querySelector('thead')?.getBoundingClientRect().height ?? 0,
+      rows: [...chunk.querySelectorAll('tbody tr')].map((row) => row.cells[0].textContent) }))''')
+    assert shown[0]['head'] > 10 and [chunk['head'] for chunk in shown[1:]] == [0, 0]
+    assert [row for chunk in shown for row in chunk['rows']] == [f'row {i}' for i in range(rows)]
+    # Selecting the whole table copies its header once, not once per chunk.
+    page.evaluate('''() => { const range = document.createRange();
+      range.selectNodeContents(document.getElementById('at-once'));
+      const selection = getSelection(); selection.removeAllRanges(); selection.addRange(range); }''')
+    assert page.evaluate('getSelection().toString()').count('Name') == 1
