@@ -172,11 +172,8 @@ class ChatEngine:
             return
         if generation := self.generations.pop(conversation_id, None):
             generation.stop()
-        if self.limits and self.limits.budgeted:  # its tokens were spent: they still count against the budget
-            spent = self.repository.tokens_used_since(conversation.user_id, midnight_utc(),
-                                                      conversation_id=conversation_id)
-            self.limits.count_deleted(conversation.user_id, spent)
-        self.repository.delete_conversation(conversation_id, user_id=user_id)
+        # Its answers' tokens were spent: they still count against today's budget, after a restart too.
+        self.repository.delete_conversation(conversation_id, user_id=user_id, keep_tokens_since=midnight_utc())
         self.conversations_changed.emit(conversation.user_id)
 
     def stop(self, conversation_id: str, *, user_id: str | None = None) -> None:

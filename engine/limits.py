@@ -67,8 +67,6 @@ class UsageLimits:
         # A moving window: 20 a minute means 20 in any 60 s, not 40 across the turn of a fixed minute.
         self.limiter = MovingWindowRateLimiter(MemoryStorage())
         self.per_minute = RateLimitItemPerMinute(settings.messages_per_minute) if settings.messages_per_minute else None
-        # Tokens of conversations deleted today still count: deleting a chat must not refill the budget.
-        self.deleted_tokens: dict[tuple[str | None, datetime], int] = {}
 
     @property
     def budgeted(self) -> bool:
@@ -99,15 +97,7 @@ class UsageLimits:
 
     def tokens_today(self, user_id: str | None) -> int:
         """Tokens the user's answers used since midnight UTC, deleted conversations included (reads storage)."""
-        today = midnight_utc()
-        return self.tokens_used_since(user_id, today) + self.deleted_tokens.get((user_id, today), 0)
-
-    def count_deleted(self, user_id: str | None, tokens: int) -> None:
-        """Keep counting today's tokens of a conversation that is being deleted."""
-        if tokens and self.settings.daily_token_budget:
-            key = (user_id, midnight_utc())
-            self.deleted_tokens = {k: v for k, v in self.deleted_tokens.items() if k[1] == key[1]}  # drop old days
-            self.deleted_tokens[key] = self.deleted_tokens.get(key, 0) + tokens
+        return self.tokens_used_since(user_id, midnight_utc())
 
 
 def usage_limits(settings: Settings, repository: Repository) -> UsageLimits | None:

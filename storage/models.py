@@ -108,3 +108,13 @@ class ProviderConnection(StorageModel, table=True):
     api_key_encrypted: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow, sa_type=TIMESTAMP)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=TIMESTAMP)
+
+
+class SpentTokens(StorageModel, table=True):
+    """Tokens that answers of a since-deleted conversation spent: deleting a chat must not give back what its answers
+    used (the daily token budget counts them), whether or not the server restarts in between."""
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    user_id: str | None = Field(default=None, index=True)  # None in single-user mode
+    tokens: int
+    spent_at: datetime = Field(default_factory=utcnow, sa_type=TIMESTAMP, index=True)  # when it was deleted

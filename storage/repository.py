@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlmodel import col
 
-from .models import Conversation, Message, MessageStatus, utcnow
+from .models import Conversation, Message, MessageStatus, SpentTokens, utcnow
 from .store import Store
 
 UPDATABLE_MESSAGE_FIELDS = frozenset({
@@ -73,16 +73,27 @@ class Repository(Store):
         """Mark the conversation as just used, moving it to the top of the list."""
         self._update_conversation(conversation_id)
 
-    def delete_conversation(self, conversation_id: str, *, user_id: str | None = None) -> bool:
-        """Delete it (the database cascades to its messages); with user_id given, only that user's.
+    def delete_conversation(self, conversation_id: str, *, user_id: str | None = None,
+                            keep_tokens_since: datetime | None = None) -> bool:
+        """Delete it (the database cascades to its messages); with user_id given, only that user's. With
+        keep_tokens_since, what its answers spent since then stays counted by `tokens_used_since`, written in the
+        same transaction: there is no moment when the conversation is gone and its tokens are not counted.
 
         False if there was no such conversation.
         """
-        query = delete(Conversation).where(col(Conversation.id) == conversation_id)
-        if user_id is not None:
-            query = query.where(col(Conversation.user_id) == user_id)
         with self._session() as session:
-            return session.execute(query).rowcount > 0  # type: ignore[attr-defined]
+            conversation = session.get(Conversation, conversation_id)
+            if conversation is None or (user_id is not None and conversation.user_id != user_id):
+                return False
+            if keep_tokens_since is not None:
+                spent = session.scalar(self._tokens_query(keep_tokens_since)
+                                       .where(col(Message.conversation_id) == conversation_id))
+                if spent:
+                    # Rows from before keep_tokens_since count for nothing any more: the table keeps about a day.
+                    session.execute(delete(SpentTokens).where(col(SpentTokens.spent_at) < keep_tokens_since))
+                    session.add(SpentTokens(user_id=conversation.user_id, tokens=spent))
+            session.execute(delete(Conversation).where(col(Conversation.id) == conversation_id))
+            return True
 
     def _update_conversation(self, conversation_id: str, *, user_id: str | None = None, **values: Any) -> bool:
         # The owner is part of the statement, not a separate check before it: nothing can slip in between.
@@ -151,21 +162,26 @@ class Repository(Store):
         with self._session() as session:
             return list(reversed(list(session.scalars(query))))
 
-    def tokens_used_since(self, user_id: str | None, since: datetime, *, conversation_id: str | None = None) -> int:
-        """Input plus output tokens of the user's answers written since `since` (naive UTC); None: everyone's.
+    def tokens_used_since(self, user_id: str | None, since: datetime) -> int:
+        """Input plus output tokens of the user's answers written since `since` (naive UTC), those of conversations
+        deleted since included; None: everyone's.
 
         By updated_at, not created_at: a retry spends its tokens when it runs, not when the message was first made.
         """
-        query = (select(func.coalesce(func.sum(func.coalesce(Message.input_tokens, 0)
-                                               + func.coalesce(Message.output_tokens, 0)), 0))
-                 .join(Conversation, col(Conversation.id) == col(Message.conversation_id))
-                 .where(col(Message.updated_at) >= since))
+        answers = self._tokens_query(since)
+        deleted = select(func.coalesce(func.sum(SpentTokens.tokens), 0)).where(col(SpentTokens.spent_at) >= since)
         if user_id is not None:
-            query = query.where(col(Conversation.user_id) == user_id)
-        if conversation_id is not None:
-            query = query.where(col(Message.conversation_id) == conversation_id)
+            answers = answers.where(col(Conversation.user_id) == user_id)
+            deleted = deleted.where(col(SpentTokens.user_id) == user_id)
         with self._session() as session:
-            return int(session.scalar(query) or 0)
+            return int(session.scalar(answers) or 0) + int(session.scalar(deleted) or 0)
+
+    @staticmethod
+    def _tokens_query(since: datetime) -> Any:
+        return (select(func.coalesce(func.sum(func.coalesce(Message.input_tokens, 0)
+                                              + func.coalesce(Message.output_tokens, 0)), 0))
+                .join(Conversation, col(Conversation.id) == col(Message.conversation_id))
+                .where(col(Message.updated_at) >= since))
 
     def mark_interrupted(self) -> int:
         """At start-up: every message still 'streaming' was cut off by a crash; mark it so. Returns how many."""

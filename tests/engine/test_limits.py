@@ -90,12 +90,16 @@ async def test_daily_token_budget(tmp_path: Path, fake_server: FakeServer) -> No
     await finish_all(chat)
     with pytest.raises(ChatInputError, match=r'used your 60 tokens for today.*renews at midnight UTC'):
         await chat.send(None, 'Over budget', MODEL, user_id=ANN)
-    # Deleting the conversation does not give the tokens back; another user has their own budget.
+    # Deleting the conversation does not give the tokens back, nor does a restart after it (the same database, a
+    # new engine); another user has their own budget.
     chat.delete(first.conversation.id, user_id=ANN)
     with pytest.raises(ChatInputError, match='tokens for today'):
         await chat.send(None, 'Still over', MODEL, user_id=ANN)
-    await chat.send(None, 'Bob has his own', MODEL, user_id=BOB)
-    await finish_all(chat)
+    restarted = make_chat(tmp_path, fake_server, LimitSettings(daily_token_budget=60))
+    with pytest.raises(ChatInputError, match='tokens for today'):
+        await restarted.send(None, 'Still over after a restart', MODEL, user_id=ANN)
+    await restarted.send(None, 'Bob has his own', MODEL, user_id=BOB)
+    await finish_all(restarted)
 
 
 def test_tokens_are_counted_from_midnight_utc(tmp_path: Path) -> None:

@@ -67,6 +67,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     # Deleting rows is much faster than a fresh database per test; messages go with their conversations.
     with engine.begin() as connection:
         connection.execute(text('DELETE FROM conversation'))
+        connection.execute(text('DELETE FROM spenttokens'))
 
 
 @pytest.fixture(params=BACKENDS)

@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import Engine
 
 from storage import Conversation, MessageRole, MessageStatus, Repository, utcnow
 
@@ -105,6 +106,31 @@ def test_delete_conversation_deletes_its_messages(repo: Repository) -> None:
     assert repo.get_conversation(doomed.id) is None
     assert repo.get_message(doomed_message.id) is None and repo.get_messages(doomed.id) == []
     assert repo.get_messages(kept.id) == [kept_message]
+
+
+def test_a_deleted_conversations_tokens_stay_counted(engine: Engine, repo: Repository) -> None:
+    """Deleting a chat does not give back what its answers spent (the daily token budget counts it), and a restart,
+    here a new repository on the same database, does not forget it."""
+    since = utcnow() - timedelta(hours=1)
+
+    def answered(user_id: str, input_tokens: int, output_tokens: int) -> Conversation:
+        conversation = repo.create_conversation(title='t', provider='openai', model='m', user_id=user_id)
+        answer = repo.add_message(conversation.id, role='assistant', content='x')
+        repo.update_message(answer.id, input_tokens=input_tokens, output_tokens=output_tokens)
+        return conversation
+
+    kept, doomed, bobs = answered('ann', 7, 5), answered('ann', 10, 20), answered('bob', 3, 0)
+    assert repo.tokens_used_since('ann', since) == 42
+    assert not repo.delete_conversation(doomed.id, user_id='bob', keep_tokens_since=since)  # not his: nothing moves
+    assert repo.delete_conversation(doomed.id, user_id='ann', keep_tokens_since=since)
+    assert repo.get_conversation(doomed.id) is None
+    restarted = Repository(engine)
+    assert restarted.tokens_used_since('ann', since) == 42
+    assert (restarted.tokens_used_since('bob', since), restarted.tokens_used_since(None, since)) == (3, 45)
+    assert restarted.tokens_used_since('ann', utcnow() + timedelta(seconds=1)) == 0  # a new day counts afresh
+    assert repo.delete_conversation(bobs.id, keep_tokens_since=since)  # personal mode's call: no owner given
+    assert repo.delete_conversation(kept.id, keep_tokens_since=since)
+    assert (restarted.tokens_used_since('bob', since), restarted.tokens_used_since('ann', since)) == (3, 42)
 
 
 def test_message_round_trip(repo: Repository) -> None:
