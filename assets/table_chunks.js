@@ -1,11 +1,11 @@
 // A long table rendered in chunks of TABLE_CHUNK_ROWS rows, so neither rendering nor layout is ever one long task.
 //
-// Each chunk is its own <table> (the first shows the header; the others keep it for screen readers) inside a box that skips layout and paint while off
-// screen (`content-visibility: auto`). All chunks share fixed column widths taken from the first chunk
-// (`table-layout: fixed` with a <colgroup>), so the columns line up as in one table. Every chunk is markdown-it
-// and DOMPurify output of the header plus its rows: sanitised like everything else, and checked to be exactly
-// one table of those rows; anything else (a row markdown-it would not take) reports INVALID and the caller
-// renders the block as usual. While a table streams, finished chunks stay as they are and only the last one is
+// Each chunk is its own <table> (the first shows the header; the others keep it for screen readers) inside a box
+// that skips layout and paint while off screen (`content-visibility: auto`). All chunks share fixed column widths
+// taken from the first chunk (`table-layout: fixed` with a <colgroup>), so the columns line up as in one table.
+// Every chunk is markdown-it and DOMPurify output of the header plus its rows: sanitised like everything else, and
+// checked to be exactly one table of those rows; anything else (a row markdown-it would not take) reports INVALID
+// and the caller renders the block as usual. While a table streams, finished chunks stay as they are and only the last one is
 // re-rendered; the same object then finishes the frozen block, so no row is rendered for good twice. Each call
 // looks only at the rows after the last finished chunk, never at the whole table again.
 
