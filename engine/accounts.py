@@ -146,9 +146,22 @@ class Accounts:
             raise AccountError('That user no longer exists.')
         if disabled and user_id == acting_user_id:
             raise AccountError('You cannot disable your own account.')
-        if disabled and user.is_admin and not user.disabled and self.store.count_active_admins() <= 1:
+        if not (disabled and user.is_admin):
+            self.store.update(user_id, disabled=disabled)
+        elif not self.store.update_keeping_an_admin(user_id, disabled=True):
             raise AccountError('You cannot disable the last administrator.')
-        self.store.update(user_id, disabled=disabled)
+
+    def set_admin(self, user_id: str, is_admin: bool, *, acting_user_id: str | None) -> None:
+        """Make an account an administrator or take the role away; an admin cannot demote themselves (another
+        admin can) or the last admin."""
+        if self.store.get(user_id) is None:
+            raise AccountError('That user no longer exists.')
+        if not is_admin and user_id == acting_user_id:
+            raise AccountError('You cannot remove your own administrator role; another administrator can.')
+        if is_admin:
+            self.store.update(user_id, is_admin=True)
+        elif not self.store.update_keeping_an_admin(user_id, is_admin=False):
+            raise AccountError('You cannot remove the last administrator.')
 
 
 class LoginThrottle:

@@ -59,6 +59,26 @@ class AccountStore(Store):
         with self._session() as session:
             return session.scalar(query) or 0
 
+    def update_keeping_an_admin(self, user_id: str, **values: Any) -> bool:
+        """Like `update` for a change that may take an administrator away (disabling one, or their role), unless it
+        would leave no enabled administrator: then nothing changes and False comes back.
+
+        The check and the change are one transaction that first writes to every enabled administrator's row (a
+        write that changes nothing): that write waits for any other such transaction to end, in PostgreSQL by the
+        rows' locks and in SQLite by the database's write lock, so two administrators taking each other's role
+        at the same moment cannot both succeed.
+        """
+        if unknown := set(values) - UPDATABLE_USER_FIELDS:
+            raise ValueError(f'not updatable: {sorted(unknown)}')
+        active_admin = col(User.is_admin) & ~col(User.disabled)
+        with self._session() as session:
+            session.execute(update(User).where(active_admin).values(is_admin=True))
+            admins = set(session.scalars(select(User.id).where(active_admin)))
+            if not admins - {user_id}:
+                return False
+            session.execute(update(User).where(col(User.id) == user_id).values(**values))
+            return True
+
     def update(self, user_id: str, **values: Any) -> bool:
         """Change stored fields of one account; False if it does not exist."""
         if unknown := set(values) - UPDATABLE_USER_FIELDS:

@@ -1,4 +1,5 @@
-"""The admin page (`/admin`, administrators only): add users, disable or enable them, reset their passwords."""
+"""The admin page (`/admin`, administrators only): add users, disable or enable them, reset their passwords,
+make them administrators or take the role away."""
 
 from __future__ import annotations
 
@@ -85,6 +86,9 @@ class AdminPage:
                 elif not is_me:  # an admin never locks themselves out
                     ui.button(names.DISABLE_USER, on_click=lambda: self._set_disabled(user, True))
                 ui.button(names.RESET_PASSWORD, on_click=lambda: self._reset_dialog(user)).props('outline')
+                if not is_me:  # an admin never demotes themselves (another admin can)
+                    role = names.REMOVE_ADMIN if user.is_admin else names.MAKE_ADMIN
+                    ui.button(role, on_click=lambda: self._set_admin(user, not user.is_admin)).props('outline')
 
     async def _set_disabled(self, user: User, disabled: bool) -> None:
         if not self._still_admin():
@@ -98,6 +102,20 @@ class AdminPage:
                 end_open_pages(user.id)
             ui.notify(f'{user.name} is disabled and signed out.' if disabled else f'{user.name} can sign in again.',
                       type='positive')
+        self.refresh()
+
+    async def _set_admin(self, user: User, is_admin: bool) -> None:
+        if not self._still_admin():
+            return
+        try:
+            await asyncio.to_thread(self.accounts.set_admin, user.id, is_admin, acting_user_id=current_user_id())
+        except AccountError as error:
+            ui.notify(str(error), type='warning')
+        else:
+            # Their open pages keep working; an Admin or Settings action there is refused from now on (each asks the
+            # database whether its user is still an administrator), and their next page has neither link.
+            done = 'is an administrator' if is_admin else 'is no longer an administrator'
+            ui.notify(f'{user.name} {done}.', type='positive')
         self.refresh()
 
     def _still_admin(self) -> bool:

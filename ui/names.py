@@ -65,6 +65,8 @@ ADMIN = 'Administrator'                # checkbox when adding a user
 DISABLE_USER = 'Disable'
 ENABLE_USER = 'Enable'
 RESET_PASSWORD = 'Reset password'
+MAKE_ADMIN = 'Make administrator'      # admin page: give a user the administrator role
+REMOVE_ADMIN = 'Remove administrator'  # admin page: take it away
 NEW_PASSWORD = 'New password'
 ADMIN_PAGE = 'Admin'                   # link in the header for admins
 

@@ -258,3 +258,19 @@ def test_after_sign_in_only_paths_of_this_app_are_followed() -> None:
         assert safe_next(path) == path
     hostile = ('//evil.example', '/\\evil.example', 'https://evil.example', 'javascript:alert(1)', '/c/x?y=1', None, '')
     assert {safe_next(path) for path in hostile} == {'/'}
+
+
+def test_admins_give_and_take_the_role_but_never_their_own_or_the_last(accounts: Accounts) -> None:
+    root = accounts.create('root', 'root password', is_admin=True)
+    user = accounts.create('user', 'user password')
+    accounts.set_admin(user.id, True, acting_user_id=root.id)
+    assert accounts.store.get(user.id).is_admin
+    with pytest.raises(AccountError, match='your own administrator role'):
+        accounts.set_admin(root.id, False, acting_user_id=root.id)
+    accounts.set_admin(root.id, False, acting_user_id=user.id)  # another administrator can
+    assert not accounts.store.get(root.id).is_admin
+    with pytest.raises(AccountError, match='last administrator'):
+        accounts.set_admin(user.id, False, acting_user_id=None)
+    assert accounts.store.get(user.id).is_admin
+    with pytest.raises(AccountError, match='no longer exists'):
+        accounts.set_admin('no-such-id', True, acting_user_id=user.id)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import Engine, text
@@ -59,3 +61,28 @@ def test_active_admins_leave_out_users_and_disabled_admins(store: AccountStore) 
     assert store.count_active_admins() == 2
     store.update(second.id, disabled=True)
     assert store.count_active_admins() == 1
+
+
+def test_two_admins_taking_each_others_role_at_once_leave_one(engine: Engine, store: AccountStore) -> None:
+    """The last-administrator rule holds under a race: two admins disabling, or demoting, each other at the same
+    moment. Each change waits for the other's transaction, so the second sees one admin left and is refused."""
+    for change in ({'disabled': True}, {'is_admin': False}):
+        ann = store.add('ann', password_hash=None, is_admin=True)
+        bob = store.add('bob', password_hash=None, is_admin=True)
+        barrier = threading.Barrier(2)  # reused: it lets both threads go on together at every run
+
+        def take(user_id: str, change: dict[str, bool] = change, barrier: threading.Barrier = barrier) -> bool:
+            barrier.wait()
+            return AccountStore(engine).update_keeping_an_admin(user_id, **change)
+
+        for _ in range(5):  # a race, run several times; an unguarded check lets both through in most of them
+            with ThreadPoolExecutor(2) as pool:
+                results = list(pool.map(take, [ann.id, bob.id]))
+            assert sorted(results) == [False, True], change
+            assert store.count_active_admins() == 1
+            store.update(ann.id, disabled=False, is_admin=True)
+            store.update(bob.id, disabled=False, is_admin=True)
+        assert store.update_keeping_an_admin(ann.id, **change)
+        assert not store.update_keeping_an_admin(bob.id, **change)  # the last one stays
+        with engine.begin() as connection:
+            connection.execute(text('DELETE FROM "user"'))

@@ -135,3 +135,24 @@ def test_the_admin_cannot_disable_themselves(admin: Page, team: ParleyApp) -> No
     me = row(admin, f'{ADMIN[0]} (you)')
     expect(me).to_be_visible(timeout=SLOW)
     expect(me.get_by_role('button', name=names.DISABLE_USER)).to_have_count(0)
+
+
+def test_an_admin_gives_the_role_and_takes_it_back(admin: Page, other: Page, team: ParleyApp) -> None:
+    added = add_user(admin, team, 'ivy', 'ivy password')
+    role = added.get_by_role('cell').nth(1)
+    expect(role).to_have_text('User', timeout=SLOW)
+    added.get_by_role('button', name=names.MAKE_ADMIN).click()
+    expect(role).to_have_text('Administrator', timeout=SLOW)
+    sign_in(other, team.url, 'ivy', 'ivy password')
+    expect(other.get_by_role('link', name=names.ADMIN_PAGE)).to_be_visible(timeout=SLOW)
+    assert other.goto(team.url + '/admin').status == 200
+
+    row(admin, 'ivy').get_by_role('button', name=names.REMOVE_ADMIN).click()
+    expect(role).to_have_text('User', timeout=SLOW)
+    assert other.goto(team.url + '/admin').status == 403  # she stays signed in, without the role
+    other.goto(team.url + '/')
+    expect(other.get_by_role('textbox', name=names.MESSAGE)).to_be_visible(timeout=SLOW)
+    expect(other.get_by_role('link', name=names.ADMIN_PAGE)).to_have_count(0)
+    # Nobody takes their own role away (another admin can): the admin's own row offers no such button.
+    me = row(admin, f'{ADMIN[0]} (you)')
+    expect(me.get_by_role('button', name=names.REMOVE_ADMIN)).to_have_count(0)

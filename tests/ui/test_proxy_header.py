@@ -135,7 +135,7 @@ def test_a_browser_the_proxy_signs_in_chats_and_keeps_its_chat(app: ParleyApp, b
         open_parley(page, app)
         send(page, prompt)
         wait_for_status(answers(page).last, 'complete')
-        assert [cookie['name'] for cookie in context.cookies()] == [SESSION_COOKIE]
+        assert SESSION_COOKIE in {cookie['name'] for cookie in context.cookies()}
         page.reload()
         expect(page.get_by_role('article', name=names.USER_MESSAGE)).to_have_text(prompt)
         expect(answers(page)).to_have_count(1)
