@@ -4,6 +4,8 @@ make them administrators or take the role away."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from functools import partial
 
 from nicegui import app, ui
 from starlette.responses import PlainTextResponse
@@ -91,32 +93,32 @@ class AdminPage:
                     ui.button(role, on_click=lambda: self._set_admin(user, not user.is_admin)).props('outline')
 
     async def _set_disabled(self, user: User, disabled: bool) -> None:
-        if not self._still_admin():
-            return
-        try:
-            await asyncio.to_thread(self.accounts.set_disabled, user.id, disabled, acting_user_id=current_user_id())
-        except AccountError as error:
-            ui.notify(str(error), type='warning')
-        else:
-            if disabled:
-                end_open_pages(user.id)
-            ui.notify(f'{user.name} is disabled and signed out.' if disabled else f'{user.name} can sign in again.',
-                      type='positive')
-        self.refresh()
+        change = partial(self.accounts.set_disabled, user.id, disabled, acting_user_id=current_user_id())
+        done = f'{user.name} is disabled and signed out.' if disabled else f'{user.name} can sign in again.'
+        if await self._apply(change, done) and disabled:
+            end_open_pages(user.id)
 
     async def _set_admin(self, user: User, is_admin: bool) -> None:
+        # Their open pages keep working; an Admin or Settings action there is refused from now on (each asks the
+        # database whether its user is still an administrator), and their next page has neither link.
+        change = partial(self.accounts.set_admin, user.id, is_admin, acting_user_id=current_user_id())
+        await self._apply(change, f'{user.name} is {"an" if is_admin else "no longer an"} administrator.')
+
+    async def _apply(self, change: Callable[[], None], done: str) -> bool:
+        """Make an account change (off the event loop) if this page's user is still an administrator; say how it
+        went and show the table as it now is. True if the change was made."""
         if not self._still_admin():
-            return
+            return False
         try:
-            await asyncio.to_thread(self.accounts.set_admin, user.id, is_admin, acting_user_id=current_user_id())
+            await asyncio.to_thread(change)
         except AccountError as error:
             ui.notify(str(error), type='warning')
+            made = False
         else:
-            # Their open pages keep working; an Admin or Settings action there is refused from now on (each asks the
-            # database whether its user is still an administrator), and their next page has neither link.
-            done = 'is an administrator' if is_admin else 'is no longer an administrator'
-            ui.notify(f'{user.name} {done}.', type='positive')
+            ui.notify(done, type='positive')
+            made = True
         self.refresh()
+        return made
 
     def _still_admin(self) -> bool:
         """The page may be older than a demotion or disabling of its own user: ask the database, not the page."""
