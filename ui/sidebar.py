@@ -16,6 +16,7 @@ from . import names
 from .conversation_list import ConversationList, Entry
 from .page_preview import PreviewEntry
 from .preferences import SIDEBAR_OPEN, remember, remembered
+from .theme import IS_WIDE, WIDE_COOKIE
 
 GROUPS = ('Today', 'Yesterday', 'Previous 7 days', 'Older')
 PAGE = 40  # entries built at once (two screens of them); more load as the list scrolls
@@ -24,7 +25,6 @@ PAGE = 40  # entries built at once (two screens of them); more load as the list 
 # page take twenty list updates in a few seconds, and that burst set the p95 token delay of twenty streams
 # (bench streams-20: 0.65-0.93 s with an update per message, 0.30 s with none).
 TOUCH_EVERY = 1.0
-WIDE_COOKIE = 'parley_wide'  # "1" or "0": whether the window was wide at the last page load (assets/window_width.js)
 
 
 def start_open() -> bool | None:
@@ -82,7 +82,7 @@ class Sidebar:
         (the server's copy may be behind just after the page connected) and whether the window is wide."""
         drawer = f'getElement({self.drawer.id}).$el.querySelector("aside")'
         shown = f'({drawer}.getBoundingClientRect().right > 0)'  # a closed drawer sits off the left edge
-        button.on('click', self._toggle, js_handler=f'() => emit(window.parleyWide(), {shown})')
+        button.on('click', self._toggle, js_handler=f'() => emit({IS_WIDE}, {shown})')
 
     def _toggle(self, event: events.GenericEventArguments) -> None:
         args = event.args if isinstance(event.args, list) and len(event.args) == 2 else [False, self.drawer.value]
