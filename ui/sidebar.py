@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from nicegui import background_tasks, events, ui
+from nicegui import background_tasks, ui
 
 from engine.chat import ChatEngine, visible_to
 from storage.models import Conversation, utcnow
@@ -16,7 +16,6 @@ from . import names
 from .conversation_list import ConversationList, Entry
 from .page_preview import PreviewEntry
 from .preferences import SIDEBAR_OPEN, remember, remembered
-from .theme import IS_WIDE, WIDE_COOKIE
 
 GROUPS = ('Today', 'Yesterday', 'Previous 7 days', 'Older')
 PAGE = 40  # entries built at once (two screens of them); more load as the list scrolls
@@ -25,16 +24,6 @@ PAGE = 40  # entries built at once (two screens of them); more load as the list 
 # page take twenty list updates in a few seconds, and that burst set the p95 token delay of twenty streams
 # (bench streams-20: 0.65-0.93 s with an update per message, 0.30 s with none).
 TOUCH_EVERY = 1.0
-
-
-def start_open() -> bool | None:
-    """The sidebar as a page starts: closed where the window was narrow at the last page load (a slide-over there,
-    which would cover the chat) or where the person closed it in a wide window, else open; None, the first time in
-    a browser: open where there is room, as Quasar sees it."""
-    wide = ui.context.client.request.cookies.get(WIDE_COOKIE)
-    if wide == '0' or remembered(SIDEBAR_OPEN) is False:
-        return False
-    return True if wide == '1' else None
 
 
 def group_of(updated_at: datetime, now: datetime) -> str:
@@ -57,12 +46,12 @@ class Sidebar:
         self.user_id = user_id
         self.current = current
         self.on_deleted = on_deleted
-        # Beside the chat in a wide window, a slide-over in a narrow one; full height, so header and composer sit
-        # beside it.
-        self.start_open = start_open()
-        with ui.left_drawer(value=self.start_open, bordered=True, top_corner=True,
+        # open on wide screens, a slide-over on narrow ones; full height, so header and composer sit beside it
+        # Open or closed as the person left it (None, the first time: open where there is room).
+        with ui.left_drawer(value=remembered(SIDEBAR_OPEN), bordered=True, top_corner=True,
                             bottom_corner=True) as self.drawer:
             self.drawer.classes('parley-sidebar')
+            self.drawer.on_value_change(lambda e: remember(SIDEBAR_OPEN, e.value))
             new = ui.button(names.NEW_CHAT, icon='edit_square', on_click=lambda: ui.navigate.to('/'))
             new.props('flat no-caps align=left').classes('parley-new-chat').props['aria-label'] = names.NEW_CHAT
             with ui.element('nav').classes('parley-conversations') as self.nav:
@@ -76,23 +65,6 @@ class Sidebar:
         self.render()
         engine.conversations_changed.subscribe(self._changed)
         engine.conversation_touched.subscribe(self._touched)
-
-    def toggled_by(self, button: ui.button) -> None:
-        """`button` opens the sidebar if the page shows it closed, else closes it. The click says what the page shows
-        (the server's copy may be behind just after the page connected) and whether the window is wide."""
-        drawer = f'getElement({self.drawer.id}).$el.querySelector("aside")'
-        shown = f'({drawer}.getBoundingClientRect().right > 0)'  # a closed drawer sits off the left edge
-        button.on('click', self._toggle, js_handler=f'() => emit({IS_WIDE}, {shown})')
-
-    def _toggle(self, event: events.GenericEventArguments) -> None:
-        args = event.args if isinstance(event.args, list) and len(event.args) == 2 else [False, self.drawer.value]
-        wide, shown = args[0] is True, bool(args[1])
-        self.drawer.set_value(not shown)
-        self.drawer.update()  # even if the server's copy already said so
-        # Only a wide window's choice is kept: a slide-over opens and closes as the person moves around (and a
-        # window made narrow closes the sidebar by itself, which is no choice either).
-        if wide:
-            remember(SIDEBAR_OPEN, not shown)
 
     def _changed(self, owner: str | None) -> None:
         if visible_to(self.user_id, owner):  # another user's rename or delete is none of this list's business

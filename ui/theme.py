@@ -17,15 +17,10 @@ from .streaming_markdown import renderer_module_urls
 
 ASSETS = Path(__file__).resolve().parent.parent / 'assets'
 ASSETS_ROUTE = '/assets'
-# A browser expression: true when the window shows the sidebar beside the chat, false where it is a slide-over
-# (above Quasar's drawer breakpoint, 1023 px, as the page preview's media query in parley.css and window_width.js,
-# which tells the server in the cookie WIDE_COOKIE).
-IS_WIDE = 'document.documentElement.clientWidth > 1023'
-WIDE_COOKIE = 'parley_wide'
 # markdown.css is also what StreamingMarkdown loads itself: linked here it is there for the first paint, and the
 # element's loader (NiceGUI's loadResource) sees the `data-markdown-css` attribute and does not load it twice.
 STYLESHEETS = ('parley.css', 'chat_scroll.css', 'markdown.css')
-MODULES = ('chat_scroll.js', 'load_more.js', 'page_preview.js', 'window_width.js')
+MODULES = ('chat_scroll.js', 'load_more.js', 'page_preview.js')
 
 
 def serve_assets() -> None:

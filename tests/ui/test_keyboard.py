@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.fakes.server import FakeServer
 from ui import names
@@ -23,10 +23,6 @@ def app(fake_server: FakeServer, tmp_path_factory: pytest.TempPathFactory) -> It
     parley = start_parley(fake_server, tmp_path_factory.mktemp('keyboard'))
     yield parley
     parley.stop()
-
-
-def conversations(page: Page):
-    return page.get_by_role('navigation', name=names.CONVERSATIONS)
 
 
 def message_box(page: Page):
@@ -127,43 +123,16 @@ def test_last_model_and_sidebar_state_are_remembered(page: Page, app: ParleyApp)
     page.reload()
     expect(page.get_by_role('combobox', name=names.MODEL)).to_have_value(model)
 
-    expect(conversations(page)).to_be_in_viewport()
+    conversations = page.get_by_role('navigation', name=names.CONVERSATIONS)
+    expect(conversations).to_be_in_viewport()
     page.get_by_role('button', name=names.TOGGLE_SIDEBAR).click()
-    expect(conversations(page)).not_to_be_in_viewport()
+    expect(conversations).not_to_be_in_viewport()
     page.wait_for_timeout(300)  # the drawer's slide and the stored choice (no element to wait on: it is gone)
     page.reload()
     expect(message_box(page)).to_be_visible()
-    expect(conversations(page)).not_to_be_in_viewport()
+    expect(conversations).not_to_be_in_viewport()
     page.get_by_role('button', name=names.TOGGLE_SIDEBAR).click()
-    expect(conversations(page)).to_be_in_viewport()
+    expect(conversations).to_be_in_viewport()
     page.reload()
     expect(message_box(page)).to_be_visible()
-    expect(conversations(page)).to_be_in_viewport()
-
-
-def test_a_narrow_window_opens_on_the_chat_and_leaves_a_wide_windows_sidebar_alone(browser: Browser,
-                                                                                    app: ParleyApp) -> None:
-    """Where the sidebar is a slide-over (a phone, a narrow window), a page starts on the chat whatever a wide window
-    left, and opening or closing the slide-over there, or making a wide window narrow, is not a choice to remember."""
-    wide = browser.new_context(viewport={'width': 1200, 'height': 800})
-    narrow = browser.new_context(viewport={'width': 390, 'height': 800}, is_mobile=True, has_touch=True)
-    try:
-        desk, phone = wide.new_page(), narrow.new_page()
-        open_parley(desk, app)
-        expect(conversations(desk)).to_be_in_viewport()  # open where there is room
-        open_parley(phone, app)
-        expect(conversations(phone)).not_to_be_in_viewport()
-        phone.get_by_role('button', name=names.TOGGLE_SIDEBAR).click()
-        expect(conversations(phone)).to_be_in_viewport()
-        phone.mouse.click(370, 400)  # on the backdrop beside the slide-over
-        expect(conversations(phone)).not_to_be_in_viewport()
-        desk.set_viewport_size({'width': 700, 'height': 800})  # Quasar closes it by itself
-        expect(conversations(desk)).not_to_be_in_viewport()
-        desk.wait_for_timeout(300)  # the drawer's slide and anything stored
-        desk.set_viewport_size({'width': 1200, 'height': 800})
-        desk.reload()
-        expect(message_box(desk)).to_be_visible()
-        expect(conversations(desk)).to_be_in_viewport()
-    finally:
-        wide.close()
-        narrow.close()
+    expect(conversations).to_be_in_viewport()
