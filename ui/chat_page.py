@@ -20,7 +20,7 @@ from .current_user import current_user_id
 from .header import Header
 from .keyboard import add_keyboard
 from .page_preview import add_preview
-from .preferences import LAST_MODEL, SIDEBAR_OPEN, new_chat_model, remember, remembered
+from .preferences import LAST_MODEL, new_chat_model, remember
 from .sidebar import Sidebar
 from .streaming_markdown import StreamingMarkdown
 from .theme import add_head, page_prefix, redirect_to
@@ -64,11 +64,11 @@ def chat_page(engine: ChatEngine, settings: Settings, conversation_id: str | Non
     conversation = engine.repository.get_conversation(conversation_id, user_id=user_id) if conversation_id else None
     model = (f'{conversation.provider}/{conversation.model}' if conversation
              else new_chat_model(engine.providers, settings.default_model))
-    sidebar: Sidebar | None = None
-    header = Header(engine.providers, model, on_toggle_sidebar=lambda: sidebar and sidebar.drawer.toggle())
+    header = Header(engine.providers, model)
     view: ConversationView | None = None
     sidebar = Sidebar(engine, user_id, current=lambda: view.conversation_id if view else conversation_id,
                       on_deleted=lambda deleted: deleted == (view and view.conversation_id) and ui.navigate.to('/'))
+    sidebar.toggled_by(header.sidebar_button)
     composer: Composer | None = None
     view = ConversationView(engine, conversation_id, user_id, model=lambda: header.model,
                             on_busy=lambda busy: composer and composer.set_busy(busy))
@@ -112,5 +112,5 @@ def chat_page(engine: ChatEngine, settings: Settings, conversation_id: str | Non
     jump.props['aria-label'] = names.JUMP_TO_LATEST
     jump.on('click', js_handler='() => window.parleyScroll && window.parleyScroll.jump()')
     add_keyboard(engine.repository)  # shortcuts, the Ctrl/Cmd+K search and the shortcuts dialog
-    add_preview(sidebar.preview(page_prefix()), dark=header.dark, sidebar_open=remembered(SIDEBAR_OPEN),
+    add_preview(sidebar.preview(page_prefix()), dark=header.dark, sidebar_open=None if sidebar.starts_open else False,
                 home=page_prefix())

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from nicegui import ui
 
 from providers.registry import ProviderRegistry
@@ -17,11 +15,11 @@ from .preferences import DARK_MODE, remember, remembered
 class Header:
     """`model` is the picker's `provider/model` key; options refresh in the background, never blocking the page."""
 
-    def __init__(self, providers: ProviderRegistry, model: str | None, on_toggle_sidebar: Callable[[], None]) -> None:
+    def __init__(self, providers: ProviderRegistry, model: str | None) -> None:
         self.providers = providers
         with ui.header().classes('parley-header'):
-            toggle = ui.button(icon='menu', on_click=on_toggle_sidebar).props('flat round dense')
-            toggle.props['aria-label'] = names.TOGGLE_SIDEBAR
+            self.sidebar_button = ui.button(icon='menu').props('flat round dense')  # see Sidebar.toggled_by
+            self.sidebar_button.props['aria-label'] = names.TOGGLE_SIDEBAR
             ui.label('Parley').classes('parley-brand')
             self.select = ui.select(self._options(model), value=model, with_input=True).classes('parley-model')
             self.select.props('dense outlined options-dense behavior=menu')

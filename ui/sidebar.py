@@ -6,8 +6,9 @@ import asyncio
 import time
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
-from nicegui import background_tasks, ui
+from nicegui import background_tasks, events, ui
 
 from engine.chat import ChatEngine, visible_to
 from storage.models import Conversation, utcnow
@@ -24,6 +25,21 @@ PAGE = 40  # entries built at once (two screens of them); more load as the list 
 # page take twenty list updates in a few seconds, and that burst set the p95 token delay of twenty streams
 # (bench streams-20: 0.65-0.93 s with an update per message, 0.30 s with none).
 TOUCH_EVERY = 1.0
+
+
+class BrowserDrawer(ui.left_drawer):
+    """A left drawer whose open or closed lives in the browser; the server only hears of it.
+
+    NiceGUI's drawer waits for the server to echo each change back. Events sent before the socket's handshake go
+    out in any order, so a report from the page's first moments (Quasar hiding the drawer once it measured a narrow
+    window) could reach the server after the person's click and its echo undo that click. With `model-value` kept
+    null, Quasar opens and closes the drawer itself, at once, and still reports each change.
+    """
+
+    LOOPBACK = None
+
+    def _value_to_model_value(self, value: Any) -> None:
+        return None
 
 
 def group_of(updated_at: datetime, now: datetime) -> str:
@@ -46,12 +62,12 @@ class Sidebar:
         self.user_id = user_id
         self.current = current
         self.on_deleted = on_deleted
-        # open on wide screens, a slide-over on narrow ones; full height, so header and composer sit beside it
-        # Open or closed as the person left it (None, the first time: open where there is room).
-        with ui.left_drawer(value=remembered(SIDEBAR_OPEN), bordered=True, top_corner=True,
-                            bottom_corner=True) as self.drawer:
+        # Beside the chat in a wide window, a slide-over in a narrow one (a phone), where it starts closed: it would
+        # cover the chat. A wide window starts it as the person last left it with the menu button (open, the first
+        # time); Quasar opens it "if above" the breakpoint, so the server need not know the window's width.
+        with BrowserDrawer(value=False, bordered=True, top_corner=True, bottom_corner=True) as self.drawer:
+            self.drawer.props['show-if-above'] = self.starts_open = remembered(SIDEBAR_OPEN) is not False
             self.drawer.classes('parley-sidebar')
-            self.drawer.on_value_change(lambda e: remember(SIDEBAR_OPEN, e.value))
             new = ui.button(names.NEW_CHAT, icon='edit_square', on_click=lambda: ui.navigate.to('/'))
             new.props('flat no-caps align=left').classes('parley-new-chat').props['aria-label'] = names.NEW_CHAT
             with ui.element('nav').classes('parley-conversations') as self.nav:
@@ -65,6 +81,23 @@ class Sidebar:
         self.render()
         engine.conversations_changed.subscribe(self._changed)
         engine.conversation_touched.subscribe(self._touched)
+
+    def toggled_by(self, button: ui.button) -> None:
+        """`button` opens or closes the sidebar in the browser, and tells the server what it did in a wide window.
+
+        Only a wide window's choice is kept: a slide-over opens and closes as the person moves around, and a window
+        made narrow closes the sidebar by itself, which is no choice either.
+        """
+        aside = f'getHtmlElement({self.drawer.id}).closest("aside")'
+        button.on('click', self._toggled, js_handler=f'''() => {{
+            const aside = {aside}, shown = !aside.classList.contains("q-layout--prevent-focus");
+            getElement({self.drawer.id}).toggle();
+            if (!aside.classList.contains("q-drawer--mobile")) emit(!shown);
+        }}''')
+
+    def _toggled(self, event: events.GenericEventArguments) -> None:
+        if isinstance(event.args, bool):
+            remember(SIDEBAR_OPEN, event.args)
 
     def _changed(self, owner: str | None) -> None:
         if visible_to(self.user_id, owner):  # another user's rename or delete is none of this list's business

@@ -26,9 +26,9 @@ HOLD_HANDSHAKE = """
 """
 
 
-# An Enter key pressed in `el`, for `as_the_handshake_ends`.
 DARK = re.compile(r'\bbody--dark\b')  # the class Quasar gives <body> in dark mode
 
+# An Enter key pressed in `el`, for `as_the_handshake_ends`.
 PRESS_ENTER = 'el.dispatchEvent(new KeyboardEvent("keydown", {key: "Enter", bubbles: true, cancelable: true}))'
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.fakes.server import FakeServer
 from ui import names
 from ui.keyboard import SHORTCUTS
 
 from .conftest import ParleyApp, start_parley
-from .helpers import answers, conversation_id, open_parley, send, wait_for_status
+from .helpers import answers, conversation_id, hold_handshake, open_parley, send, wait_for_status
 
 pytestmark = pytest.mark.browser
 
@@ -23,6 +23,10 @@ def app(fake_server: FakeServer, tmp_path_factory: pytest.TempPathFactory) -> It
     parley = start_parley(fake_server, tmp_path_factory.mktemp('keyboard'))
     yield parley
     parley.stop()
+
+
+def conversations(page: Page):
+    return page.get_by_role('navigation', name=names.CONVERSATIONS)
 
 
 def message_box(page: Page):
@@ -123,16 +127,78 @@ def test_last_model_and_sidebar_state_are_remembered(page: Page, app: ParleyApp)
     page.reload()
     expect(page.get_by_role('combobox', name=names.MODEL)).to_have_value(model)
 
-    conversations = page.get_by_role('navigation', name=names.CONVERSATIONS)
-    expect(conversations).to_be_in_viewport()
+    expect(conversations(page)).to_be_in_viewport()
     page.get_by_role('button', name=names.TOGGLE_SIDEBAR).click()
-    expect(conversations).not_to_be_in_viewport()
+    expect(conversations(page)).not_to_be_in_viewport()
     page.wait_for_timeout(300)  # the drawer's slide and the stored choice (no element to wait on: it is gone)
     page.reload()
     expect(message_box(page)).to_be_visible()
-    expect(conversations).not_to_be_in_viewport()
+    expect(conversations(page)).not_to_be_in_viewport()
     page.get_by_role('button', name=names.TOGGLE_SIDEBAR).click()
-    expect(conversations).to_be_in_viewport()
+    expect(conversations(page)).to_be_in_viewport()
     page.reload()
     expect(message_box(page)).to_be_visible()
-    expect(conversations).to_be_in_viewport()
+    expect(conversations(page)).to_be_in_viewport()
+
+
+def test_a_narrow_window_opens_on_the_chat_and_leaves_a_wide_windows_sidebar_alone(browser: Browser,
+                                                                                    app: ParleyApp) -> None:
+    """Where the sidebar is a slide-over (a phone, a narrow window), a page starts on the chat whatever a wide window
+    left, and opening or closing the slide-over there, or making a wide window narrow, is not a choice to remember."""
+    wide = browser.new_context(viewport={'width': 1200, 'height': 800})
+    narrow = browser.new_context(viewport={'width': 390, 'height': 800}, is_mobile=True, has_touch=True)
+    try:
+        desk, phone = wide.new_page(), narrow.new_page()
+        open_parley(desk, app)
+        expect(conversations(desk)).to_be_in_viewport()  # open where there is room
+        open_parley(phone, app)
+        expect(conversations(phone)).not_to_be_in_viewport()
+        phone.get_by_role('button', name=names.TOGGLE_SIDEBAR).click()
+        expect(conversations(phone)).to_be_in_viewport()
+        phone.mouse.click(370, 400)  # on the backdrop beside the slide-over
+        expect(conversations(phone)).not_to_be_in_viewport()
+        desk.set_viewport_size({'width': 700, 'height': 800})  # Quasar closes it by itself
+        expect(conversations(desk)).not_to_be_in_viewport()
+        desk.wait_for_timeout(300)  # the drawer's slide and anything stored
+        desk.set_viewport_size({'width': 1200, 'height': 800})
+        desk.reload()
+        expect(message_box(desk)).to_be_visible()
+        expect(conversations(desk)).to_be_in_viewport()
+
+        desk.get_by_role('button', name=names.TOGGLE_SIDEBAR).click()  # a wide window's choice: kept
+        expect(conversations(desk)).not_to_be_in_viewport()
+        desk.wait_for_timeout(300)
+        phone.reload()
+        expect(message_box(phone)).to_be_visible()
+        phone.get_by_role('button', name=names.TOGGLE_SIDEBAR).click()  # a slide-over opened: not a choice
+        expect(conversations(phone)).to_be_in_viewport()
+        phone.wait_for_timeout(300)
+        desk.reload()
+        expect(message_box(desk)).to_be_visible()
+        expect(conversations(desk)).not_to_be_in_viewport()
+        desk.get_by_role('button', name=names.TOGGLE_SIDEBAR).click()
+        expect(conversations(desk)).to_be_in_viewport()
+        desk.wait_for_timeout(300)
+    finally:
+        wide.close()
+        narrow.close()
+
+
+def test_the_menu_button_works_before_the_page_has_connected(browser: Browser, app: ParleyApp) -> None:
+    """The sidebar opens and closes in the browser: a tap on the menu while the page's socket is still connecting
+    opens the slide-over at once, and the page's own early reports, let go after it, do not close it again."""
+    narrow = browser.new_context(viewport={'width': 390, 'height': 800}, is_mobile=True, has_touch=True)
+    try:
+        phone = narrow.new_page()
+        hold_handshake(phone)
+        phone.goto(app.url + '/')
+        phone.wait_for_function('window.parleyTestConnected()')
+        phone.get_by_role('button', name=names.TOGGLE_SIDEBAR).click()
+        expect(conversations(phone)).to_be_in_viewport()
+        phone.evaluate('window.parleyTestRelease()')
+        phone.wait_for_timeout(500)  # the held events go out and are handled
+        expect(conversations(phone)).to_be_in_viewport()
+        phone.mouse.click(370, 400)  # on the backdrop beside the slide-over
+        expect(conversations(phone)).not_to_be_in_viewport()
+    finally:
+        narrow.close()
