@@ -31,7 +31,7 @@ class Header:
             self._show_problems()
             ui.space()
             # Handled in the browser (assets/keyboard.js opens the dialog through the same event as the `?` key).
-            shortcuts = ui.button(icon='keyboard').props('flat round dense')
+            shortcuts = ui.button(icon='keyboard').props('flat round dense').classes('parley-keyboard-help')
             shortcuts.props['aria-label'] = names.KEYBOARD_HELP
             shortcuts.on('click', js_handler='() => emitEvent("parley-help")')
             if is_admin():  # provider keys are the administrator's in team mode

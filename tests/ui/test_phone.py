@@ -1,0 +1,39 @@
+"""Parley on a phone: the header keeps to one row and every control in it stays in reach."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from ui import names
+
+from .conftest import ParleyApp
+from .helpers import open_parley
+
+pytestmark = pytest.mark.browser
+
+PHONE = {'width': 390, 'height': 800}
+
+
+def test_the_header_is_one_row_on_a_phone(browser: Browser, parley: ParleyApp) -> None:
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        open_parley(page, parley)
+        header = page.get_by_role('banner')
+        controls = [page.get_by_role('button', name=names.TOGGLE_SIDEBAR),
+                    page.get_by_role('combobox', name=names.MODEL),
+                    page.get_by_role('link', name=names.SETTINGS),  # an icon here, still named Settings
+                    page.get_by_role('switch', name=names.DARK_MODE)]
+        for control in controls:
+            expect(control).to_be_in_viewport(ratio=1)
+        top = header.bounding_box()
+        assert top is not None and top['height'] <= 64, f'the header is {top} (two rows are about 100 px)'
+        for control in controls:
+            box = control.bounding_box()
+            assert box is not None and top['y'] <= box['y'] + box['height'] / 2 <= top['y'] + top['height'], box
+        picker = page.get_by_role('combobox', name=names.MODEL).bounding_box()
+        assert picker is not None and picker['width'] >= 140, f'the model picker has {picker} left'
+        assert page.evaluate('document.documentElement.scrollWidth') <= PHONE['width']  # nothing sticks out
+    finally:
+        context.close()
