@@ -8,6 +8,7 @@ from collections.abc import Callable
 from functools import partial
 
 from nicegui import app, ui
+from nicegui.events import GenericEventArguments
 from starlette.responses import PlainTextResponse
 
 from engine.accounts import AccountError, Accounts
@@ -15,6 +16,7 @@ from storage.models import User
 
 from . import names
 from .auth import STAMP, TeamAuth, end_open_pages
+from .box_text import emit_text_of, text_of
 from .current_user import current_user_id, is_admin
 from .theme import add_head
 
@@ -58,7 +60,8 @@ class AdminPage:
             self.new_password.props('outlined dense autocomplete=new-password')
             self.new_password.props['aria-label'] = names.PASSWORD
             self.new_admin = ui.checkbox(names.ADMIN)
-            ui.button(names.ADD_USER, on_click=self.add_user)
+            add = ui.button(names.ADD_USER)  # with the boxes' text (ui/box_text.py), as Sign in
+            add.on('click', self.add_user, js_handler=emit_text_of(self.new_name, self.new_password))
         self.form_error = ui.label('').props('role=alert').classes('text-negative')
 
     def refresh(self) -> None:
@@ -130,10 +133,10 @@ class AdminPage:
         ui.navigate.to('/login')
         return False
 
-    async def add_user(self) -> None:
+    async def add_user(self, event: GenericEventArguments) -> None:
         if not self._still_admin():
             return
-        name, password = self.new_name.value or '', self.new_password.value or ''
+        name, password = text_of(event, self.new_name, self.new_password)
         try:
             user = await asyncio.to_thread(self.accounts.create, name, password, is_admin=self.new_admin.value)
         except AccountError as error:

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from nicegui import ui
+from nicegui.events import GenericEventArguments
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine.provider_setup import KINDS, ConnectionInputError, Connections, SavedConnection
@@ -19,6 +20,7 @@ from providers.errors import ProviderError
 from storage.errors import describe
 
 from . import names
+from .box_text import emit_text_of, text_of
 from .current_user import is_admin
 from .theme import add_head, asset_url
 
@@ -88,8 +90,12 @@ class SettingsPage:
                 self.api_key.props('outlined dense stack-label autocomplete=new-password spellcheck=false')
                 self.api_key.props['aria-label'] = names.API_KEY
                 with ui.row().classes('gap-2'):
-                    self.test_button = ui.button(names.TEST_CONNECTION, on_click=self.test).props('outline no-caps')
-                    self.save_button = ui.button(names.SAVE, on_click=self.save).props('unelevated no-caps')
+                    # Both carry the boxes' text (ui/box_text.py): a key pasted and saved as the page connects.
+                    with_text = emit_text_of(self.name, self.base_url, self.api_key)
+                    self.test_button = ui.button(names.TEST_CONNECTION).props('outline no-caps')
+                    self.test_button.on('click', self.test, js_handler=with_text)
+                    self.save_button = ui.button(names.SAVE).props('unelevated no-caps')
+                    self.save_button.on('click', self.save, js_handler=with_text)
                     self.remove_button = ui.button(names.REMOVE, on_click=self.confirm_remove)
                     self.remove_button.props('flat no-caps color=negative')
                 self.status = ui.label('').classes('parley-connection-status')
@@ -147,16 +153,17 @@ class SettingsPage:
     def _update_buttons(self) -> None:
         self.remove_button.enabled = (self.name.value or '').strip().lower() in self.saved
 
-    def _form(self) -> tuple[str, str, str, str]:
-        return (self.kind.value or '', self.name.value or '', self.base_url.value or '', self.api_key.value or '')
+    def _form(self, event: GenericEventArguments) -> tuple[str, str, str, str]:
+        name, base_url, key = text_of(event, self.name, self.base_url, self.api_key)
+        return self.kind.value or '', name, base_url, key
 
-    async def test(self) -> None:
-        kind, name, base_url, key = self._form()
+    async def test(self, event: GenericEventArguments) -> None:
+        kind, name, base_url, key = self._form(event)
         await self._run('Testing…', lambda: self.connections.test(kind, name, base_url, key), key,
                         lambda models: f'Connected: {describe_models(models)}.')
 
-    async def save(self) -> None:
-        kind, name, base_url, key = self._form()
+    async def save(self, event: GenericEventArguments) -> None:
+        kind, name, base_url, key = self._form(event)
 
         def saved(result: tuple[str, list[str]]) -> str:
             saved_name, models = result

@@ -17,6 +17,7 @@ from ui import names
 
 from .accounts import SLOW, TEAM_ADMIN, sign_in
 from .conftest import ParleyApp
+from .helpers import as_the_handshake_ends, hold_handshake
 
 pytestmark = pytest.mark.browser
 
@@ -156,3 +157,20 @@ def test_an_admin_gives_the_role_and_takes_it_back(admin: Page, other: Page, tea
     # Nobody takes their own role away (another admin can): the admin's own row offers no such button.
     me = row(admin, f'{ADMIN[0]} (you)')
     expect(me.get_by_role('button', name=names.REMOVE_ADMIN)).to_have_count(0)
+
+
+def test_a_user_added_as_the_page_connects_gets_the_name_and_password_typed(other: Page, team: ParleyApp) -> None:
+    """The boxes' value events are held back until the page's socket is ready; Add user, clicked in that moment,
+    must not reach the server first and add nobody (or refuse an empty name)."""
+    sign_in(other, team.url, *ADMIN)
+    expect(other.get_by_role('link', name=names.ADMIN_PAGE)).to_be_visible(timeout=SLOW)
+    hold_handshake(other)  # from the next page on
+    other.goto(team.url + '/admin')
+    other.get_by_role('textbox', name=names.USERNAME).fill('quinn')
+    other.get_by_label(names.PASSWORD, exact=True).fill('quinn password')
+    as_the_handshake_ends(other, other.get_by_role('button', name=names.ADD_USER), 'el.click()')
+    expect(row(other, 'quinn')).to_contain_text('Active', timeout=SLOW)
+    other.context.clear_cookies()
+    quinn = other.context.new_page()  # this page holds every handshake from now on
+    try_sign_in(quinn, team, 'quinn', 'quinn password')
+    expect(quinn).to_have_url(team.url + '/', timeout=SLOW)

@@ -15,7 +15,16 @@ from tests.fakes.server import FakeServer, free_port
 from ui import names
 
 from .conftest import ParleyApp, start_parley
-from .helpers import answers, conversation_id, open_parley, send, wait_for_status, wait_until
+from .helpers import (
+    answers,
+    as_the_handshake_ends,
+    conversation_id,
+    hold_handshake,
+    open_parley,
+    send,
+    wait_for_status,
+    wait_until,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -174,3 +183,15 @@ def test_team_mode_settings_are_the_administrators_and_memory_is_per_user(browse
         ada_context.close()
     finally:
         team.stop()
+
+
+def test_a_connection_saved_as_the_page_connects_keeps_what_was_typed(page: Page, app: ParleyApp,
+                                                                      fake_server: FakeServer) -> None:
+    """The boxes' value events are held back until the page's socket is ready; Save, clicked in that moment, must
+    not reach the server first and refuse (or store) empty fields."""
+    hold_handshake(page)
+    page.goto(app.url + '/settings')
+    fill_form(page, 'early', f'{fake_server.url}/openai/v1', KEY)
+    as_the_handshake_ends(page, page.get_by_role('button', name=names.SAVE), 'el.click()')
+    expect(status(page)).to_contain_text('Saved early')
+    expect(connections(page).get_by_role('listitem').filter(has_text='early')).to_contain_text('key sk-…6f70')
