@@ -1,4 +1,5 @@
-"""Actions (Send, Sign in) that carry the text of the boxes they act on, so they cannot overtake it.
+"""Actions (Send, Sign in, Test and Save a connection, Add user) that carry the text of the boxes they act on, so
+they cannot overtake it.
 
 Until a page's socket has finished its handshake NiceGUI holds the page's events back and then lets each go on its
 own 10 ms timer, so an action taken in that moment (a password manager's fill and a quick Enter, a message typed
