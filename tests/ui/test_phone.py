@@ -1,4 +1,4 @@
-"""Parley on a phone: the header keeps to one row and every control in it stays in reach."""
+"""Parley on a phone: the header keeps to one row with every control in reach; Enter breaks the line."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from playwright.sync_api import Browser, expect
 from ui import names
 
 from .conftest import ParleyApp
-from .helpers import open_parley
+from .helpers import answers, open_parley, wait_for_status
 
 pytestmark = pytest.mark.browser
 
@@ -35,5 +35,27 @@ def test_the_header_is_one_row_on_a_phone(browser: Browser, parley: ParleyApp) -
         picker = page.get_by_role('combobox', name=names.MODEL).bounding_box()
         assert picker is not None and picker['width'] >= 140, f'the model picker has {picker} left'
         assert page.evaluate('document.documentElement.scrollWidth') <= PHONE['width']  # nothing sticks out
+    finally:
+        context.close()
+
+
+def test_enter_breaks_the_line_on_a_touch_screen_and_send_sends(browser: Browser, parley: ParleyApp) -> None:
+    """The on-screen keyboard has no Shift+Enter: there Enter must not send a half-written message."""
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        open_parley(page, parley)
+        box = page.get_by_role('textbox', name=names.MESSAGE)
+        message = 'First line\nsecond line [[tokens=5]]'
+        box.fill('First line')
+        box.press('Enter')
+        box.press_sequentially('second line [[tokens=5]]')
+        expect(box).to_have_value(message)
+        page.wait_for_timeout(300)  # a send would have put the message on the page by now
+        expect(page.get_by_role('article', name=names.USER_MESSAGE)).to_have_count(0)
+        page.get_by_role('button', name=names.SEND).tap()
+        expect(page.get_by_role('article', name=names.USER_MESSAGE)).to_have_text(message)
+        wait_for_status(answers(page).last, 'complete')
+        expect(box).to_have_value('')
     finally:
         context.close()
