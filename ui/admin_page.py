@@ -47,7 +47,7 @@ class AdminPage:
                 ui.space()
                 ui.link(names.BACK_TO_CHAT, '/')
             with ui.element('div').classes('q-markup-table q-table__container q-table--flat w-full'):
-                self.table = ui.element('table').classes('q-table w-full')
+                self.table = ui.element('table').classes('q-table w-full parley-users')
                 self.table.props['aria-label'] = names.USERS
             self._add_form()
         self.refresh()

@@ -174,3 +174,24 @@ def test_a_user_added_as_the_page_connects_gets_the_name_and_password_typed(othe
     quinn = other.context.new_page()  # this page holds every handshake from now on
     try_sign_in(quinn, team, 'quinn', 'quinn password')
     expect(quinn).to_have_url(team.url + '/', timeout=SLOW)
+
+
+def test_on_a_phone_every_users_actions_are_in_reach(browser: Browser, admin: Page, team: ParleyApp) -> None:
+    """The users table fits a phone's screen: no action button sits off to the right, and it is still a table."""
+    add_user(admin, team, 'piper', 'piper password')  # a row with every action: Disable, Reset, Make administrator
+    context = browser.new_context(viewport={'width': 390, 'height': 800}, is_mobile=True, has_touch=True)
+    try:
+        phone = context.new_page()
+        phone.set_default_timeout(SLOW)
+        sign_in(phone, team.url, *ADMIN)
+        table = open_admin(phone, team)
+        expect(row(phone, 'piper').get_by_role('button', name=names.RESET_PASSWORD)).to_be_visible()
+        buttons = table.get_by_role('button')
+        assert buttons.count() >= 3
+        for button in buttons.all():
+            box = button.bounding_box()
+            assert box is not None and box['x'] >= 0 and box['x'] + box['width'] <= 390, (button.inner_text(), box)
+        expect(row(phone, 'piper').get_by_role('cell')).to_have_count(4)  # name, role, status, actions
+        assert phone.evaluate('document.documentElement.scrollWidth') <= 390
+    finally:
+        context.close()
