@@ -1,4 +1,4 @@
-"""Parley on a phone: the header keeps to one row with every control in reach; Enter breaks the line."""
+"""Parley on a phone or a tablet: a one-row header with every control in reach; Enter breaks the line on touch."""
 
 from __future__ import annotations
 
@@ -59,3 +59,22 @@ def test_enter_breaks_the_line_on_a_touch_screen_and_send_sends(browser: Browser
         expect(box).to_have_value('')
     finally:
         context.close()
+
+
+def test_a_tablet_offers_no_keyboard_shortcuts_but_a_desk_does(browser: Browser, parley: ParleyApp) -> None:
+    """A touch screen has no keyboard to list shortcuts for, and its Enter breaks the line, unlike the dialog says."""
+    tablet = browser.new_context(viewport={'width': 1024, 'height': 768}, is_mobile=True, has_touch=True)
+    desk = browser.new_context(viewport={'width': 1024, 'height': 768})
+    try:
+        for context, shown in ((tablet, False), (desk, True)):
+            page = context.new_page()
+            open_parley(page, parley)
+            expect(page.get_by_role('combobox', name=names.MODEL)).to_be_visible()
+            help_button = page.get_by_role('button', name=names.KEYBOARD_HELP)
+            if shown:
+                expect(help_button).to_be_visible()
+            else:
+                expect(help_button).to_be_hidden()
+    finally:
+        tablet.close()
+        desk.close()
