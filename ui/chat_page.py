@@ -112,5 +112,5 @@ def chat_page(engine: ChatEngine, settings: Settings, conversation_id: str | Non
     jump.props['aria-label'] = names.JUMP_TO_LATEST
     jump.on('click', js_handler='() => window.parleyScroll && window.parleyScroll.jump()')
     add_keyboard(engine.repository)  # shortcuts, the Ctrl/Cmd+K search and the shortcuts dialog
-    add_preview(sidebar.preview(page_prefix()), dark=header.dark, sidebar_open=None if sidebar.starts_open else False,
+    add_preview(sidebar.preview(page_prefix()), dark=header.dark, sidebar_open=sidebar.starts_open,
                 home=page_prefix())

@@ -33,7 +33,8 @@ class BrowserDrawer(ui.left_drawer):
     NiceGUI's drawer waits for the server to echo each change back. Events sent before the socket's handshake go
     out in any order, so a report from the page's first moments (Quasar hiding the drawer once it measured a narrow
     window) could reach the server after the person's click and its echo undo that click. With `model-value` kept
-    null, Quasar opens and closes the drawer itself, at once, and still reports each change.
+    null, Quasar opens and closes the drawer itself, at once, and still reports each change. (A report also turns
+    NiceGUI's `show-if-above` prop off on the server; Quasar reads that prop only as the drawer mounts.)
     """
 
     LOOPBACK = None

@@ -7,7 +7,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from ui import names
 
@@ -42,6 +42,14 @@ def as_the_handshake_ends(page: Page, target: Locator, action: str) -> None:
     once, before the events held until then (each waits on its own 10 ms timer)."""
     page.wait_for_function('window.parleyTestConnected()')
     target.evaluate(f'(el) => {{ window.parleyTestRelease(); {action}; }}')
+
+
+PHONE = {'width': 390, 'height': 800}
+
+
+def phone_context(browser: Browser, viewport: dict[str, int] = PHONE) -> BrowserContext:
+    """A browser context as a phone (or, given a wider viewport, a tablet): a touch screen, no mouse to hover."""
+    return browser.new_context(viewport=viewport, is_mobile=True, has_touch=True)
 
 
 def open_parley(page: Page, app: ParleyApp, path: str = '/') -> None:

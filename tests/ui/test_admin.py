@@ -17,7 +17,7 @@ from ui import names
 
 from .accounts import SLOW, TEAM_ADMIN, sign_in
 from .conftest import ParleyApp
-from .helpers import as_the_handshake_ends, hold_handshake
+from .helpers import PHONE, as_the_handshake_ends, hold_handshake, phone_context
 
 pytestmark = pytest.mark.browser
 
@@ -179,7 +179,7 @@ def test_a_user_added_as_the_page_connects_gets_the_name_and_password_typed(othe
 def test_on_a_phone_every_users_actions_are_in_reach(browser: Browser, admin: Page, team: ParleyApp) -> None:
     """The users table fits a phone's screen: no action button sits off to the right, and it is still a table."""
     add_user(admin, team, 'piper', 'piper password')  # a row with every action: Disable, Reset, Make administrator
-    context = browser.new_context(viewport={'width': 390, 'height': 800}, is_mobile=True, has_touch=True)
+    context = phone_context(browser)
     try:
         phone = context.new_page()
         phone.set_default_timeout(SLOW)
@@ -190,8 +190,8 @@ def test_on_a_phone_every_users_actions_are_in_reach(browser: Browser, admin: Pa
         assert buttons.count() >= 3
         for button in buttons.all():
             box = button.bounding_box()
-            assert box is not None and box['x'] >= 0 and box['x'] + box['width'] <= 390, (button.inner_text(), box)
+            assert box is not None and 0 <= box['x'] <= PHONE['width'] - box['width'], (button.inner_text(), box)
         expect(row(phone, 'piper').get_by_role('cell')).to_have_count(4)  # name, role, status, actions
-        assert phone.evaluate('document.documentElement.scrollWidth') <= 390
+        assert phone.evaluate('document.documentElement.scrollWidth') <= PHONE['width']
     finally:
         context.close()

@@ -12,7 +12,7 @@ from ui import names
 from ui.keyboard import SHORTCUTS
 
 from .conftest import ParleyApp, start_parley
-from .helpers import answers, conversation_id, hold_handshake, open_parley, send, wait_for_status
+from .helpers import answers, conversation_id, hold_handshake, open_parley, phone_context, send, wait_for_status
 
 pytestmark = pytest.mark.browser
 
@@ -146,7 +146,7 @@ def test_a_narrow_window_opens_on_the_chat_and_leaves_a_wide_windows_sidebar_alo
     """Where the sidebar is a slide-over (a phone, a narrow window), a page starts on the chat whatever a wide window
     left, and opening or closing the slide-over there, or making a wide window narrow, is not a choice to remember."""
     wide = browser.new_context(viewport={'width': 1200, 'height': 800})
-    narrow = browser.new_context(viewport={'width': 390, 'height': 800}, is_mobile=True, has_touch=True)
+    narrow = phone_context(browser)
     try:
         desk, phone = wide.new_page(), narrow.new_page()
         open_parley(desk, app)
@@ -187,7 +187,7 @@ def test_a_narrow_window_opens_on_the_chat_and_leaves_a_wide_windows_sidebar_alo
 def test_the_menu_button_works_before_the_page_has_connected(browser: Browser, app: ParleyApp) -> None:
     """The sidebar opens and closes in the browser: a tap on the menu while the page's socket is still connecting
     opens the slide-over at once, and the page's own early reports, let go after it, do not close it again."""
-    narrow = browser.new_context(viewport={'width': 390, 'height': 800}, is_mobile=True, has_touch=True)
+    narrow = phone_context(browser)
     try:
         phone = narrow.new_page()
         hold_handshake(phone)

@@ -8,15 +8,13 @@ from playwright.sync_api import Browser, expect
 from ui import names
 
 from .conftest import ParleyApp
-from .helpers import answers, open_parley, wait_for_status
+from .helpers import PHONE, answers, open_parley, phone_context, wait_for_status
 
 pytestmark = pytest.mark.browser
 
-PHONE = {'width': 390, 'height': 800}
-
 
 def test_the_header_is_one_row_on_a_phone(browser: Browser, parley: ParleyApp) -> None:
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    context = phone_context(browser)
     try:
         page = context.new_page()
         open_parley(page, parley)
@@ -41,7 +39,7 @@ def test_the_header_is_one_row_on_a_phone(browser: Browser, parley: ParleyApp) -
 
 def test_enter_breaks_the_line_on_a_touch_screen_and_send_sends(browser: Browser, parley: ParleyApp) -> None:
     """The on-screen keyboard has no Shift+Enter: there Enter must not send a half-written message."""
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    context = phone_context(browser)
     try:
         page = context.new_page()
         open_parley(page, parley)
@@ -63,7 +61,7 @@ def test_enter_breaks_the_line_on_a_touch_screen_and_send_sends(browser: Browser
 
 def test_a_tablet_offers_no_keyboard_shortcuts_but_a_desk_does(browser: Browser, parley: ParleyApp) -> None:
     """A touch screen has no keyboard to list shortcuts for, and its Enter breaks the line, unlike the dialog says."""
-    tablet = browser.new_context(viewport={'width': 1024, 'height': 768}, is_mobile=True, has_touch=True)
+    tablet = phone_context(browser, {'width': 1024, 'height': 768})
     desk = browser.new_context(viewport={'width': 1024, 'height': 768})
     try:
         for context, shown in ((tablet, False), (desk, True)):
