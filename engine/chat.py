@@ -106,12 +106,12 @@ class ChatEngine:
             raise ChatInputError('No model is selected. Configure a provider (see the README) and pick a model.')
         provider, model = resolved
         repo = self.repository
-        # Ownership first: "busy" for another user's conversation would tell that it exists.
-        conversation = (await asyncio.to_thread(repo.get_conversation, conversation_id, user_id=user_id)
-                        if conversation_id else None)
-        if conversation_id and conversation is None:
-            raise ChatInputError('This conversation no longer exists.')
-        with self._claimed(conversation_id, 'Wait for the current answer to finish, or stop it.'):
+        with self._claimed(conversation_id) as refuse_if_busy:
+            conversation = (await asyncio.to_thread(repo.get_conversation, conversation_id, user_id=user_id)
+                            if conversation_id else None)
+            if conversation_id and conversation is None:
+                raise ChatInputError('This conversation no longer exists.')
+            refuse_if_busy('Wait for the current answer to finish, or stop it.')
             async with self._admitted(user_id):
                 return await self._send(conversation, text, provider, model, user_id, on_created)
 
@@ -139,17 +139,20 @@ class ChatEngine:
     async def retry(self, conversation_id: str, message_id: str, model_key: str | None = None, *,
                     user_id: str | None = None) -> Generation:
         """Answer again in place of a failed, stopped or interrupted message of the user's conversation."""
-        conversation = await asyncio.to_thread(self.repository.get_conversation, conversation_id, user_id=user_id)
-        message = await asyncio.to_thread(self.repository.get_message, message_id) if conversation else None
-        # The message must be of this very conversation: an id from elsewhere is as unknown as a made-up one.
-        if (conversation is None or message is None or message.conversation_id != conversation.id
-                or message.role != 'assistant'):
-            raise ChatInputError('That answer no longer exists.')
-        resolved = self.providers.resolve(model_key) or self.providers.resolve(f'{message.provider}/{message.model}')
-        if resolved is None:
-            raise ChatInputError('The model of this answer is not configured any more; pick another model.')
-        provider, model = resolved
-        with self._claimed(conversation_id, 'An answer is already being written.'):
+        with self._claimed(conversation_id) as refuse_if_busy:
+            conversation = await asyncio.to_thread(self.repository.get_conversation, conversation_id,
+                                                   user_id=user_id)
+            message = await asyncio.to_thread(self.repository.get_message, message_id) if conversation else None
+            # The message must be of this very conversation: an id from elsewhere is as unknown as a made-up one.
+            if (conversation is None or message is None or message.conversation_id != conversation.id
+                    or message.role != 'assistant'):
+                raise ChatInputError('That answer no longer exists.')
+            refuse_if_busy('An answer is already being written.')
+            resolved = (self.providers.resolve(model_key)
+                        or self.providers.resolve(f'{message.provider}/{message.model}'))
+            if resolved is None:
+                raise ChatInputError('The model of this answer is not configured any more; pick another model.')
+            provider, model = resolved
             async with self._admitted(user_id):
                 await asyncio.to_thread(self.repository.update_message, message_id, content='', reasoning='',
                                         error=None, status=MessageStatus.STREAMING, stop_reason=None,
@@ -181,18 +184,28 @@ class ChatEngine:
             generation.stop()
 
     @contextmanager
-    def _claimed(self, conversation_id: str | None, busy: str) -> Iterator[None]:
-        """Hold the conversation from the check until its answer has started (or failed to): two sends or retries
-        at once, from two tabs or a double click, cannot both start an answer into it."""
-        if conversation_id is None:  # a new conversation: nobody else can know it yet
-            yield
+    def _claimed(self, conversation_id: str | None) -> Iterator[Callable[[str], None]]:
+        """Hold the conversation from the call until its answer has started (or failed to): two sends or retries
+        at once, from two tabs or a double click, cannot both start an answer into it, even when the first one's
+        answer fails at once, before the second has read the database.
+
+        It is claimed before the first await; whether it was free is told by the function yielded, which the
+        caller runs after checking ownership: "busy" for another user's conversation would tell that it exists.
+        """
+        busy = conversation_id is not None and (conversation_id in self.generations
+                                                or conversation_id in self.claimed)
+
+        def refuse_if_busy(message: str) -> None:
+            if busy:
+                raise ChatInputError(message)
+
+        # Nothing to hold: a new conversation (nobody else can know it yet), or one held already.
+        if conversation_id is None or busy:
+            yield refuse_if_busy
             return
-        # No await between the check and the claim.
-        if conversation_id in self.generations or conversation_id in self.claimed:
-            raise ChatInputError(busy)
         self.claimed.add(conversation_id)
         try:
-            yield
+            yield refuse_if_busy
         finally:
             self.claimed.discard(conversation_id)
 

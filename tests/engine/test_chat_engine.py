@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import threading
 from pathlib import Path
 
 import pytest
@@ -213,6 +215,34 @@ async def test_retry_twice_at_once_writes_one_answer(engine: ChatEngine) -> None
                                    return_exceptions=True)
     assert sum(isinstance(r, ChatInputError) for r in results) == 1
     assert sum(isinstance(r, Generation) for r in results) == 1
+
+
+async def test_a_double_clicked_retry_is_refused_even_when_the_first_fails_before_the_second_reads(
+        engine: ChatEngine) -> None:
+    """The race behind a flaky run of the test above: the second click's database read is slow (here: it waits)
+    while the first retry runs and fails again at once; the second must still not ask the provider again."""
+    sent = await engine.send(None, 'Fails [[status=400]]', MODEL)
+    await finish(engine, sent.conversation.id)
+    second_click, first_done = contextvars.ContextVar('second_click', default=False), threading.Event()
+    read_message = engine.repository.get_message
+
+    def read_then_wait(message_id: str) -> Message | None:
+        message = read_message(message_id)
+        if second_click.get() and not first_done.is_set():  # asyncio.to_thread carries the task's context
+            assert first_done.wait(5)
+        return message
+
+    engine.repository.get_message = read_then_wait  # type: ignore[method-assign]
+    first = asyncio.create_task(engine.retry(sent.conversation.id, sent.assistant_message.id))
+    late = contextvars.copy_context()
+    late.run(second_click.set, True)
+    second = asyncio.create_task(engine.retry(sent.conversation.id, sent.assistant_message.id), context=late)
+    assert isinstance(await asyncio.wait_for(first, 5), Generation)
+    assert (await finish(engine, sent.conversation.id)).status == 'error'
+    first_done.set()
+    with pytest.raises(ChatInputError, match='already being written'):
+        await asyncio.wait_for(second, 5)
+    assert engine.generation_for(sent.conversation.id) is None
 
 
 async def test_shutdown_marks_running_answers_interrupted(engine: ChatEngine) -> None:
