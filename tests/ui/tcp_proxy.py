@@ -62,6 +62,13 @@ class CuttableProxy:
         self.ready.set()
         self.loop.run_forever()
         server.close()
+        # Connections still open (the page's websocket) are cancelled and closed before the loop goes: left to the
+        # garbage collector, their pipes tried to close on a closed loop and pytest reported it.
+        pending = [task for task in asyncio.all_tasks(self.loop) if not task.done()]
+        for task in pending:
+            task.cancel()
+        self.loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        self.loop.close()
 
 
 @contextmanager
