@@ -1,7 +1,8 @@
 """The message box: Enter sends, Shift+Enter breaks the line, Stop replaces Send while an answer streams.
 
 On a touch screen (a phone, a tablet) Enter breaks the line, as in the chat apps people know there: the on-screen
-keyboard has no Shift+Enter, and a message of several lines must be possible; Send sends.
+keyboard has no Shift+Enter, and a message of several lines must be possible; Send sends, and so does Ctrl/Cmd+Enter
+from a keyboard case.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from . import names
 from .box_text import emit_text_of, text_of
 
 # Enter sends unless Shift is held, an input method is composing (CJK) or the screen is touched rather than pointed
-# at; decided in the browser, so the textarea never receives the newline and the server only hears "send", with the
-# text (ui/box_text.py says why).
-ENTER_SENDS = ('(e) => { if (e.key === "Enter" && !e.shiftKey && !e.isComposing'
-               ' && !matchMedia("(hover: none) and (pointer: coarse)").matches) {'
+# at (there Ctrl/Cmd+Enter sends); decided in the browser, so the textarea never receives the newline and the server
+# only hears "send", with the text (ui/box_text.py says why).
+ENTER_SENDS = ('(e) => { if (e.key === "Enter" && !e.shiftKey && !e.isComposing && (e.ctrlKey || e.metaKey'
+               ' || !matchMedia("(hover: none) and (pointer: coarse)").matches)) {'
                ' e.preventDefault(); emit(e.target.value); } }')
 # Send is enabled while the box holds more than blanks, decided in the browser on every change of the text: a
 # server-side toggle would resend the whole button (~400 bytes) at least twice per message. The handler sets the

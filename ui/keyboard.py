@@ -11,15 +11,19 @@ from . import names
 from .search_dialog import SearchDialog
 from .theme import asset_url
 
-# (keys, what they do), as the help dialog lists them; "Ctrl" is "Cmd" on a Mac (keyboard.js reads the platform).
+# (keys, what they do, where), as the help dialog lists them; "Ctrl" is "Cmd" on a Mac (keyboard.js reads the
+# platform). A touch screen with a keyboard (a tablet in a keyboard case) breaks the line on Enter (ui/composer.py):
+# there the 'touch' rows take the place of the 'desk' ones, by CSS (assets/personal.css), as the composer decides.
 SHORTCUTS = (
-    (('Ctrl/Cmd', 'Shift', 'O'), 'New chat'),
-    (('Ctrl/Cmd', 'K'), 'Search or jump to a conversation'),
-    (('Esc',), 'Stop the answer'),
-    (('Shift', 'Esc'), 'Focus the message box'),
-    (('Enter',), 'Send the message'),
-    (('Shift', 'Enter'), 'New line in the message'),
-    (('?',), 'Show these shortcuts'),
+    (('Ctrl/Cmd', 'Shift', 'O'), 'New chat', ''),
+    (('Ctrl/Cmd', 'K'), 'Search or jump to a conversation', ''),
+    (('Esc',), 'Stop the answer', ''),
+    (('Shift', 'Esc'), 'Focus the message box', ''),
+    (('Enter',), 'Send the message', 'desk'),
+    (('Shift', 'Enter'), 'New line in the message', 'desk'),
+    (('Ctrl/Cmd', 'Enter'), 'Send the message', 'touch'),
+    (('Enter',), 'New line in the message', 'touch'),
+    (('?',), 'Show these shortcuts', ''),
 )
 
 
@@ -37,8 +41,8 @@ def help_dialog() -> ui.dialog:
         dialog.props['aria-label'] = names.KEYBOARD_HELP
         ui.label(names.KEYBOARD_HELP).classes('text-h6')
         with ui.element('table').classes('parley-shortcut-table'):
-            for keys, action in SHORTCUTS:
-                with ui.element('tr'):
+            for keys, action, where in SHORTCUTS:
+                with ui.element('tr').classes(f'parley-{where}-only' if where else ''):
                     with ui.element('td'):
                         for index, key in enumerate(keys):
                             if index:

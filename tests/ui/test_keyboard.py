@@ -48,11 +48,14 @@ def test_help_dialog_lists_every_shortcut_and_opens_with_question_mark_or_button
     page.keyboard.press('?')
     dialog = page.get_by_role('dialog')
     expect(dialog).to_contain_text(names.KEYBOARD_HELP)
-    for keys, action in SHORTCUTS:
+    for keys, action, where in SHORTCUTS:
+        if where == 'touch':  # hidden at a desk: the one row with this action must be the desk's
+            continue
         row = dialog.get_by_role('row').filter(has_text=action)
         expect(row).to_have_count(1)
         for key in keys:
             expect(row).to_contain_text(key)
+    expect(dialog.get_by_role('row').filter(has_text='Send the message')).not_to_contain_text('Ctrl')
     page.keyboard.press('Escape')
     expect(page.get_by_role('dialog')).to_have_count(0)
 

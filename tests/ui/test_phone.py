@@ -59,8 +59,40 @@ def test_enter_breaks_the_line_on_a_touch_screen_and_send_sends(browser: Browser
         context.close()
 
 
+def test_a_tablet_in_a_keyboard_case_sends_with_ctrl_enter_and_its_shortcuts_say_so(
+        browser: Browser, parley: ParleyApp) -> None:
+    """Enter breaks the line on any touch screen; one with a keyboard still needs a key that sends, and the list
+    that `?` opens must tell what this device does, not what a desk's Enter does."""
+    context = phone_context(browser, {'width': 1024, 'height': 768})
+    try:
+        page = context.new_page()
+        open_parley(page, parley)
+        page.evaluate('document.activeElement && document.activeElement.blur()')
+        page.keyboard.press('?')
+        dialog = page.get_by_role('dialog')
+        send_row = dialog.get_by_role('row').filter(has_text='Send the message')
+        expect(send_row).to_have_count(1)
+        expect(send_row).to_contain_text('Ctrl/Cmd')
+        expect(send_row).to_contain_text('Enter')
+        expect(dialog.get_by_role('row').filter(has_text='New line in the message')).not_to_contain_text('Shift')
+        page.keyboard.press('Escape')
+        expect(dialog).to_have_count(0)
+
+        box = page.get_by_role('textbox', name=names.MESSAGE)
+        box.fill('Two lines')
+        box.press('Enter')
+        box.press_sequentially('from a keyboard case [[tokens=5]]')
+        box.press('Control+Enter')
+        expect(page.get_by_role('article', name=names.USER_MESSAGE)).to_have_text(
+            'Two lines\nfrom a keyboard case [[tokens=5]]')
+        wait_for_status(answers(page).last, 'complete')
+        expect(box).to_have_value('')
+    finally:
+        context.close()
+
+
 def test_a_tablet_offers_no_keyboard_shortcuts_but_a_desk_does(browser: Browser, parley: ParleyApp) -> None:
-    """A touch screen has no keyboard to list shortcuts for, and its Enter breaks the line, unlike the dialog says."""
+    """A touch screen usually has no keyboard to list shortcuts for (a keyboard case's `?` still opens the list)."""
     tablet = phone_context(browser, {'width': 1024, 'height': 768})
     desk = browser.new_context(viewport={'width': 1024, 'height': 768})
     try:
