@@ -18,7 +18,8 @@ from . import names
 from .auth import STAMP, TeamAuth, end_open_pages
 from .box_text import emit_text_of, text_of
 from .current_user import current_user_id, is_admin
-from .theme import add_head
+from .preferences import add_dark_mode
+from .theme import BACK_TO_LAST_CHAT, add_head
 
 ADMIN_PATH = '/admin'
 ADMINS_ONLY = 'Only administrators can open this page.'
@@ -32,6 +33,7 @@ def register_admin(team: TeamAuth) -> None:
         if not is_admin():  # the middleware refreshed the admin flag from the database for this very request
             return PlainTextResponse(ADMINS_ONLY, status_code=403)
         add_head()
+        add_dark_mode()
         AdminPage(team.accounts)
         return None
 
@@ -45,7 +47,7 @@ class AdminPage:
             with ui.row().classes('items-center w-full'):
                 ui.label('Users').classes('text-h5')
                 ui.space()
-                ui.link(names.BACK_TO_CHAT, '/')
+                ui.link(names.BACK_TO_CHAT, '/').on('click', js_handler=BACK_TO_LAST_CHAT)
             with ui.element('div').classes('q-markup-table q-table__container q-table--flat w-full'):
                 self.table = ui.element('table').classes('q-table w-full parley-users')
                 self.table.props['aria-label'] = names.USERS

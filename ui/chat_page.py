@@ -23,7 +23,7 @@ from .page_preview import add_preview
 from .preferences import LAST_MODEL, new_chat_model, remember
 from .sidebar import Sidebar
 from .streaming_markdown import StreamingMarkdown
-from .theme import add_head, page_prefix, redirect_to
+from .theme import add_head, asset_url, page_prefix, redirect_to
 
 log = logging.getLogger(__name__)
 
@@ -112,5 +112,6 @@ def chat_page(engine: ChatEngine, settings: Settings, conversation_id: str | Non
     jump.props['aria-label'] = names.JUMP_TO_LATEST
     jump.on('click', js_handler='() => window.parleyScroll && window.parleyScroll.jump()')
     add_keyboard(engine.repository)  # shortcuts, the Ctrl/Cmd+K search and the shortcuts dialog
+    ui.add_head_html(f'<script type="module" src="{asset_url("last_chat.js")}"></script>')  # for "Back to chat"
     add_preview(sidebar.preview(page_prefix()), dark=header.dark, sidebar_open=sidebar.starts_open,
                 home=page_prefix())

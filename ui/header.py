@@ -9,7 +9,7 @@ from providers.registry import ProviderRegistry
 from . import names
 from .account_controls import account_controls
 from .current_user import is_admin
-from .preferences import DARK_MODE, remember, remembered
+from .preferences import DARK_MODE, add_dark_mode, remember
 
 
 class Header:
@@ -37,7 +37,7 @@ class Header:
             if is_admin():  # provider keys are the administrator's in team mode
                 settings = ui.link(names.SETTINGS, '/settings').classes('parley-settings-link')
                 settings.props['aria-label'] = names.SETTINGS
-            dark = ui.dark_mode(remembered(DARK_MODE, False))
+            dark = add_dark_mode()
             self.dark = bool(dark.value)  # as the page starts (its preview is drawn in these colours)
             switch = ui.switch(value=dark.value, on_change=lambda e: self._set_dark(dark, e.value))
             switch.props('icon=dark_mode').props['aria-label'] = names.DARK_MODE

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nicegui import app
+from nicegui import app, ui
 
 from providers.registry import ProviderRegistry
 
@@ -46,3 +46,8 @@ def new_chat_model(providers: ProviderRegistry, configured: str | None) -> str |
     """A new chat starts with the model last sent with, if its provider is still there; else PARLEY_DEFAULT_MODEL."""
     last = remembered(LAST_MODEL)
     return providers.default_model(last if providers.resolve(last) else configured)
+
+
+def add_dark_mode() -> ui.dark_mode:
+    """Light or dark as the person chose with the chat header's switch, on every page of theirs."""
+    return ui.dark_mode(remembered(DARK_MODE, False))

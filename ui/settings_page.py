@@ -22,7 +22,8 @@ from storage.errors import describe
 from . import names
 from .box_text import emit_text_of, text_of
 from .current_user import is_admin
-from .theme import add_head, asset_url
+from .preferences import add_dark_mode
+from .theme import BACK_TO_LAST_CHAT, add_head, asset_url
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +43,11 @@ def register_settings(connections: Connections) -> None:
     @ui.page('/settings', title='Settings · Parley')
     def settings_page() -> None:
         add_head()
+        add_dark_mode()
         ui.add_head_html(f'<link rel="stylesheet" href="{asset_url("personal.css")}">')
         with ui.header().classes('parley-header'):
-            back = ui.button(icon='arrow_back', on_click=lambda: ui.navigate.to('/')).props('flat round dense')
+            back = ui.button(icon='arrow_back').props('flat round dense')
+            back.on('click', js_handler=BACK_TO_LAST_CHAT)
             back.props['aria-label'] = names.BACK_TO_CHAT
             ui.label(names.SETTINGS).classes('parley-brand')
         if not is_admin():  # team mode: the keys are the administrator's

@@ -51,6 +51,13 @@ def asset_url(name: str) -> str:
     return f'{page_prefix()}{ASSETS_ROUTE}/{name}'
 
 
+# "Back to chat" (Settings, Admin): to the chat the person left, recorded by assets/last_chat.js as the chat page was
+# left (a new chat's address changes with its first message), else a new chat. Only a path of this site is taken.
+BACK_TO_LAST_CHAT = ('(e) => { const p = sessionStorage.getItem("parley-last-chat"); e && e.preventDefault();'
+                     ' location.assign(p && p.startsWith("/") && !p.startsWith("//") ? p'
+                     ' : (window.path_prefix || "") + "/"); }')
+
+
 def add_head() -> None:
     """Link the stylesheets and scripts into the current page."""
     links = [f'<link rel="stylesheet" href="{asset_url(name)}" data-{name.replace(".", "-")}>' for name in STYLESHEETS]
