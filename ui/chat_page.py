@@ -107,10 +107,11 @@ def chat_page(engine: ChatEngine, settings: Settings, conversation_id: str | Non
 
     with ui.footer().classes('parley-footer'):
         composer = Composer(send, stop)
+        # In the footer, which spans the chat column's area (not the sidebar's): centred there, above the box.
+        jump = ui.button(icon='arrow_downward').props('round unelevated').classes('parley-jump')
+        jump.props['aria-label'] = names.JUMP_TO_LATEST
+        jump.on('click', js_handler='() => window.parleyScroll && window.parleyScroll.jump()')
     composer.set_busy(engine.generation_for(view.conversation_id, user_id=user_id) is not None)
-    jump = ui.button(icon='arrow_downward').props('round unelevated').classes('parley-jump')
-    jump.props['aria-label'] = names.JUMP_TO_LATEST
-    jump.on('click', js_handler='() => window.parleyScroll && window.parleyScroll.jump()')
     add_keyboard(engine.repository)  # shortcuts, the Ctrl/Cmd+K search and the shortcuts dialog
     ui.add_head_html(f'<script type="module" src="{asset_url("last_chat.js")}"></script>')  # for "Back to chat"
     add_preview(sidebar.preview(page_prefix()), dark=header.dark, sidebar_open=sidebar.starts_open,

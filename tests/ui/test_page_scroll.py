@@ -30,6 +30,12 @@ def test_reader_who_scrolls_up_is_left_alone(page: Page, parley: ParleyApp) -> N
     wait_until(lambda: page.evaluate(GAP) > 300, message='the wheel to move the view up')
     jump = page.get_by_role('button', name=names.JUMP_TO_LATEST)
     expect(jump).to_be_visible()
+    expect(page.get_by_role('navigation', name=names.CONVERSATIONS)).to_be_in_viewport()  # the sidebar is open
+    button, column = jump.bounding_box(), answer.bounding_box()
+    box = page.get_by_role('textbox', name=names.MESSAGE).bounding_box()
+    assert button and column and box
+    assert abs(button['x'] + button['width'] / 2 - (column['x'] + column['width'] / 2)) <= 2, (button, column)
+    assert button['y'] + button['height'] <= box['y'], 'the button sits above the message box, not on it'
     top = page.evaluate('document.scrollingElement.scrollTop')
     length = len(answer.inner_text())
     deadline = time.monotonic() + 1.5
