@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -114,6 +115,24 @@ def test_new_chat_and_search_shortcuts(page: Page, app: ParleyApp) -> None:
     search.fill('else entirely')
     page.get_by_role('option', name='Something else entirely').click()
     page.wait_for_url(lambda url: '/c/' in url and wanted not in url)
+
+
+def test_a_long_title_stays_inside_the_search_dialog(page: Page, app: ParleyApp) -> None:
+    open_parley(page, app)
+    send(page, 'W' * 200 + ' [[tokens=3]]')  # one unbreakable word: the title is its first 60 characters
+    wait_for_status(answers(page).last, 'complete')
+    page.keyboard.press('Control+k')
+    page.get_by_role('textbox', name=names.SEARCH_CONVERSATIONS).fill('WWWWWW')
+    results = page.get_by_role('listbox', name=names.SEARCH_RESULTS)
+    option = results.get_by_role('option').first
+    expect(option).to_have_attribute('aria-label', re.compile('^W{60}'))  # the whole title stays its name
+    dialog, found = page.get_by_role('dialog').bounding_box(), option.bounding_box()
+    assert dialog and found and found['x'] + found['width'] <= dialog['x'] + dialog['width'], (found, dialog)
+    assert results.evaluate('e => e.scrollWidth <= e.clientWidth'), 'the results scroll sideways'
+    # What does not fit ends in an ellipsis, not at the dialog's edge mid-letter
+    assert option.evaluate('e => [...e.querySelectorAll("*")].every(c => c.scrollWidth <= c.clientWidth + 1'
+                           ' || getComputedStyle(c).textOverflow === "ellipsis" && getComputedStyle(c).overflow'
+                           ' === "hidden")'), 'the title runs out of its row'
 
 
 def test_last_model_and_sidebar_state_are_remembered(page: Page, app: ParleyApp) -> None:
