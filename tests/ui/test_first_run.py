@@ -33,11 +33,30 @@ def test_without_providers_the_page_says_how_to_add_one(page: Page, fake_server:
         app.stop()
 
 
+# WCAG's contrast ratio of an element's text against the first opaque background behind it.
+CONTRAST = '''e => {
+  const rgb = (c) => c.match(/[\\d.]+/g).map(Number);
+  const lum = (c) => { const [r, g, b] = rgb(c).slice(0, 3).map((v) => { v /= 255;
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  let back = e;
+  while (back && (getComputedStyle(back).backgroundColor === 'rgba(0, 0, 0, 0)'
+                  || rgb(getComputedStyle(back).backgroundColor)[3] === 0)) back = back.parentElement;
+  const [a, b] = [lum(getComputedStyle(e).color), lum(getComputedStyle(back || document.body).backgroundColor)];
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}'''
+
+
 def test_dark_mode_switch_is_remembered(page: Page, parley) -> None:
     open_parley(page, parley)
     expect(page.locator('body')).not_to_have_class(DARK)
+    # The primary colour's text (links, flat buttons) and the white on a primary button are readable (WCAG AA)
+    for control in (page.get_by_role('button', name=names.NEW_CHAT), page.get_by_role('button', name=names.SEND)):
+        assert control.evaluate(CONTRAST) >= 4.5, control
     page.get_by_role('switch', name=names.DARK_MODE).click()
     expect(page.locator('body')).to_have_class(DARK)
+    page.wait_for_timeout(300)  # Quasar's colour transitions
+    new_chat = page.get_by_role('button', name=names.NEW_CHAT)
+    assert new_chat.evaluate(CONTRAST) >= 4.5
     expect(page.get_by_role('switch', name=names.DARK_MODE)).to_be_checked()
     page.reload()
     expect(page.locator('body')).to_have_class(DARK)
