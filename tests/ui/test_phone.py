@@ -108,3 +108,27 @@ def test_a_tablet_offers_no_keyboard_shortcuts_but_a_desk_does(browser: Browser,
     finally:
         tablet.close()
         desk.close()
+
+
+def test_a_long_model_id_shows_whole_at_a_desk_and_ends_in_an_ellipsis_on_a_phone(browser: Browser,
+                                                                                   parley: ParleyApp) -> None:
+    """Cut mid-word, 'claude-sonnet-4-5-20250929' showed as 'claude-sonnet-4-5-20', which reads as another model."""
+    model = 'anthropic/claude-sonnet-4-5-20250929'
+    desk = browser.new_context(viewport={'width': 1280, 'height': 800})
+    phone = phone_context(browser)
+    try:
+        for context, whole in ((desk, True), (phone, False)):
+            page = context.new_page()
+            open_parley(page, parley)
+            picker = page.get_by_role('combobox', name=names.MODEL)
+            picker.click()
+            page.get_by_role('option', name=model, exact=True).click()
+            expect(picker).to_have_value(model)
+            page.evaluate('document.activeElement && document.activeElement.blur()')
+            fits = picker.evaluate('e => e.scrollWidth <= e.clientWidth')
+            assert fits if whole else picker.evaluate('e => getComputedStyle(e).textOverflow') == 'ellipsis'
+            page.close()
+    finally:
+        desk.close()
+        phone.close()
+
