@@ -23,6 +23,7 @@ REASONING = 'Reasoning'
 
 # conversations
 NEW_CHAT = 'New chat'
+SEARCH = 'Search'                      # sidebar button beside New chat: the Ctrl/Cmd+K search, for touch screens too
 CONVERSATIONS = 'Conversations'        # nav
 CONVERSATION_MENU = 'Conversation options'
 RENAME = 'Rename'

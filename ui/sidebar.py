@@ -69,8 +69,15 @@ class Sidebar:
         with BrowserDrawer(value=False, bordered=True, top_corner=True, bottom_corner=True) as self.drawer:
             self.drawer.props['show-if-above'] = self.starts_open = remembered(SIDEBAR_OPEN) is not False
             self.drawer.classes('parley-sidebar')
-            new = ui.button(names.NEW_CHAT, icon='edit_square', on_click=lambda: ui.navigate.to('/'))
-            new.props('flat no-caps align=left').classes('parley-new-chat').props['aria-label'] = names.NEW_CHAT
+            with ui.element('div').classes('parley-sidebar-actions'):
+                new = ui.button(names.NEW_CHAT, icon='edit_square', on_click=lambda: ui.navigate.to('/'))
+                new.props('flat no-caps align=left').classes('parley-new-chat').props['aria-label'] = names.NEW_CHAT
+                # The Ctrl/Cmd+K search, for a touch screen (no keyboard) and for those who do not know the keys;
+                # opened in the browser, through the same event as the shortcut (assets/keyboard.js).
+                search = ui.button(icon='search', color=None).props('flat round dense').classes('parley-search-button')
+                search.props['aria-label'] = names.SEARCH
+                search.props['title'] = 'Search (Ctrl/Cmd+K)'
+                search.on('click', js_handler='() => emitEvent("parley-search")')
             with ui.element('nav').classes('parley-conversations') as self.nav:
                 self.nav.props['aria-label'] = names.CONVERSATIONS
                 self.entries = ConversationList(on_action=self._act, on_more=self._more)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Browser, expect
 
@@ -131,4 +133,33 @@ def test_a_long_model_id_shows_whole_at_a_desk_and_ends_in_an_ellipsis_on_a_phon
     finally:
         desk.close()
         phone.close()
+
+
+def test_a_phone_reaches_the_search_from_the_sidebar(browser: Browser, parley: ParleyApp) -> None:
+    """Ctrl/Cmd+K is the search's only shortcut, and a phone has no keyboard: the sidebar offers it as a button."""
+    context = phone_context(browser)
+    try:
+        page = context.new_page()
+        open_parley(page, parley)
+        box = page.get_by_role('textbox', name=names.MESSAGE)
+        box.fill('Which platform does the night train leave from? [[tokens=5]]')
+        page.get_by_role('button', name=names.SEND).tap()
+        wait_for_status(answers(page).last, 'complete')
+        wanted = page.url
+        page.get_by_role('button', name=names.TOGGLE_SIDEBAR).tap()
+        page.get_by_role('button', name=names.NEW_CHAT).tap()
+        page.wait_for_url(parley.url + '/')
+        page.get_by_role('button', name=names.TOGGLE_SIDEBAR).tap()
+        page.get_by_role('button', name=names.SEARCH, exact=True).tap()
+        search = page.get_by_role('textbox', name=names.SEARCH_CONVERSATIONS)
+        expect(search).to_be_focused()
+        search.fill('night train')
+        found = page.get_by_role('listbox', name=names.SEARCH_RESULTS).get_by_role('option')
+        expect(found).to_have_count(1)  # the list as found, not the recent ones it replaces (a tap could miss)
+        expect(found).to_have_accessible_name(re.compile('^Which platform does the night train leave from'))
+        found.tap()
+        page.wait_for_url(wanted)
+        expect(page.get_by_role('article', name=names.USER_MESSAGE)).to_contain_text('night train')
+    finally:
+        context.close()
 
