@@ -12,6 +12,7 @@ from starlette.responses import RedirectResponse
 from engine.chat import ChatEngine, ChatInputError
 from engine.settings import Settings
 from storage.errors import describe
+from storage.models import Conversation
 
 from . import names
 from .composer import Composer
@@ -64,6 +65,8 @@ def chat_page(engine: ChatEngine, settings: Settings, conversation_id: str | Non
     conversation = engine.repository.get_conversation(conversation_id, user_id=user_id) if conversation_id else None
     model = (f'{conversation.provider}/{conversation.model}' if conversation
              else new_chat_model(engine.providers, settings.default_model))
+    if conversation:
+        show_in_tab(conversation)
     header = Header(engine.providers, model)
     view: ConversationView | None = None
     sidebar = Sidebar(engine, user_id, current=lambda: view.conversation_id if view else conversation_id,
@@ -99,6 +102,7 @@ def chat_page(engine: ChatEngine, settings: Settings, conversation_id: str | Non
         if conversation_id is None:
             path = json.dumps(f'/c/{sent.conversation.id}')
             ui.run_javascript(f'history.replaceState(null, "", (window.path_prefix || "") + {path})')
+            show_in_tab(sent.conversation)
         return True
 
     def stop() -> None:
@@ -116,3 +120,9 @@ def chat_page(engine: ChatEngine, settings: Settings, conversation_id: str | Non
     ui.add_head_html(f'<script type="module" src="{asset_url("last_chat.js")}"></script>')  # for "Back to chat"
     add_preview(sidebar.preview(page_prefix()), dark=header.dark, sidebar_open=sidebar.starts_open,
                 home=page_prefix())
+
+
+def show_in_tab(conversation: Conversation) -> None:
+    """The browser tab (and its history entry, a bookmark) names the conversation, as in the chat apps people know."""
+    ui.page_title(f'{conversation.title or "Untitled"} · Parley')
+

@@ -150,3 +150,14 @@ def test_transient_error_shows_the_retry_countdown_then_answers(page: Page, parl
     wait_for_status(answer, 'complete')
     expect(answer).to_contain_text('Hello! You said: Busy right now')
     expect(answer.get_by_text('Retrying in')).to_be_hidden()
+
+
+def test_the_tab_names_the_conversation(page: Page, parley: ParleyApp) -> None:
+    open_parley(page, parley)
+    expect(page).to_have_title('Parley')
+    send(page, 'Packing list for a week in Lisbon [[tokens=5]]')
+    expect(page).to_have_title('Packing list for a week in Lisbon [[tokens=5]] · Parley')  # a new chat, once it is one
+    wait_for_status(answers(page).last, 'complete')
+    page.reload()
+    expect(page).to_have_title('Packing list for a week in Lisbon [[tokens=5]] · Parley')
+
