@@ -85,6 +85,7 @@ def chat_page(engine: ChatEngine, settings: Settings, conversation_id: str | Non
                 ui.markdown(NO_PROVIDER).classes('parley-notice')
 
     async def send(text: str) -> bool:
+        new_chat = view.conversation_id is None  # this message makes it a conversation (the page's first only)
         try:
             sent = await engine.send(view.conversation_id, text, header.model, user_id=user_id,
                                      on_created=view.adopt)
@@ -99,7 +100,7 @@ def chat_page(engine: ChatEngine, settings: Settings, conversation_id: str | Non
             return False
         remember(LAST_MODEL, header.model)  # the next new chat starts with it
         ui.run_javascript('window.parleyScroll && window.parleyScroll.pin()')
-        if conversation_id is None:
+        if new_chat:
             path = json.dumps(f'/c/{sent.conversation.id}')
             ui.run_javascript(f'history.replaceState(null, "", (window.path_prefix || "") + {path})')
             show_in_tab(sent.conversation)
