@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
@@ -112,3 +114,24 @@ def wait_until(predicate, timeout: float = 10.0, message: str = 'condition') -> 
             return
         time.sleep(0.05)
     raise AssertionError(f'timed out waiting for {message}')
+
+
+@contextmanager
+def in_a_dark_chat(page: Page, app: ParleyApp, text: str) -> Iterator[str]:
+    """A new chat with one answered message, switched to dark mode; yields its id. Afterwards the chat page is
+    light again, as the shared test servers expect."""
+    open_parley(page, app)
+    send(page, text)  # a new chat: its address comes with its first message
+    wait_for_status(answers(page).last, 'complete')
+    chat = conversation_id(page)
+    page.get_by_role('switch', name=names.DARK_MODE).click()
+    expect(page.locator('body')).to_have_class(DARK)
+    page.wait_for_timeout(300)  # the stored choice (nothing on the page shows it)
+    try:
+        yield chat
+    finally:
+        open_parley(page, app)
+        page.get_by_role('switch', name=names.DARK_MODE).click()
+        expect(page.locator('body')).not_to_have_class(DARK)
+        page.wait_for_timeout(300)
+

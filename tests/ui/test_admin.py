@@ -17,17 +17,7 @@ from ui import names
 
 from .accounts import SLOW, TEAM_ADMIN, sign_in
 from .conftest import ParleyApp
-from .helpers import (
-    DARK,
-    PHONE,
-    answers,
-    as_the_handshake_ends,
-    conversation_id,
-    hold_handshake,
-    phone_context,
-    send,
-    wait_for_status,
-)
+from .helpers import DARK, PHONE, as_the_handshake_ends, hold_handshake, in_a_dark_chat, phone_context
 
 pytestmark = pytest.mark.browser
 
@@ -208,14 +198,7 @@ def test_on_a_phone_every_users_actions_are_in_reach(browser: Browser, admin: Pa
 
 
 def test_the_admin_page_is_dark_when_the_chat_is_and_leads_back_to_the_chat_left(admin: Page, team: ParleyApp) -> None:
-    admin.goto(team.url + '/')
-    send(admin, 'Back here after the admin page [[tokens=5]]')
-    wait_for_status(answers(admin).last, 'complete')
-    chat = conversation_id(admin)
-    admin.get_by_role('switch', name=names.DARK_MODE).click()
-    expect(admin.locator('body')).to_have_class(DARK)
-    try:
-        admin.wait_for_timeout(300)  # the stored choice (nothing on the page shows it)
+    with in_a_dark_chat(admin, team, 'Back here after the admin page [[tokens=5]]') as chat:
         admin.get_by_role('link', name=names.ADMIN_PAGE, exact=True).click()
         expect(admin.get_by_role('table', name=names.USERS)).to_be_visible(timeout=SLOW)
         expect(admin.locator('body')).to_have_class(DARK)
@@ -223,8 +206,3 @@ def test_the_admin_page_is_dark_when_the_chat_is_and_leads_back_to_the_chat_left
         admin.wait_for_url(f'**/c/{chat}')
         expect(admin.get_by_role('article', name=names.USER_MESSAGE)).to_have_text(
             'Back here after the admin page [[tokens=5]]')
-    finally:  # the team server is shared: the admin's page is light again
-        admin.goto(team.url + '/')
-        admin.get_by_role('switch', name=names.DARK_MODE).click()
-        expect(admin.locator('body')).not_to_have_class(DARK)
-        admin.wait_for_timeout(300)

@@ -21,6 +21,7 @@ from .helpers import (
     as_the_handshake_ends,
     conversation_id,
     hold_handshake,
+    in_a_dark_chat,
     open_parley,
     send,
     wait_for_status,
@@ -199,22 +200,10 @@ def test_a_connection_saved_as_the_page_connects_keeps_what_was_typed(page: Page
 
 
 def test_settings_are_dark_when_the_chat_is_and_lead_back_to_the_chat_left(page: Page, app: ParleyApp) -> None:
-    open_parley(page, app)
-    send(page, 'Come back to me [[tokens=5]]')  # a new chat: its address comes with its first message
-    wait_for_status(answers(page).last, 'complete')
-    chat = conversation_id(page)
-    page.get_by_role('switch', name=names.DARK_MODE).click()
-    expect(page.locator('body')).to_have_class(DARK)
-    try:
-        page.wait_for_timeout(300)  # the stored choice (nothing on the page shows it)
+    with in_a_dark_chat(page, app, 'Come back to me [[tokens=5]]') as chat:
         page.get_by_role('link', name=names.SETTINGS, exact=True).click()
         expect(connections(page)).to_be_visible()
         expect(page.locator('body')).to_have_class(DARK)
         page.get_by_role('button', name=names.BACK_TO_CHAT).click()
         page.wait_for_url(f'**/c/{chat}')
         expect(page.get_by_role('article', name=names.USER_MESSAGE)).to_have_text('Come back to me [[tokens=5]]')
-    finally:  # this module's Parley is shared: light again
-        open_parley(page, app)
-        page.get_by_role('switch', name=names.DARK_MODE).click()
-        expect(page.locator('body')).not_to_have_class(DARK)
-        page.wait_for_timeout(300)
