@@ -31,7 +31,8 @@ class Header:
             self._show_problems()
             ui.space()
             # Handled in the browser (assets/keyboard.js opens the dialog through the same event as the `?` key).
-            shortcuts = ui.button(icon='keyboard').props('flat round dense').classes('parley-keyboard-help')
+            shortcuts = ui.button(icon='keyboard').props('flat round dense')
+            shortcuts.classes('parley-keyboard-help parley-desk-only')  # no shortcuts button on a touch screen
             shortcuts.props['aria-label'] = names.KEYBOARD_HELP
             shortcuts.on('click', js_handler='() => emitEvent("parley-help")')
             if is_admin():  # provider keys are the administrator's in team mode

@@ -39,8 +39,7 @@ CONTRAST = '''e => {
   const lum = (c) => { const [r, g, b] = rgb(c).slice(0, 3).map((v) => { v /= 255;
     return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
   let back = e;
-  while (back && (getComputedStyle(back).backgroundColor === 'rgba(0, 0, 0, 0)'
-                  || rgb(getComputedStyle(back).backgroundColor)[3] === 0)) back = back.parentElement;
+  while (back && rgb(getComputedStyle(back).backgroundColor)[3] === 0) back = back.parentElement;
   const [a, b] = [lum(getComputedStyle(e).color), lum(getComputedStyle(back || document.body).backgroundColor)];
   return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
 }'''
