@@ -1,11 +1,17 @@
 // What markdown-it does not make: code blocks with a language header and a copy button, long code split into
-// chunks that skip layout off screen, tables that scroll sideways, and images that load only when asked.
+// chunks that skip layout off screen, tables that scroll sideways, images that load only when asked, and the copy
+// button of a whole answer.
 //
 // Remote images never load by themselves. An https: image becomes a "Load image" button; an http: image becomes
 // a plain link that opens it in a new tab, because the Content-Security-Policy (ui/csp.py) blocks http: images
 // in the page, and loading one would leak the request to anyone on the way.
 
 const COPY_LABEL = "Copy code";
+const COPY_ANSWER_LABEL = "Copy answer"; // ui/names.py COPY_ANSWER
+const SVG = "http://www.w3.org/2000/svg";
+const COPY_ICON = "M16 1H4c-1.1 0-2 .9-2 2v14h2V3h12V1zm3 4H8c-1.1 0-2 .9-2 2v14c0 1.1.9 2 2 2h11c1.1 0 2-.9 2-2V7c0-1.1"
+  + "-.9-2-2-2zm0 16H8V7h11v14z";
+const DONE_ICON = "M9 16.17 4.83 12l-1.42 1.41L9 19 21 7l-1.41-1.41z";
 // A longer code block is split into line-aligned chunks that skip layout while off screen.
 export const CODE_CHUNK_CHARS = 16384;
 // Plain code is appended in pieces of this size, so a megabyte costs many short steps, not one long one.
@@ -147,19 +153,58 @@ export function handleClick(button, approved) {
 }
 
 async function copyCode(button) {
-  const text = button.closest(".pm-code")?.querySelector("pre code")?.textContent ?? "";
-  let copied = false;
+  const copied = await copyText(button.closest(".pm-code")?.querySelector("pre code")?.textContent ?? "");
+  button.textContent = copied ? "Copied" : "Copy failed";
+  setTimeout(() => (button.textContent = "Copy"), 1500);
+}
+
+/**
+ * A copy button for the answer in `article`, in its footer, as in the chat apps people know: it copies the answer's
+ * markdown source, which the renderer holds. Made here rather than on the server, where it would add a few hundred
+ * bytes to every answer on the wire; parley.css shows it only once the answer is finished and has text.
+ */
+export function addAnswerCopy(article) {
+  const footer = article.querySelector(":scope > .parley-message-footer");
+  if (!footer || footer.querySelector(":scope > .parley-copy-answer")) return; // a remount keeps the one it has
+  const button = element("button", "parley-copy-answer");
+  button.type = "button";
+  button.title = COPY_ANSWER_LABEL;
+  button.setAttribute("aria-label", COPY_ANSWER_LABEL);
+  const path = icon(button, COPY_ICON);
+  button.addEventListener("click", async () => {
+    const text = article.querySelector(":scope > .parley-markdown")?.parleyRenderer?.text ?? "";
+    const copied = await copyText(text);
+    button.title = copied ? "Copied" : "Copy failed";
+    if (copied) path.setAttribute("d", DONE_ICON);
+    setTimeout(() => {
+      button.title = COPY_ANSWER_LABEL;
+      path.setAttribute("d", COPY_ICON);
+    }, 1500);
+  });
+  footer.append(button); // the server adds its notes and Retry after it; parley.css orders it first
+}
+
+function icon(parent, d) {
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
+  const path = document.createElementNS(SVG, "path");
+  path.setAttribute("d", d);
+  svg.append(path);
+  parent.append(svg);
+  return path;
+}
+
+async function copyText(text) {
   if (navigator.clipboard && window.isSecureContext) {
     try {
       await navigator.clipboard.writeText(text);
-      copied = true;
+      return true;
     } catch {
-      copied = false;
+      // fall back to the selection below (a denied permission, a page not focused)
     }
   }
-  if (!copied) copied = copyWithTextarea(text);
-  button.textContent = copied ? "Copied" : "Copy failed";
-  setTimeout(() => (button.textContent = "Copy"), 1500);
+  return copyWithTextarea(text);
 }
 
 // Plain http on a LAN address is not a secure context: the Clipboard API is missing there.

@@ -151,6 +151,7 @@ export class MarkdownRenderer {
     this.askedFor = text.length; // a new text: its first render is reported (the server counts it as unshown)
     this.frozen.replaceChildren();
     this.tail.replaceChildren();
+    this.root.classList.toggle("pm-empty", !text); // an answer without text has nothing to copy (parley.css)
     this.flush({ everyBlock: true });
   }
 
@@ -173,6 +174,7 @@ export class MarkdownRenderer {
       if (!this.frame && !this.timer) this.reportShown(); // nothing new to draw: it is on screen already
       return;
     }
+    if (!this.text) this.root.classList.remove("pm-empty");
     this.text += fresh;
     this.schedule();
   }

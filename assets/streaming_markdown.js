@@ -9,6 +9,7 @@
 
 import { loadResource } from "../../static/utils/resources.js";
 import { MarkdownRenderer } from "markdown_renderer";
+import { addAnswerCopy } from "markdown_decorate";
 
 export default {
   template: "<div></div>",
@@ -22,7 +23,9 @@ export default {
       onGap: (length) => this.$emit("report", { kind: "gap", length, streaming: !this.renderer.finished }),
       onShown: (length) => this.$emit("report", { kind: "shown", length }),
     });
-    this.$el.parleyRenderer = this.renderer; // for tests and devtools
+    this.$el.parleyRenderer = this.renderer; // for tests and devtools, and the answer's copy button
+    const article = this.$el.parentElement; // the body of an answer, not its reasoning (inside an expansion)
+    if (article?.classList.contains("parley-assistant")) addAnswerCopy(article);
     if (!this.streaming && this.content && window.parleyScroll?.isPinned()) this.renderer.renderSoon(this.content);
     else this.renderer.reset(this.content, { streaming: this.streaming });
     if (this.streaming) this.$emit("report", { kind: "mounted", length: this.renderer.length, streaming: true });

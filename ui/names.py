@@ -18,7 +18,8 @@ ASSISTANT_MESSAGE = 'Assistant message'  # role=article
 JUMP_TO_LATEST = 'Jump to latest'
 RETRY = 'Retry'
 ANSWER_STATUS = 'Answer status'        # role=status, announces "Assistant is responding" / "Answer complete"
-COPY_CODE = 'Copy code'                # set by assets/markdown_renderer.js
+COPY_CODE = 'Copy code'                # set by assets/markdown_decorate.js
+COPY_ANSWER = 'Copy answer'            # a finished answer's markdown; set by assets/markdown_decorate.js
 REASONING = 'Reasoning'
 
 # conversations

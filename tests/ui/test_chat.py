@@ -161,3 +161,29 @@ def test_the_tab_names_the_conversation(page: Page, parley: ParleyApp) -> None:
     page.reload()
     expect(page).to_have_title('Packing list for a week in Lisbon [[tokens=5]] · Parley')
 
+
+
+def test_a_finished_answer_copies_as_markdown(page: Page, parley: ParleyApp) -> None:
+    page.context.grant_permissions(['clipboard-read', 'clipboard-write'])
+    open_parley(page, parley)
+    send(page, 'Refuse me [[status=401]]')
+    failed = answers(page).last
+    wait_for_status(failed, 'error')
+    expect(failed.get_by_role('button', name=names.RETRY)).to_be_visible()
+    expect(failed.get_by_role('button', name=names.COPY_ANSWER)).to_be_hidden()  # nothing to copy
+
+    prompt = 'Show me markdown [[markdown]] [[delay=40]]'
+    send(page, prompt)
+    answer = answers(page).last
+    copy = answer.get_by_role('button', name=names.COPY_ANSWER)
+    expect(answer).to_have_attribute('aria-busy', 'true')
+    expect(copy).to_be_hidden()  # half an answer is not offered
+    wait_for_status(answer, 'complete')
+    copy.click()
+    clipboard = lambda: page.evaluate('navigator.clipboard.readText()')  # noqa: E731
+    wait_until(lambda: clipboard() == script_for(prompt).text, message='the markdown source on the clipboard')
+
+    page.evaluate('navigator.clipboard.writeText("")')
+    page.reload()
+    answers(page).last.get_by_role('button', name=names.COPY_ANSWER).click()
+    wait_until(lambda: clipboard() == script_for(prompt).text, message='the same after a reload')
