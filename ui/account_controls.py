@@ -7,6 +7,10 @@ from nicegui import app, ui
 from . import auth, names
 from .current_user import current_user_name, is_admin
 
+# Messages typed but not sent stay in this browser (assets/drafts.js) until someone signs out there: then no one's do.
+FORGET_DRAFTS = ('() => { try { for (const key of Object.keys(localStorage))'
+                 ' if (key.startsWith("parley-draft:")) localStorage.removeItem(key); } catch {} }')
+
 
 def account_controls() -> None:
     """Nothing in personal mode: there is no one to sign out."""
@@ -24,6 +28,7 @@ def account_controls() -> None:
             sign_out = ui.button(icon='logout', on_click=lambda: _sign_out(target)).props('flat round dense')
             sign_out.props['aria-label'] = names.SIGN_OUT
             sign_out.tooltip(names.SIGN_OUT)
+            sign_out.on('click', js_handler=FORGET_DRAFTS)
 
 
 def _sign_out(target: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 
@@ -118,9 +119,16 @@ def chat_page(engine: ChatEngine, settings: Settings, conversation_id: str | Non
         jump.on('click', js_handler='() => window.parleyScroll && window.parleyScroll.jump()')
     composer.set_busy(engine.generation_for(view.conversation_id, user_id=user_id) is not None)
     add_keyboard(engine.repository)  # shortcuts, the Ctrl/Cmd+K search and the shortcuts dialog
-    ui.add_head_html(f'<script type="module" src="{asset_url("last_chat.js")}"></script>')  # for "Back to chat"
+    ui.add_head_html(f'<script type="module" src="{asset_url("last_chat.js")}"></script>'  # for "Back to chat"
+                     f'<meta name="parley-drafts" content="{draft_scope(user_id)}">'
+                     f'<script type="module" src="{asset_url("drafts.js")}"></script>')
     add_preview(sidebar.preview(page_prefix()), dark=header.dark, sidebar_open=sidebar.starts_open,
                 home=page_prefix())
+
+
+def draft_scope(user_id: str | None) -> str:
+    """Whose drafts this page keeps (assets/drafts.js): a hash, so the page does not carry the account's id."""
+    return hashlib.sha256(f'parley-drafts:{user_id}'.encode()).hexdigest()[:16] if user_id else 'local'
 
 
 def show_in_tab(conversation: Conversation) -> None:

@@ -28,8 +28,10 @@ SEND_FOLLOWS_TEXT = ('(value) => {{ const b = mounted_app.elements[{send}];'
                      ' if (b) b.props.disable = !(value || "").trim(); }}')
 # After an accepted message the browser empties the box (its component reports '' back, which also disables
 # Send) and focuses it: setting the value on the server would resend the textarea with all its props and
-# listeners (~850 bytes) plus an `updateValue` call, for every message.
-CLEAR_AND_FOCUS = '(b => {{ if (b) {{ b.inputValue = ""; b.$refs.qRef.focus(); }} }})(getElement({box}))'
+# listeners (~850 bytes) plus an `updateValue` call, for every message. The message is no longer a draft either
+# (assets/drafts.js).
+CLEAR_AND_FOCUS = ('(b => {{ if (b) {{ b.inputValue = ""; b.$refs.qRef.focus(); }} window.parleyDrafts?.clear(); }})'
+                   '(getElement({box}))')
 
 
 class Composer:

@@ -1,0 +1,96 @@
+// A message typed but not sent is kept per conversation in this browser (localStorage), as the chat apps people know
+// do: switching to another chat, reloading or closing the tab loses nothing, and the box holds it again on return.
+// Keyed by the page's address, which a new chat's first message changes (history.replaceState): a draft is saved
+// under the address it is typed at, and an accepted message clears it there and where the page opened
+// (ui/composer.py CLEAR_AND_FOCUS calls `parleyDrafts.clear()`). In team mode each person's drafts are their own (the
+// page names its user by a hash, ui/chat_page.py), and Sign out removes them all (ui/account_controls.py).
+
+const PREFIX = "parley-draft:";
+const KEEP = 50; // drafts kept at most; the oldest go first (a deleted chat's draft is never opened again)
+const SAVE_AFTER_MS = 300;
+const BOX = 'textarea[aria-label="Message"]'; // ui/names.py MESSAGE
+
+const openedAt = location.pathname;
+let timer = 0;
+
+const scope = document.querySelector('meta[name="parley-drafts"]')?.content || "local";
+const keyOf = (path) => `${PREFIX}${scope}:${path}`;
+
+function read(path) {
+  try {
+    return JSON.parse(localStorage.getItem(keyOf(path)))?.text ?? "";
+  } catch {
+    return "";
+  }
+}
+
+function save() {
+  clearTimeout(timer);
+  timer = 0;
+  const box = document.querySelector(BOX);
+  if (!box) return;
+  const key = keyOf(location.pathname);
+  try {
+    if (!box.value.trim()) {
+      localStorage.removeItem(key);
+      return;
+    }
+    const fresh = localStorage.getItem(key) === null;
+    localStorage.setItem(key, JSON.stringify({ text: box.value, at: Date.now() }));
+    if (fresh) prune();
+  } catch {
+    // storage full or switched off: the draft is simply not kept
+  }
+}
+
+function prune() {
+  const drafts = [];
+  for (let i = 0; i < localStorage.length; i++) {
+    const key = localStorage.key(i);
+    if (!key?.startsWith(PREFIX)) continue;
+    let at = 0;
+    try {
+      at = JSON.parse(localStorage.getItem(key))?.at ?? 0;
+    } catch {
+      at = 0;
+    }
+    drafts.push([at, key]);
+  }
+  drafts.sort((a, b) => a[0] - b[0]);
+  for (const [, key] of drafts.slice(0, Math.max(0, drafts.length - KEEP))) localStorage.removeItem(key);
+}
+
+/** Put this address's draft in the box once the page's components exist (the box reports it to the server). */
+function restore(triesLeft = 120) {
+  const box = document.querySelector(BOX);
+  const component = box && window.getElement?.(box); // NiceGUI gives the textarea its element id
+  if (!component) {
+    if (triesLeft > 0) requestAnimationFrame(() => restore(triesLeft - 1));
+    return;
+  }
+  const text = read(location.pathname);
+  if (!text || component.inputValue) return; // never over what is being typed
+  component.inputValue = text;
+  requestAnimationFrame(() => box.setSelectionRange(text.length, text.length));
+}
+
+document.addEventListener("input", (event) => {
+  if (!event.target.matches?.(BOX)) return;
+  clearTimeout(timer);
+  timer = setTimeout(save, SAVE_AFTER_MS);
+});
+addEventListener("pagehide", () => timer && save());
+
+window.parleyDrafts = {
+  clear() {
+    clearTimeout(timer);
+    timer = 0;
+    try {
+      for (const path of new Set([openedAt, location.pathname])) localStorage.removeItem(keyOf(path));
+    } catch {
+      // storage switched off: nothing was kept
+    }
+  },
+};
+
+restore();

@@ -1,0 +1,72 @@
+"""A message typed but not sent survives a reload and a switch to another chat, per conversation, and per person."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from ui import names
+
+from .accounts import create_users, sign_in, sign_out
+from .conftest import ParleyApp
+from .helpers import answers, conversation_id, open_parley, wait_for_status
+
+pytestmark = pytest.mark.browser
+
+
+def box(page: Page):
+    return page.get_by_role('textbox', name=names.MESSAGE)
+
+
+def test_a_draft_survives_a_reload_and_a_chat_switch_until_it_is_sent(page: Page, parley: ParleyApp) -> None:
+    open_parley(page, parley)
+    box(page).fill('Half a thought about')
+    page.reload()
+    expect(box(page)).to_have_value('Half a thought about')
+    expect(page.get_by_role('button', name=names.SEND)).to_be_enabled()  # the server has it too
+
+    box(page).press('End')
+    box(page).press_sequentially(' tides')
+    box(page).press('Enter')
+    wait_for_status(answers(page).last, 'complete')
+    expect(page.get_by_role('article', name=names.USER_MESSAGE)).to_have_text('Half a thought about tides')
+    first = conversation_id(page)
+    page.reload()
+    expect(box(page)).to_have_value('')  # sent: no longer a draft, here or in a new chat
+    open_parley(page, parley)
+    expect(box(page)).to_have_value('')
+
+    open_parley(page, parley, f'/c/{first}')
+    box(page).fill('And the moon?')
+    page.get_by_role('button', name=names.NEW_CHAT).click()
+    page.wait_for_url(parley.url + '/')
+    expect(box(page)).to_have_value('')  # each chat has its own
+    box(page).fill('Something else entirely')
+    page.get_by_role('link', name='Half a thought about tides').click()
+    page.wait_for_url(f'**/c/{first}')
+    expect(box(page)).to_have_value('And the moon?')
+    page.get_by_role('button', name=names.NEW_CHAT).click()
+    expect(box(page)).to_have_value('Something else entirely')
+
+
+def test_drafts_are_each_persons_own_and_go_with_sign_out(browser: Browser, team_parley: ParleyApp) -> None:
+    create_users(team_parley.data_dir, [('erin', 'erin password', False), ('frank', 'frank password', False)])
+    context = browser.new_context()  # one browser, as on a shared computer
+    page = context.new_page()
+    try:
+        sign_in(page, team_parley.url, 'erin', 'erin password')
+        box(page).fill("Erin's private draft")
+        page.reload()
+        expect(box(page)).to_have_value("Erin's private draft")
+        context.clear_cookies()  # her session ends without Sign out (it expired, say), and Frank signs in
+        sign_in(page, team_parley.url, 'frank', 'frank password')
+        expect(box(page)).to_have_value('')  # not his
+        box(page).fill("Frank's draft")
+        page.reload()
+        expect(box(page)).to_have_value("Frank's draft")
+        sign_out(page)  # signing out leaves no one's drafts on this computer
+        sign_in(page, team_parley.url, 'erin', 'erin password')
+        expect(box(page)).to_have_value('')
+        assert page.evaluate('Object.keys(localStorage).filter((k) => k.startsWith("parley-draft:"))') == []
+    finally:
+        context.close()
