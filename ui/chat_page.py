@@ -10,7 +10,7 @@ from nicegui import ui
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
-from engine.chat import ChatEngine, ChatInputError
+from engine.chat import ChatEngine, ChatInputError, visible_to
 from engine.settings import Settings
 from storage.errors import describe
 from storage.models import Conversation
@@ -66,8 +66,9 @@ def chat_page(engine: ChatEngine, settings: Settings, conversation_id: str | Non
     conversation = engine.repository.get_conversation(conversation_id, user_id=user_id) if conversation_id else None
     model = (f'{conversation.provider}/{conversation.model}' if conversation
              else new_chat_model(engine.providers, settings.default_model))
+    tab = TabTitle()
     if conversation:
-        show_in_tab(conversation)
+        tab.show(conversation)
     header = Header(engine.providers, model)
     view: ConversationView | None = None
     sidebar = Sidebar(engine, user_id, current=lambda: view.conversation_id if view else conversation_id,
@@ -104,7 +105,7 @@ def chat_page(engine: ChatEngine, settings: Settings, conversation_id: str | Non
         if new_chat:
             path = json.dumps(f'/c/{sent.conversation.id}')
             ui.run_javascript(f'history.replaceState(null, "", (window.path_prefix || "") + {path})')
-            show_in_tab(sent.conversation)
+            tab.show(sent.conversation)
         return True
 
     def stop() -> None:
@@ -118,6 +119,14 @@ def chat_page(engine: ChatEngine, settings: Settings, conversation_id: str | Non
         jump.props['aria-label'] = names.JUMP_TO_LATEST
         jump.on('click', js_handler='() => window.parleyScroll && window.parleyScroll.jump()')
     composer.set_busy(engine.generation_for(view.conversation_id, user_id=user_id) is not None)
+
+    def retitle(owner: str | None) -> None:  # a conversation was renamed (or deleted: the sidebar handles that)
+        shown = (engine.repository.get_conversation(view.conversation_id, user_id=user_id)
+                 if view.conversation_id and visible_to(user_id, owner) else None)
+        if shown:
+            tab.show(shown)
+
+    engine.conversations_changed.subscribe(retitle)
     add_keyboard(engine.repository)  # shortcuts, the Ctrl/Cmd+K search and the shortcuts dialog
     ui.add_head_html(f'<script type="module" src="{asset_url("last_chat.js")}"></script>'  # for "Back to chat"
                      f'<meta name="parley-drafts" content="{draft_scope(user_id)}">'
@@ -131,7 +140,14 @@ def draft_scope(user_id: str | None) -> str:
     return hashlib.sha256(f'parley-drafts:{user_id}'.encode()).hexdigest()[:16] if user_id else 'local'
 
 
-def show_in_tab(conversation: Conversation) -> None:
+class TabTitle:
     """The browser tab (and its history entry, a bookmark) names the conversation, as in the chat apps people know."""
-    ui.page_title(f'{conversation.title or "Untitled"} · Parley')
 
+    def __init__(self) -> None:
+        self.shown: str | None = None
+
+    def show(self, conversation: Conversation) -> None:
+        title = f'{conversation.title or "Untitled"} · Parley'
+        if title != self.shown:  # each change is a call to the browser
+            self.shown = title
+            ui.page_title(title)

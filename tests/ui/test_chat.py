@@ -152,7 +152,7 @@ def test_transient_error_shows_the_retry_countdown_then_answers(page: Page, parl
     expect(answer.get_by_text('Retrying in')).to_be_hidden()
 
 
-def test_the_tab_names_the_conversation(page: Page, parley: ParleyApp) -> None:
+def test_the_tab_names_the_conversation_and_follows_a_rename(page: Page, parley: ParleyApp) -> None:
     open_parley(page, parley)
     expect(page).to_have_title('Parley')
     send(page, 'Packing list for a week in Lisbon [[tokens=5]]')
@@ -161,6 +161,15 @@ def test_the_tab_names_the_conversation(page: Page, parley: ParleyApp) -> None:
     page.reload()
     expect(page).to_have_title('Packing list for a week in Lisbon [[tokens=5]] · Parley')
 
+    other = page.context.new_page()  # the same conversation in a second tab
+    open_parley(other, parley, f'/c/{conversation_id(page)}')
+    entry = page.get_by_role('navigation', name=names.CONVERSATIONS).locator('.parley-entry')
+    entry.get_by_role('button', name=names.CONVERSATION_MENU).click()
+    page.get_by_role('button', name=names.RENAME).click()
+    page.get_by_role('textbox', name=names.TITLE).fill('Lisbon in May')
+    page.get_by_role('button', name=names.SAVE).click()
+    expect(page).to_have_title('Lisbon in May · Parley')  # renamed while open, in every tab that shows it
+    expect(other).to_have_title('Lisbon in May · Parley')
 
 
 def test_a_finished_answer_copies_as_markdown(page: Page, parley: ParleyApp) -> None:
