@@ -153,3 +153,6 @@ def test_sidebar_loads_more_conversations_as_it_scrolls(page: Page, parley: Parl
     # By address, not title: earlier tests in the session may have left two conversations with the same title.
     hrefs = links.evaluate_all('links => links.map(link => link.getAttribute("href"))')
     assert len(hrefs) == len(set(hrefs)), 'no entry may appear twice'
+    # Far down a long list, New chat and Search stay at hand (in ChatGPT and Claude they do too).
+    expect(page.get_by_role('button', name=names.NEW_CHAT)).to_be_in_viewport()
+    expect(page.get_by_role('button', name=names.SEARCH)).to_be_in_viewport()
