@@ -8,6 +8,7 @@ from engine.settings import Settings
 from storage.connections import ConnectionStore
 
 from .chat_page import register as register_chat
+from .not_found import register_not_found
 from .settings_page import register_settings
 from .theme import serve_assets
 
@@ -18,5 +19,6 @@ def register(engine: ChatEngine, settings: Settings) -> None:
     connections.load()
     register_chat(engine, settings)
     register_settings(connections)
+    register_not_found()
 
 __all__ = ['register', 'serve_assets']

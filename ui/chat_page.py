@@ -42,20 +42,28 @@ once, no restart. Or add a key to a `.env` file next to `app.py` (or to the envi
 
 `.env.example` lists every setting.'''
 
+# A link to a conversation that is not there (deleted, or never this person's) opens a new chat with this notice.
+GONE = 'gone'
+GONE_NOTICE = 'That conversation is not here: it was deleted, or the link is not yours. This is a new chat.'
+
 
 def register(engine: ChatEngine, settings: Settings) -> None:
     """Add the chat pages to the app."""
 
     @ui.page('/', title='Parley')
-    def new_chat() -> None:
+    def new_chat(request: Request) -> None:
         chat_page(engine, settings, None, current_user_id())
+        if GONE in request.query_params:
+            ui.notify(GONE_NOTICE, type='info', position='top', timeout=8000, multi_line=True)
+            ui.run_javascript('history.replaceState(null, "", location.pathname)')  # a reload is just a new chat
 
     @ui.page('/c/{conversation_id}', title='Parley')
     def conversation(conversation_id: str, request: Request) -> RedirectResponse | None:
         user_id = current_user_id()
-        # Deleted, never existed or someone else's: all three get the same new chat, so an id tells nothing.
+        # Deleted, never existed or someone else's: all three get the same new chat and notice, so an id tells
+        # nothing; the notice says why the link did not open what it promised.
         if engine.repository.get_conversation(conversation_id, user_id=user_id) is None:
-            return redirect_to('/', request)
+            return redirect_to(f'/?{GONE}', request)
         chat_page(engine, settings, conversation_id, user_id)
         return None
 

@@ -79,4 +79,5 @@ SEARCH_RESULTS = 'Conversations found'  # listbox of the search dialog; options 
 CLOSE = 'Close'                        # closes the keyboard-shortcuts dialog
 EDIT_CONNECTION = 'Edit'               # in each saved connection of the Settings page's list
 SETTINGS_STATUS = 'Connection status'  # role=status: what Test connection / Save / Remove found
-BACK_TO_CHAT = 'Back to chat'          # the Settings page's way back
+BACK_TO_CHAT = 'Back to chat'          # the Settings page's way back (and the Admin and not-found pages')
+START_NEW_CHAT = 'Start a new chat'    # link on the page of an address Parley does not have

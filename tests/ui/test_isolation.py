@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from ui import names
+from ui.chat_page import GONE_NOTICE
 
 from .accounts import sign_in, sign_out
 from .helpers import DARK, answers, conversation_id, send, wait_for_status
@@ -59,8 +60,10 @@ def test_one_users_conversation_is_invisible_to_another(browser: Browser,
         bob.wait_for_url(url + '/')
         expect(bob.get_by_role('textbox', name=names.MESSAGE)).to_be_visible()
         expect(bob.get_by_role('article')).to_have_count(0)
+        expect(bob.get_by_role('alert')).to_contain_text(GONE_NOTICE)
         bob.goto(f'{url}/c/{"0" * 32}')
         bob.wait_for_url(url + '/')
+        expect(bob.get_by_role('alert')).to_contain_text(GONE_NOTICE)
 
         wait_for_status(answers(ann).last, 'complete', timeout=30_000)
         ann.reload()

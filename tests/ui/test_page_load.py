@@ -5,8 +5,11 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, Response, expect
 
+from ui import names
+from ui.not_found import NOT_FOUND
+
 from .conftest import ParleyApp
-from .helpers import answers, open_parley, send, wait_for_status
+from .helpers import DARK, answers, in_a_dark_chat, open_parley, send, wait_for_status
 
 pytestmark = pytest.mark.browser
 
@@ -34,3 +37,21 @@ def test_renderer_modules_are_preloaded_and_markdown_css_linked_once(page: Page,
     expect(answers(page).last.locator('.parley-markdown p').first).to_be_visible()
     sheets = page.eval_on_selector_all('link[rel=stylesheet]', 'links => links.map(l => l.getAttribute("href"))')
     assert len([href for href in sheets if href.endswith('/markdown.css')]) == 1, sheets
+
+
+def test_an_unknown_address_says_so_in_parleys_look_and_leads_back(page: Page, parley: ParleyApp) -> None:
+    with in_a_dark_chat(page, parley, 'A chat to come back to [[tokens=5]]') as chat:
+        response = page.goto(parley.url + '/no/such/page')
+        assert response is not None and response.status == 404
+        expect(page.get_by_role('heading', name=NOT_FOUND)).to_be_visible()
+        expect(page).to_have_title(f'{NOT_FOUND} · Parley')
+        expect(page.locator('body')).to_have_class(DARK)  # in the reader's theme
+        expect(page.get_by_text('HTTPException')).to_have_count(0)
+        page.get_by_role('button', name=names.BACK_TO_CHAT).click()
+        page.wait_for_url(f'**/c/{chat}')
+        page.go_back()
+        page.get_by_role('link', name=names.START_NEW_CHAT).click()
+        page.wait_for_url(parley.url + '/')
+        expect(page.get_by_role('textbox', name=names.MESSAGE)).to_be_visible()
+    missing = page.request.get(parley.url + '/assets/no-such-file.js')  # a file, not a page: a plain answer
+    assert missing.status == 404 and 'text/html' not in missing.headers.get('content-type', '')

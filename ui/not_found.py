@@ -1,0 +1,48 @@
+"""An address Parley does not have: a page in Parley's look and theme with a way back, instead of NiceGUI's error
+page (a face, "404" and "HTTPException: 404: Not Found", always light, with no way on)."""
+
+from __future__ import annotations
+
+from fastapi import Request, Response
+from fastapi.exception_handlers import http_exception_handler
+from nicegui import Client, app, ui
+from nicegui.page import page
+from starlette.exceptions import HTTPException
+
+from . import names
+from .preferences import add_dark_mode
+from .theme import BACK_TO_LAST_CHAT, add_head, asset_url
+
+NOT_FOUND = 'This page does not exist'
+
+
+def register_not_found() -> None:
+    """Take over NiceGUI's 404 handler (registered when nicegui is imported; the last one registered is used)."""
+
+    @app.exception_handler(404)
+    async def not_found(request: Request, exception: Exception) -> Response:
+        # As NiceGUI does: an API route's own 404 (an asset, a library file) stays a plain JSON answer.
+        endpoint = request.scope.get('endpoint')
+        if (endpoint is not None and endpoint is not app and not request.scope.get('nicegui_page_path')
+                and isinstance(exception, HTTPException)):
+            return await http_exception_handler(request, exception)
+        with Client(page(''), request=request) as client:
+            not_found_page()
+        return client.build_response(request, 404)
+
+
+def not_found_page() -> None:
+    ui.page_title(f'{NOT_FOUND} · Parley')
+    add_head()
+    add_dark_mode()
+    ui.add_head_html(f'<link rel="stylesheet" href="{asset_url("personal.css")}">')
+    with ui.header().classes('parley-header'):
+        back = ui.button(icon='arrow_back').props('flat round dense')
+        back.on('click', js_handler=BACK_TO_LAST_CHAT)
+        back.props['aria-label'] = names.BACK_TO_CHAT
+        ui.label('Parley').classes('parley-brand')
+    with ui.element('main').classes('parley-not-found'):
+        with ui.element('h1'):
+            ui.label(NOT_FOUND)
+        ui.label('The address may be mistyped, or what it pointed to was moved.')
+        ui.link(names.START_NEW_CHAT, '/')
