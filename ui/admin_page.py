@@ -22,6 +22,7 @@ from .preferences import add_dark_mode
 from .theme import BACK_TO_LAST_CHAT, add_head
 
 ADMIN_PATH = '/admin'
+ACTION = 'outline no-caps dense'  # the buttons of a user's row
 ADMINS_ONLY = 'Only administrators can open this page.'
 
 
@@ -48,7 +49,7 @@ class AdminPage:
                 ui.label('Users').classes('text-h5')
                 ui.space()
                 ui.link(names.BACK_TO_CHAT, '/').on('click', js_handler=BACK_TO_LAST_CHAT)
-            with ui.element('div').classes('q-markup-table q-table__container q-table--flat w-full'):
+            with ui.element('div').classes('q-markup-table q-table__container q-table--flat w-full parley-users-box'):
                 self.table = ui.element('table').classes('q-table w-full parley-users')
                 self.table.props['aria-label'] = names.USERS
             self._add_form()
@@ -62,7 +63,7 @@ class AdminPage:
             self.new_password.props('outlined dense autocomplete=new-password')
             self.new_password.props['aria-label'] = names.PASSWORD
             self.new_admin = ui.checkbox(names.ADMIN)
-            add = ui.button(names.ADD_USER)  # with the boxes' text (ui/box_text.py), as Sign in
+            add = ui.button(names.ADD_USER).props('no-caps')  # with the boxes' text (ui/box_text.py), as Sign in
             add.on('click', self.add_user, js_handler=emit_text_of(self.new_name, self.new_password))
         self.form_error = ui.label('').props('role=alert').classes('text-negative')
 
@@ -87,15 +88,19 @@ class AdminPage:
                 ui.label('Administrator' if user.is_admin else 'User')
             with ui.element('td'):
                 ui.label('Disabled' if user.disabled else 'Active')
-            with ui.element('td'), ui.row().classes('gap-2 justify-end no-wrap'):
-                if user.disabled:
-                    ui.button(names.ENABLE_USER, on_click=lambda: self._set_disabled(user, False))
-                elif not is_me:  # an admin never locks themselves out
-                    ui.button(names.DISABLE_USER, on_click=lambda: self._set_disabled(user, True))
-                ui.button(names.RESET_PASSWORD, on_click=lambda: self._reset_dialog(user)).props('outline')
+            # In the same order in every row, under their heading, so each action is where the eye left it; none
+            # louder than another, Disable in the colour of a warning (it signs the person out at once).
+            with ui.element('td'), ui.row().classes('gap-2 no-wrap parley-user-actions'):
+                ui.button(names.RESET_PASSWORD, on_click=lambda: self._reset_dialog(user)).props(ACTION)
                 if not is_me:  # an admin never demotes themselves (another admin can)
                     role = names.REMOVE_ADMIN if user.is_admin else names.MAKE_ADMIN
-                    ui.button(role, on_click=lambda: self._set_admin(user, not user.is_admin)).props('outline')
+                    ui.button(role, on_click=lambda: self._set_admin(user, not user.is_admin)).props(ACTION) \
+                        .classes('parley-role-action')
+                if user.disabled:
+                    ui.button(names.ENABLE_USER, on_click=lambda: self._set_disabled(user, False)).props(ACTION)
+                elif not is_me:  # an admin never locks themselves out
+                    ui.button(names.DISABLE_USER, on_click=lambda: self._set_disabled(user, True), color=None) \
+                        .props(ACTION).classes('parley-danger')
 
     async def _set_disabled(self, user: User, disabled: bool) -> None:
         change = partial(self.accounts.set_disabled, user.id, disabled, acting_user_id=current_user_id())

@@ -29,6 +29,16 @@ HOLD_HANDSHAKE = """
 
 
 DARK = re.compile(r'\bbody--dark\b')  # the class Quasar gives <body> in dark mode
+# The WCAG contrast ratio of an element's text against the first opaque background behind it (AA: at least 4.5).
+CONTRAST = '''e => {
+  const rgb = (c) => c.match(/[\\d.]+/g).map(Number);
+  const lum = (c) => { const [r, g, b] = rgb(c).slice(0, 3).map((v) => { v /= 255;
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  let back = e;
+  while (back && rgb(getComputedStyle(back).backgroundColor)[3] === 0) back = back.parentElement;
+  const [a, b] = [lum(getComputedStyle(e).color), lum(getComputedStyle(back || document.body).backgroundColor)];
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}'''
 
 # An Enter key pressed in `el`, for `as_the_handshake_ends`.
 PRESS_ENTER = 'el.dispatchEvent(new KeyboardEvent("keydown", {key: "Enter", bubbles: true, cancelable: true}))'

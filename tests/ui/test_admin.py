@@ -17,7 +17,7 @@ from ui import names
 
 from .accounts import SLOW, TEAM_ADMIN, sign_in
 from .conftest import ParleyApp
-from .helpers import DARK, PHONE, as_the_handshake_ends, hold_handshake, in_a_dark_chat, phone_context
+from .helpers import CONTRAST, DARK, PHONE, as_the_handshake_ends, hold_handshake, in_a_dark_chat, phone_context
 
 pytestmark = pytest.mark.browser
 
@@ -197,11 +197,32 @@ def test_on_a_phone_every_users_actions_are_in_reach(browser: Browser, admin: Pa
         context.close()
 
 
+def test_each_users_actions_line_up_under_their_heading_and_none_is_loudest(admin: Page, team: ParleyApp) -> None:
+    add_user(admin, team, 'rowan', 'rowan password')  # a row with every action, beside the administrator's own
+    table = admin.get_by_role('table', name=names.USERS)
+    heading = table.get_by_role('columnheader', name='Actions').get_by_text('Actions').bounding_box()
+    assert heading is not None
+    for name in (names.RESET_PASSWORD, names.DISABLE_USER):
+        starts = {round(box['x']) for box in (b.bounding_box() for b in table.get_by_role('button', name=name).all())
+                  if box}
+        assert len(starts) == 1, f'{name} moves from row to row: {starts}'
+    first = row(admin, f'{ADMIN[0]} (you)').get_by_role('button').first.bounding_box()
+    assert first is not None and abs(first['x'] - heading['x']) <= 4, 'the actions start under their heading'
+    disable = row(admin, 'rowan').get_by_role('button', name=names.DISABLE_USER)
+    assert disable.evaluate('(b) => getComputedStyle(b).backgroundColor') == 'rgba(0, 0, 0, 0)', \
+        'Disable is an outline like its neighbours, not a filled button'
+
+
 def test_the_admin_page_is_dark_when_the_chat_is_and_leads_back_to_the_chat_left(admin: Page, team: ParleyApp) -> None:
     with in_a_dark_chat(admin, team, 'Back here after the admin page [[tokens=5]]') as chat:
         admin.get_by_role('link', name=names.ADMIN_PAGE, exact=True).click()
         expect(admin.get_by_role('table', name=names.USERS)).to_be_visible(timeout=SLOW)
         expect(admin.locator('body')).to_have_class(DARK)
+        admin.wait_for_timeout(300)  # Quasar's colour transitions
+        table = admin.get_by_role('table', name=names.USERS)
+        for text in (table.get_by_role('columnheader', name='Username'), table.get_by_text(f'{ADMIN[0]} (you)'),
+                     table.get_by_role('button', name=names.RESET_PASSWORD).first):
+            assert text.evaluate(CONTRAST) >= 4.5, text  # readable in dark, as in light
         admin.get_by_role('link', name=names.BACK_TO_CHAT).click()
         admin.wait_for_url(f'**/c/{chat}')
         expect(admin.get_by_role('article', name=names.USER_MESSAGE)).to_have_text(

@@ -50,22 +50,22 @@ def test_a_draft_survives_a_reload_and_a_chat_switch_until_it_is_sent(page: Page
 
 
 def test_drafts_are_each_persons_own_and_go_with_sign_out(browser: Browser, team_parley: ParleyApp) -> None:
-    create_users(team_parley.data_dir, [('erin', 'erin password', False), ('frank', 'frank password', False)])
+    create_users(team_parley.data_dir, [('wren', 'wren password', False), ('yara', 'yara password', False)])
     context = browser.new_context()  # one browser, as on a shared computer
     page = context.new_page()
     try:
-        sign_in(page, team_parley.url, 'erin', 'erin password')
-        box(page).fill("Erin's private draft")
+        sign_in(page, team_parley.url, 'wren', 'wren password')
+        box(page).fill("Wren's private draft")
         page.reload()
-        expect(box(page)).to_have_value("Erin's private draft")
-        context.clear_cookies()  # her session ends without Sign out (it expired, say), and Frank signs in
-        sign_in(page, team_parley.url, 'frank', 'frank password')
-        expect(box(page)).to_have_value('')  # not his
-        box(page).fill("Frank's draft")
+        expect(box(page)).to_have_value("Wren's private draft")
+        context.clear_cookies()  # her session ends without Sign out (it expired, say), and Yara signs in
+        sign_in(page, team_parley.url, 'yara', 'yara password')
+        expect(box(page)).to_have_value('')  # not hers
+        box(page).fill("Yara's draft")
         page.reload()
-        expect(box(page)).to_have_value("Frank's draft")
+        expect(box(page)).to_have_value("Yara's draft")
         sign_out(page)  # signing out leaves no one's drafts on this computer
-        sign_in(page, team_parley.url, 'erin', 'erin password')
+        sign_in(page, team_parley.url, 'wren', 'wren password')
         expect(box(page)).to_have_value('')
         assert page.evaluate('Object.keys(localStorage).filter((k) => k.startsWith("parley-draft:"))') == []
     finally:

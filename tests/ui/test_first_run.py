@@ -11,7 +11,7 @@ from tests.fakes.server import FakeServer, free_port
 from ui import names
 
 from .conftest import start_parley
-from .helpers import DARK, answers, open_parley, wait_for_status
+from .helpers import CONTRAST, DARK, answers, open_parley, wait_for_status
 
 pytestmark = pytest.mark.browser
 
@@ -31,18 +31,6 @@ def test_without_providers_the_page_says_how_to_add_one(page: Page, fake_server:
         expect(page.get_by_role('textbox', name=names.MESSAGE)).to_have_value('Hello?')
     finally:
         app.stop()
-
-
-# WCAG's contrast ratio of an element's text against the first opaque background behind it.
-CONTRAST = '''e => {
-  const rgb = (c) => c.match(/[\\d.]+/g).map(Number);
-  const lum = (c) => { const [r, g, b] = rgb(c).slice(0, 3).map((v) => { v /= 255;
-    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
-  let back = e;
-  while (back && rgb(getComputedStyle(back).backgroundColor)[3] === 0) back = back.parentElement;
-  const [a, b] = [lum(getComputedStyle(e).color), lum(getComputedStyle(back || document.body).backgroundColor)];
-  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-}'''
 
 
 def test_dark_mode_switch_is_remembered(page: Page, parley) -> None:
