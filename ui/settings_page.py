@@ -99,8 +99,8 @@ class SettingsPage:
                     self.test_button.on('click', self.test, js_handler=with_text)
                     self.save_button = ui.button(names.SAVE).props('unelevated no-caps')
                     self.save_button.on('click', self.save, js_handler=with_text)
-                    self.remove_button = ui.button(names.REMOVE, on_click=self.confirm_remove)
-                    self.remove_button.props('flat no-caps color=negative')
+                    self.remove_button = ui.button(names.REMOVE, on_click=self.confirm_remove, color=None)
+                    self.remove_button.props('flat no-caps').classes('parley-danger')
                 self.status = ui.label('').classes('parley-connection-status')
                 self.status.props['role'] = 'status'
                 self.status.props['aria-label'] = names.SETTINGS_STATUS
