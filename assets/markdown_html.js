@@ -103,7 +103,32 @@ function createMarkdown() {
       if (align) token.attrSet("align", align[1]);
     }
   });
+  md.core.ruler.push("parley_tasks", taskItems);
   return md;
+}
+
+/**
+ * GFM task list items ("- [ ] to do", "- [x] done") get a box in place of their marker and bullet, drawn by
+ * markdown.css and named for screen readers as a checkbox that cannot be ticked. Not a form control: the sanitiser
+ * forbids inputs, and an answer's checklist is the model's, not the reader's.
+ */
+function taskItems(state) {
+  const tokens = state.tokens;
+  for (let i = 2; i < tokens.length; i++) {
+    const inline = tokens[i];
+    if (inline.type !== "inline" || tokens[i - 1].type !== "paragraph_open" || tokens[i - 2].type !== "list_item_open") {
+      continue;
+    }
+    const first = inline.children?.[0];
+    const marker = first?.type === "text" ? /^\[([ xX])\][ \t]+(?=\S)/.exec(first.content) : null;
+    if (!marker) continue;
+    const done = marker[1] !== " ";
+    first.content = first.content.slice(marker[0].length);
+    const box = new state.Token("html_inline", "", 0);
+    box.content = `<span class="pm-task-box" role="checkbox" aria-checked="${done}" aria-disabled="true"></span>`;
+    inline.children.unshift(box);
+    tokens[i - 2].attrJoin("class", "pm-task");
+  }
 }
 
 const md = createMarkdown(); // process-wide: configuration only, no per-message state

@@ -52,6 +52,21 @@ def test_markdown_is_rendered(page: Page, parley: ParleyApp) -> None:
     expect(answer.get_by_role('button', name=names.COPY_CODE)).to_be_visible()
 
 
+def test_a_task_list_shows_boxes_ticked_as_written(page: Page, parley: ParleyApp) -> None:
+    open_parley(page, parley)
+    send(page, 'Trip:\n\n- [ ] Pack the tent\n- [x] Book the ferry\n- [ ]no space, no task [[echo]]')
+    answer = answers(page).last
+    wait_for_status(answer, 'complete')
+    boxes = answer.get_by_role('checkbox')
+    expect(boxes).to_have_count(2)
+    expect(boxes.nth(0)).not_to_be_checked()
+    expect(boxes.nth(1)).to_be_checked()
+    items = answer.get_by_role('listitem')
+    expect(items).to_have_text(['Pack the tent', 'Book the ferry', '[ ]no space, no task'])
+    assert items.first.evaluate('(li) => getComputedStyle(li).listStyleType') == 'none'  # the box, not a bullet too
+    assert items.last.evaluate('(li) => getComputedStyle(li).listStyleType') == 'disc'
+
+
 def test_reload_in_the_middle_continues_the_stream(page: Page, parley: ParleyApp) -> None:
     open_parley(page, parley)
     prompt = 'Long one [[tokens=500]] [[delay=10]]'

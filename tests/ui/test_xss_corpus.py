@@ -51,10 +51,10 @@ FIRE_EVENTS = '''() => {
 
 CENTER = 'element => element.scrollIntoView({block: "center", behavior: "instant"})'  # clear of header and composer
 
-# What a sanitised answer may never contain.
-FORBIDDEN = ('script, iframe, frame, object, embed, svg, math, form, input, textarea, select, base, meta, link, style, '
-             'video, audio, source, img, template, noscript, marquee, '
-             'button:not(.pm-copy):not(.pm-load-image)')
+# What a sanitised answer may never contain (Parley's own controls aside: the copy buttons, Load image).
+FORBIDDEN = ('script, iframe, frame, object, embed, svg:not(.parley-copy-answer > svg), math, form, input, textarea, '
+             'select, base, meta, link, style, video, audio, source, img, template, noscript, marquee, '
+             'button:not(.pm-copy):not(.pm-load-image):not(.parley-copy-answer)')
 BAD_ATTRIBUTES = '''(root) => [...root.querySelectorAll('*')].flatMap((element) => [...element.attributes]
   .filter((a) => /^on|^style$|^src|^action$|^formaction$|^xlink:|^srcdoc$|^background$/i.test(a.name)
                  || (a.name === 'href' && element.tagName !== 'A'))
@@ -153,7 +153,7 @@ def interact(page: Page) -> None:
             block.evaluate(CENTER)
             block.hover()
         # Not "Load image" (nor a link around one): that click is the reader's choice to load.
-        for control in answer.locator('a:not(:has(.pm-load-image)), .pm-copy').all():
+        for control in answer.locator('a:not(:has(.pm-load-image)), .pm-copy, .parley-copy-answer').all():
             control.evaluate(CENTER)
             control.click()
 
