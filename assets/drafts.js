@@ -12,6 +12,7 @@ const BOX = 'textarea[aria-label="Message"]'; // ui/names.py MESSAGE
 
 const openedAt = location.pathname;
 let timer = 0;
+let stopped = false;
 
 const scope = document.querySelector('meta[name="parley-drafts"]')?.content || "local";
 const keyOf = (path) => `${PREFIX}${scope}:${path}`;
@@ -27,6 +28,7 @@ function read(path) {
 function save() {
   clearTimeout(timer);
   timer = 0;
+  if (stopped) return;
   const box = document.querySelector(BOX);
   if (!box) return;
   const key = keyOf(location.pathname);
@@ -82,6 +84,12 @@ document.addEventListener("input", (event) => {
 addEventListener("pagehide", () => timer && save());
 
 window.parleyDrafts = {
+  /** Sign out (ui/account_controls.py FORGET_DRAFTS): nothing more is saved from this page, not even on its way out. */
+  stop() {
+    clearTimeout(timer);
+    timer = 0;
+    stopped = true;
+  },
   clear() {
     clearTimeout(timer);
     timer = 0;

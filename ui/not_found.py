@@ -40,7 +40,7 @@ def not_found_page() -> None:
         back = ui.button(icon='arrow_back').props('flat round dense')
         back.on('click', js_handler=BACK_TO_LAST_CHAT)
         back.props['aria-label'] = names.BACK_TO_CHAT
-        ui.label('Parley').classes('parley-brand')
+        ui.label('Parley').classes('parley-page-title')
     with ui.element('main').classes('parley-not-found'):
         with ui.element('h1'):
             ui.label(NOT_FOUND)

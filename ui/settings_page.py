@@ -49,7 +49,7 @@ def register_settings(connections: Connections) -> None:
             back = ui.button(icon='arrow_back').props('flat round dense')
             back.on('click', js_handler=BACK_TO_LAST_CHAT)
             back.props['aria-label'] = names.BACK_TO_CHAT
-            ui.label(names.SETTINGS).classes('parley-brand')
+            ui.label(names.SETTINGS).classes('parley-page-title')
         if not is_admin():  # team mode: the keys are the administrator's
             ui.label('Only an administrator can change provider connections.').classes('parley-notice')
             return

@@ -64,6 +64,7 @@ def test_drafts_are_each_persons_own_and_go_with_sign_out(browser: Browser, team
         box(page).fill("Yara's draft")
         page.reload()
         expect(box(page)).to_have_value("Yara's draft")
+        box(page).fill("Yara's last words")  # typed just before signing out: not saved on the way out either
         sign_out(page)  # signing out leaves no one's drafts on this computer
         sign_in(page, team_parley.url, 'wren', 'wren password')
         expect(box(page)).to_have_value('')

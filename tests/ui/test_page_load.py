@@ -9,7 +9,7 @@ from ui import names
 from ui.not_found import NOT_FOUND
 
 from .conftest import ParleyApp
-from .helpers import DARK, answers, in_a_dark_chat, open_parley, send, wait_for_status
+from .helpers import CONTRAST, DARK, answers, in_a_dark_chat, open_parley, send, wait_for_status
 
 pytestmark = pytest.mark.browser
 
@@ -53,5 +53,9 @@ def test_an_unknown_address_says_so_in_parleys_look_and_leads_back(page: Page, p
         page.get_by_role('link', name=names.START_NEW_CHAT).click()
         page.wait_for_url(parley.url + '/')
         expect(page.get_by_role('textbox', name=names.MESSAGE)).to_be_visible()
+    page.set_viewport_size({'width': 390, 'height': 800})  # light again, on a phone's width
+    page.goto(parley.url + '/no/such/page')
+    expect(page.get_by_text('Parley', exact=True)).to_be_visible()  # the page says whose it is
+    assert page.get_by_role('link', name=names.START_NEW_CHAT).evaluate(CONTRAST) >= 4.5
     missing = page.request.get(parley.url + '/assets/no-such-file.js')  # a file, not a page: a plain answer
     assert missing.status == 404 and 'text/html' not in missing.headers.get('content-type', '')
