@@ -64,7 +64,8 @@ class Repository(Store):
 
     def rename_conversation(self, conversation_id: str, title: str, *, user_id: str | None = None) -> bool:
         """Rename it; with user_id given, only that user's. False if there was no such conversation."""
-        return self._update_conversation(conversation_id, user_id=user_id, title=storable(title))
+        # Not a use of it: it keeps its place in the list (updated_at), as in the chat apps people know.
+        return self._update_conversation(conversation_id, user_id=user_id, touch=False, title=storable(title))
 
     def set_conversation_model(self, conversation_id: str, provider: str, model: str) -> None:
         self._update_conversation(conversation_id, provider=provider, model=model)
@@ -95,13 +96,16 @@ class Repository(Store):
             session.execute(delete(Conversation).where(col(Conversation.id) == conversation_id))
             return True
 
-    def _update_conversation(self, conversation_id: str, *, user_id: str | None = None, **values: Any) -> bool:
+    def _update_conversation(self, conversation_id: str, *, user_id: str | None = None, touch: bool = True,
+                             **values: Any) -> bool:
         # The owner is part of the statement, not a separate check before it: nothing can slip in between.
         query = update(Conversation).where(col(Conversation.id) == conversation_id)
         if user_id is not None:
             query = query.where(col(Conversation.user_id) == user_id)
         with self._session() as session:
-            return session.execute(query.values(updated_at=utcnow(), **values)).rowcount > 0  # type: ignore[attr-defined]
+            if touch:
+                values['updated_at'] = utcnow()
+            return session.execute(query.values(**values)).rowcount > 0  # type: ignore[attr-defined]
 
     # Messages
 

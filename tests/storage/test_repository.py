@@ -92,10 +92,19 @@ def test_user_scoping(repo: Repository) -> None:
 def test_rename_and_set_model(repo: Repository) -> None:
     conversation = new_conversation(repo)
     repo.rename_conversation(conversation.id, 'Renamed ✨')
+    renamed = repo.get_conversation(conversation.id)
+    assert renamed.title == 'Renamed ✨' and renamed.updated_at == conversation.updated_at
     repo.set_conversation_model(conversation.id, 'gemini', 'gemini-test')
     stored = repo.get_conversation(conversation.id)
     assert (stored.title, stored.provider, stored.model) == ('Renamed ✨', 'gemini', 'gemini-test')
     assert stored.updated_at > conversation.updated_at and stored.created_at == conversation.created_at
+
+
+def test_a_rename_keeps_the_conversation_in_its_place(repo: Repository) -> None:
+    """Renaming is not using: an old conversation renamed stays among the old ones, as in ChatGPT and Claude."""
+    older, newer = new_conversation(repo), new_conversation(repo)
+    repo.rename_conversation(older.id, 'A better name')
+    assert [c.id for c in repo.list_conversations()][:2] == [newer.id, older.id]
 
 
 def test_delete_conversation_deletes_its_messages(repo: Repository) -> None:
