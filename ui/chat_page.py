@@ -52,9 +52,9 @@ def register(engine: ChatEngine, settings: Settings) -> None:
 
     @ui.page('/', title='Parley')
     def new_chat(request: Request) -> None:
-        chat_page(engine, settings, None, current_user_id())
-        if GONE in request.query_params:
-            ui.notify(GONE_NOTICE, type='info', position='top', timeout=8000, multi_line=True)
+        gone = GONE in request.query_params
+        chat_page(engine, settings, None, current_user_id(), notice=GONE_NOTICE if gone else None)
+        if gone:
             ui.run_javascript('history.replaceState(null, "", location.pathname)')  # a reload is just a new chat
 
     @ui.page('/c/{conversation_id}', title='Parley')
@@ -68,8 +68,10 @@ def register(engine: ChatEngine, settings: Settings) -> None:
         return None
 
 
-def chat_page(engine: ChatEngine, settings: Settings, conversation_id: str | None, user_id: str | None) -> None:
-    """The page of `conversation_id` (already checked to be the user's) or of a new chat."""
+def chat_page(engine: ChatEngine, settings: Settings, conversation_id: str | None, user_id: str | None,
+              notice: str | None = None) -> None:
+    """The page of `conversation_id` (already checked to be the user's) or of a new chat, with `notice` under its
+    welcome (in the page, not a toast over the header: it goes with the welcome as the chat starts)."""
     add_head()
     conversation = engine.repository.get_conversation(conversation_id, user_id=user_id) if conversation_id else None
     model = (f'{conversation.provider}/{conversation.model}' if conversation
@@ -91,6 +93,8 @@ def chat_page(engine: ChatEngine, settings: Settings, conversation_id: str | Non
     if conversation_id is None:
         with view.empty:
             ui.label('What can I help with?').classes('parley-welcome')
+            if notice:
+                ui.label(notice).classes('parley-welcome-notice').props['role'] = 'status'
             if not engine.providers:
                 ui.markdown(NO_PROVIDER).classes('parley-notice')
 
