@@ -155,6 +155,13 @@ def test_error_in_the_middle_keeps_the_partial_answer(page: Page, parley: Parley
     expect(answer.get_by_role('alert')).to_be_visible()
     expect(answer).to_contain_text('alpha bravo')
     expect(page.get_by_role('textbox', name=names.MESSAGE)).to_be_enabled()
+    # Why it failed on a line of its own, then what can be done with it in one row: copy what came, Retry
+    why, copy, retry = (locator.bounding_box() for locator in (
+        answer.get_by_role('alert'), answer.get_by_role('button', name=names.COPY_ANSWER),
+        answer.get_by_role('button', name=names.RETRY)))
+    assert why and copy and retry
+    assert why['y'] + why['height'] <= min(copy['y'], retry['y']) and copy['x'] < retry['x']
+    assert abs((copy['y'] + copy['height'] / 2) - (retry['y'] + retry['height'] / 2)) < 4
 
 
 def test_transient_error_shows_the_retry_countdown_then_answers(page: Page, parley: ParleyApp) -> None:
