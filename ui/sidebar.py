@@ -212,6 +212,8 @@ class Sidebar:
             with ui.row().classes('justify-end w-full'):
                 ui.button(names.CANCEL, on_click=dialog.close).props('flat no-caps')
                 ui.button(names.SAVE, on_click=save).props('unelevated no-caps')
+        # The old title selected, as in the chat apps people know: typing replaces it, an arrow key keeps it.
+        dialog.on('show', js_handler=f'() => getElement({field.id})?.$refs.qRef?.select()')
         dialog.on('hide', dialog.delete)
         dialog.open()
 

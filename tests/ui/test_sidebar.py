@@ -58,7 +58,12 @@ def test_open_rename_and_delete(page: Page, parley: ParleyApp) -> None:
     row.get_by_role('button', name=names.CONVERSATION_MENU).click()
     page.get_by_role('button', name=names.RENAME).click()
     title = page.get_by_role('textbox', name=names.TITLE)
-    title.fill('Renamed conversation')
+    expect(title).to_be_focused()
+    page.wait_for_function('() => { const box = document.activeElement;'  # the old title, selected whole
+                           ' return box.value === "Rename me please" && box.selectionStart === 0'
+                           ' && box.selectionEnd === box.value.length; }')
+    page.keyboard.type('Renamed conversation')  # replaces it
+    expect(title).to_have_value('Renamed conversation')
     page.get_by_role('button', name=names.SAVE).click()
     expect(sidebar(page).get_by_role('link', name='Renamed conversation')).to_be_visible()
     page.reload()
