@@ -183,9 +183,11 @@ def test_the_tab_names_the_conversation_and_follows_a_rename(page: Page, parley:
     page.reload()
     expect(page).to_have_title('Packing list for a week in Lisbon [[tokens=5]] · Parley')
 
+    chat = conversation_id(page)
     other = page.context.new_page()  # the same conversation in a second tab
-    open_parley(other, parley, f'/c/{conversation_id(page)}')
-    entry = page.get_by_role('navigation', name=names.CONVERSATIONS).locator('.parley-entry')
+    open_parley(other, parley, f'/c/{chat}')
+    # By address: the shared app's list holds earlier tests' chats too
+    entry = page.get_by_role('navigation', name=names.CONVERSATIONS).locator(f'.parley-entry:has(a[href$="/c/{chat}"])')
     entry.get_by_role('button', name=names.CONVERSATION_MENU).click()
     page.get_by_role('button', name=names.RENAME).click()
     page.get_by_role('textbox', name=names.TITLE).fill('Lisbon in May')
