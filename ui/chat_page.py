@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 
@@ -13,18 +12,19 @@ from starlette.responses import RedirectResponse
 from engine.chat import ChatEngine, ChatInputError, visible_to
 from engine.settings import Settings
 from storage.errors import describe
-from storage.models import Conversation
 
 from . import names
 from .composer import Composer
 from .conversation_view import ConversationView
 from .current_user import current_user_id
+from .drafts import add_drafts
 from .header import Header
 from .keyboard import add_keyboard
 from .page_preview import add_preview
 from .preferences import LAST_MODEL, new_chat_model, remember
 from .sidebar import Sidebar
 from .streaming_markdown import StreamingMarkdown
+from .tab_title import TabTitle
 from .theme import add_head, asset_url, page_prefix, redirect_to
 
 log = logging.getLogger(__name__)
@@ -140,26 +140,7 @@ def chat_page(engine: ChatEngine, settings: Settings, conversation_id: str | Non
 
     engine.conversations_changed.subscribe(retitle)
     add_keyboard(engine.repository)  # shortcuts, the Ctrl/Cmd+K search and the shortcuts dialog
-    ui.add_head_html(f'<script type="module" src="{asset_url("last_chat.js")}"></script>'  # for "Back to chat"
-                     f'<meta name="parley-drafts" content="{draft_scope(user_id)}">'
-                     f'<script type="module" src="{asset_url("drafts.js")}"></script>')
+    ui.add_head_html(f'<script type="module" src="{asset_url("last_chat.js")}"></script>')  # for "Back to chat"
+    add_drafts(user_id)
     add_preview(sidebar.preview(page_prefix()), dark=header.dark, sidebar_open=sidebar.starts_open,
                 home=page_prefix())
-
-
-def draft_scope(user_id: str | None) -> str:
-    """Whose drafts this page keeps (assets/drafts.js): a hash, so the page does not carry the account's id."""
-    return hashlib.sha256(f'parley-drafts:{user_id}'.encode()).hexdigest()[:16] if user_id else 'local'
-
-
-class TabTitle:
-    """The browser tab (and its history entry, a bookmark) names the conversation, as in the chat apps people know."""
-
-    def __init__(self) -> None:
-        self.shown: str | None = None
-
-    def show(self, conversation: Conversation) -> None:
-        title = f'{conversation.title or "Untitled"} · Parley'
-        if title != self.shown:  # each change is a call to the browser
-            self.shown = title
-            ui.page_title(title)

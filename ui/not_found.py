@@ -10,8 +10,7 @@ from nicegui.page import page
 from starlette.exceptions import HTTPException
 
 from . import names
-from .preferences import add_dark_mode
-from .theme import BACK_TO_LAST_CHAT, add_head, asset_url
+from .side_page import side_page
 
 NOT_FOUND = 'This page does not exist'
 
@@ -33,14 +32,7 @@ def register_not_found() -> None:
 
 def not_found_page() -> None:
     ui.page_title(f'{NOT_FOUND} · Parley')
-    add_head()
-    add_dark_mode()
-    ui.add_head_html(f'<link rel="stylesheet" href="{asset_url("personal.css")}">')
-    with ui.header().classes('parley-header'):
-        back = ui.button(icon='arrow_back').props('flat round dense')
-        back.on('click', js_handler=BACK_TO_LAST_CHAT)
-        back.props['aria-label'] = names.BACK_TO_CHAT
-        ui.label('Parley').classes('parley-page-title')
+    side_page('Parley')
     with ui.element('main').classes('parley-not-found'):
         with ui.element('h1'):
             ui.label(NOT_FOUND)

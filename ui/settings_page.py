@@ -22,8 +22,7 @@ from storage.errors import describe
 from . import names
 from .box_text import emit_text_of, text_of
 from .current_user import is_admin
-from .preferences import add_dark_mode
-from .theme import BACK_TO_LAST_CHAT, add_head, asset_url
+from .side_page import side_page
 
 log = logging.getLogger(__name__)
 
@@ -42,14 +41,7 @@ def register_settings(connections: Connections) -> None:
 
     @ui.page('/settings', title='Settings · Parley')
     def settings_page() -> None:
-        add_head()
-        add_dark_mode()
-        ui.add_head_html(f'<link rel="stylesheet" href="{asset_url("personal.css")}">')
-        with ui.header().classes('parley-header'):
-            back = ui.button(icon='arrow_back').props('flat round dense')
-            back.on('click', js_handler=BACK_TO_LAST_CHAT)
-            back.props['aria-label'] = names.BACK_TO_CHAT
-            ui.label(names.SETTINGS).classes('parley-page-title')
+        side_page(names.SETTINGS)
         if not is_admin():  # team mode: the keys are the administrator's
             ui.label('Only an administrator can change provider connections.').classes('parley-notice')
             return
