@@ -3,7 +3,7 @@
 // Keyed by the page's address, which a new chat's first message changes (history.replaceState): a draft is saved
 // under the address it is typed at, and an accepted message clears it there and where the page opened
 // (ui/composer.py CLEAR_AND_FOCUS calls `parleyDrafts.clear()`). In team mode each person's drafts are their own (the
-// page names its user by a hash, ui/chat_page.py), and Sign out removes them all (ui/account_controls.py).
+// page names its user by a hash, ui/drafts.py), and Sign out removes them all (ui/account_controls.py).
 
 const PREFIX = "parley-draft:";
 const KEEP = 50; // drafts kept at most; the oldest go first (a deleted chat's draft is never opened again)
