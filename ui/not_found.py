@@ -9,7 +9,8 @@ from nicegui import Client, app, ui
 from nicegui.page import page
 from starlette.exceptions import HTTPException
 
-from . import names
+from . import auth, names
+from .current_user import team_mode
 from .side_page import side_page
 
 NOT_FOUND = 'This page does not exist'
@@ -25,6 +26,10 @@ def register_not_found() -> None:
         if (endpoint is not None and endpoint is not app and not request.scope.get('nicegui_page_path')
                 and isinstance(exception, HTTPException)):
             return await http_exception_handler(request, exception)
+        # In team mode an address the sign-in middleware lets through unchecked (NiceGUI's own, /_nicegui/...) has
+        # no user to take the theme from: a plain answer, as for a missing file.
+        if team_mode() and not getattr(request.state, auth.OWNER, None):
+            return await http_exception_handler(request, HTTPException(404))
         with Client(page(''), request=request) as client:
             not_found_page()
         return client.build_response(request, 404)

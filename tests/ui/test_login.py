@@ -185,3 +185,18 @@ def test_the_personal_app_has_no_sign_in(page: Page, parley: ParleyApp) -> None:
     expect(page.get_by_role('link', name=names.ADMIN_PAGE)).to_have_count(0)
     response = page.goto(parley.url + '/login')
     assert response is not None and response.status == 404
+
+
+def test_an_unknown_nicegui_address_is_a_plain_404_signed_in_or_not(browser: Browser, team: ParleyApp) -> None:
+    """The sign-in middleware lets NiceGUI's own addresses through unchecked: one that does not exist (an old
+    version's file, say) is a plain 404 for anyone, not a page built for a user who is not there (a 500)."""
+    context = browser.new_context()
+    try:
+        missing = team.url + '/_nicegui/0.0.0/static/no-such-file.js'
+        assert context.request.get(missing).status == 404
+        page = context.new_page()
+        sign_in(page, team.url, 'carol', 'carol password')
+        assert context.request.get(missing).status == 404
+        assert context.request.get(team.url + '/no/such/page').status == 404  # a signed-in page still has one
+    finally:
+        context.close()
