@@ -120,10 +120,11 @@ function taskItems(state) {
       continue;
     }
     const first = inline.children?.[0];
-    const marker = first?.type === "text" ? /^\[([ xX])\][ \t]+(?=\S)/.exec(first.content) : null;
-    if (!marker) continue;
+    // The whole item's text, not its first token: "- [x] **Step 1**" is the text "[x] ", then the bold.
+    const marker = first?.type === "text" && /^\[([ xX])\][ \t]+\S/.exec(inline.content);
+    if (!marker || !/^\[[ xX]\]/.test(first.content)) continue;
     const done = marker[1] !== " ";
-    first.content = first.content.slice(marker[0].length);
+    first.content = first.content.replace(/^\[[ xX]\][ \t]+/, "");
     const box = new state.Token("html_inline", "", 0);
     box.content = `<span class="pm-task-box" role="checkbox" aria-checked="${done}" aria-disabled="true"></span>`;
     inline.children.unshift(box);
