@@ -3,7 +3,9 @@
 // Keyed by the page's address, which a new chat's first message changes (history.replaceState): a draft is saved
 // under the address it is typed at, and an accepted message clears it there and where the page opened
 // (ui/composer.py CLEAR_AND_FOCUS calls `parleyDrafts.clear()`). In team mode each person's drafts are their own (the
-// page names its user by a hash, ui/drafts.py), and Sign out removes them all (ui/account_controls.py).
+// page names its user by a hash, ui/drafts.py): a page removes everyone else's as it opens, the sign-in page removes
+// them all (assets/forget_drafts.js), and so does Sign out (ui/account_controls.py), which also stops every other
+// open tab from saving one.
 
 const PREFIX = "parley-draft:";
 const KEEP = 50; // drafts kept at most; the oldest go first (a deleted chat's draft is never opened again)
@@ -14,8 +16,21 @@ const openedAt = location.pathname;
 let timer = 0;
 let stopped = false;
 
+const STOP = "parley-drafts-stop"; // set by Sign out: every tab hears it (the storage event) and stops saving
+const RESTORE_TRIES = 300; // every 50 ms: a slow phone or a busy server may mount the page seconds after this runs
+
 const scope = document.querySelector('meta[name="parley-drafts"]')?.content || "local";
 const keyOf = (path) => `${PREFIX}${scope}:${path}`;
+
+function forgetOthers() {
+  try {
+    for (const key of Object.keys(localStorage)) {
+      if (key.startsWith(PREFIX) && !key.startsWith(`${PREFIX}${scope}:`)) localStorage.removeItem(key);
+    }
+  } catch {
+    // storage switched off: nothing was kept
+  }
+}
 
 function read(path) {
   try {
@@ -62,18 +77,23 @@ function prune() {
   for (const [, key] of drafts.slice(0, Math.max(0, drafts.length - KEEP))) localStorage.removeItem(key);
 }
 
-/** Put this address's draft in the box once the page's components exist (the box reports it to the server). */
-function restore(triesLeft = 120) {
+/**
+ * Put this address's draft in the box once the page's components exist (the box reports it to the server); then
+ * mark the page (`data-parley-drafts="restored"` on <html>, for tests and devtools: an empty box means no draft).
+ */
+function restore(triesLeft = RESTORE_TRIES) {
   const box = document.querySelector(BOX);
   const component = box && window.getElement?.(box); // NiceGUI gives the textarea its element id
   if (!component) {
-    if (triesLeft > 0) requestAnimationFrame(() => restore(triesLeft - 1));
+    if (triesLeft > 0) setTimeout(() => restore(triesLeft - 1), 50);
     return;
   }
   const text = read(location.pathname);
-  if (!text || component.inputValue) return; // never over what is being typed
-  component.inputValue = text;
-  requestAnimationFrame(() => box.setSelectionRange(text.length, text.length));
+  if (text && !component.inputValue) { // never over what is being typed
+    component.inputValue = text;
+    requestAnimationFrame(() => box.setSelectionRange(text.length, text.length));
+  }
+  document.documentElement.dataset.parleyDrafts = "restored";
 }
 
 document.addEventListener("input", (event) => {
@@ -82,6 +102,7 @@ document.addEventListener("input", (event) => {
   timer = setTimeout(save, SAVE_AFTER_MS);
 });
 addEventListener("pagehide", () => timer && save());
+addEventListener("storage", (event) => event.key === STOP && window.parleyDrafts.stop());
 
 window.parleyDrafts = {
   /** Sign out (ui/account_controls.py FORGET_DRAFTS): nothing more is saved from this page, not even on its way out. */
@@ -101,4 +122,5 @@ window.parleyDrafts = {
   },
 };
 
+forgetOthers();
 restore();

@@ -8,7 +8,9 @@ from . import auth, names
 from .current_user import current_user_name, is_admin
 
 # Messages typed but not sent stay in this browser (assets/drafts.js) until someone signs out there: then no one's do.
-FORGET_DRAFTS = ('() => { window.parleyDrafts?.stop(); try { for (const key of Object.keys(localStorage))'
+# The other open tabs hear of it through the storage event and stop saving too.
+FORGET_DRAFTS = ('() => { window.parleyDrafts?.stop(); try { localStorage.setItem("parley-drafts-stop", Date.now());'
+                 ' for (const key of Object.keys(localStorage))'
                  ' if (key.startsWith("parley-draft:")) localStorage.removeItem(key); } catch {} }')
 
 

@@ -22,7 +22,7 @@ from starlette.responses import RedirectResponse
 from . import names
 from .auth import LOGIN_PATH, USER_ID, TeamAuth, forget_sign_in, remember_sign_in, rotate_session
 from .box_text import emit_text_of, text_of
-from .theme import add_head, redirect_to
+from .theme import add_head, asset_url, redirect_to
 
 WRONG_CREDENTIALS = 'Wrong username or password'  # never says which: a wrong name must not reveal who has an account
 TOO_MANY_ATTEMPTS = 'Too many sign-in attempts. Wait a minute and try again.'
@@ -75,6 +75,7 @@ def register_login(team: TeamAuth) -> None:
             # Already signed in (or so the session says: `/` checks it and sends a stale session back here).
             return redirect_to('/', request)
         add_head()
+        ui.add_head_html(f'<script type="module" src="{asset_url("forget_drafts.js")}"></script>')  # no one's drafts
         LoginForm(team, tickets)
         return None
 

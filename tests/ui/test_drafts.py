@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from ui import names
 
@@ -13,9 +13,17 @@ from .helpers import answers, conversation_id, open_parley, wait_for_status
 
 pytestmark = pytest.mark.browser
 
+DRAFTS_KEPT = 'Object.keys(localStorage).filter((key) => key.startsWith("parley-draft:"))'
+
 
 def box(page: Page):
     return page.get_by_role('textbox', name=names.MESSAGE)
+
+
+def restored(page: Page) -> Locator:
+    """The box once the page has put back whatever draft it had (assets/drafts.js marks <html> when it is done)."""
+    page.locator('html[data-parley-drafts=restored]').wait_for(state='attached')
+    return box(page)
 
 
 def test_a_draft_survives_a_reload_and_a_chat_switch_until_it_is_sent(page: Page, parley: ParleyApp) -> None:
@@ -32,15 +40,15 @@ def test_a_draft_survives_a_reload_and_a_chat_switch_until_it_is_sent(page: Page
     expect(page.get_by_role('article', name=names.USER_MESSAGE)).to_have_text('Half a thought about tides')
     first = conversation_id(page)
     page.reload()
-    expect(box(page)).to_have_value('')  # sent: no longer a draft, here or in a new chat
+    expect(restored(page)).to_have_value('')  # sent: no longer a draft, here or in a new chat
     open_parley(page, parley)
-    expect(box(page)).to_have_value('')
+    expect(restored(page)).to_have_value('')
 
     open_parley(page, parley, f'/c/{first}')
     box(page).fill('And the moon?')
     page.get_by_role('button', name=names.NEW_CHAT).click()
     page.wait_for_url(parley.url + '/')
-    expect(box(page)).to_have_value('')  # each chat has its own
+    expect(restored(page)).to_have_value('')  # each chat has its own
     box(page).fill('Something else entirely')
     page.get_by_role('link', name='Half a thought about tides').click()
     page.wait_for_url(f'**/c/{first}')
@@ -60,14 +68,15 @@ def test_drafts_are_each_persons_own_and_go_with_sign_out(browser: Browser, team
         expect(box(page)).to_have_value("Wren's private draft")
         context.clear_cookies()  # her session ends without Sign out (it expired, say), and Yara signs in
         sign_in(page, team_parley.url, 'yara', 'yara password')
-        expect(box(page)).to_have_value('')  # not hers
+        expect(restored(page)).to_have_value('')  # not hers; and the sign-in page removed it from this browser
+        assert page.evaluate(DRAFTS_KEPT) == []
         box(page).fill("Yara's draft")
         page.reload()
         expect(box(page)).to_have_value("Yara's draft")
         box(page).fill("Yara's last words")  # typed just before signing out: not saved on the way out either
         sign_out(page)  # signing out leaves no one's drafts on this computer
         sign_in(page, team_parley.url, 'wren', 'wren password')
-        expect(box(page)).to_have_value('')
-        assert page.evaluate('Object.keys(localStorage).filter((k) => k.startsWith("parley-draft:"))') == []
+        expect(restored(page)).to_have_value('')
+        assert page.evaluate(DRAFTS_KEPT) == []
     finally:
         context.close()
