@@ -54,13 +54,13 @@ def test_markdown_is_rendered(page: Page, parley: ParleyApp) -> None:
 
 def test_a_task_list_shows_boxes_ticked_as_written(page: Page, parley: ParleyApp) -> None:
     open_parley(page, parley)
-    send(page, 'Trip:\n\n- [ ] Pack the tent\n- [x] Book the ferry\n- [ ]no space, no task [[echo]]')
+    send(page, 'Trip:\n\n- [ ] Pack the tent\n- [x] **Book** the ferry\n- [ ]no space, no task [[echo]]')
     answer = answers(page).last
     wait_for_status(answer, 'complete')
     boxes = answer.get_by_role('checkbox')
     expect(boxes).to_have_count(2)
     expect(boxes.nth(0)).not_to_be_checked()
-    expect(boxes.nth(1)).to_be_checked()
+    expect(boxes.nth(1)).to_be_checked()  # an item that starts in bold too
     items = answer.get_by_role('listitem')
     expect(items).to_have_text(['Pack the tent', 'Book the ferry', '[ ]no space, no task'])
     assert items.first.evaluate('(li) => getComputedStyle(li).listStyleType') == 'none'  # the box, not a bullet too
@@ -203,13 +203,15 @@ def test_a_finished_answer_copies_as_markdown(page: Page, parley: ParleyApp) -> 
     failed = answers(page).last
     wait_for_status(failed, 'error')
     expect(failed.get_by_role('button', name=names.RETRY)).to_be_visible()
-    expect(failed.get_by_role('button', name=names.COPY_ANSWER)).to_be_hidden()  # nothing to copy
+    expect(failed.locator('.parley-copy-answer')).to_have_count(1)  # made, and
+    expect(failed.get_by_role('button', name=names.COPY_ANSWER)).to_be_hidden()  # hidden: nothing to copy
 
     prompt = 'Show me markdown [[markdown]] [[delay=40]]'
     send(page, prompt)
     answer = answers(page).last
     copy = answer.get_by_role('button', name=names.COPY_ANSWER)
     expect(answer).to_have_attribute('aria-busy', 'true')
+    expect(answer.locator('.parley-copy-answer')).to_have_count(1)
     expect(copy).to_be_hidden()  # half an answer is not offered
     wait_for_status(answer, 'complete')
     copy.click()
