@@ -102,7 +102,23 @@ document.addEventListener("input", (event) => {
   timer = setTimeout(save, SAVE_AFTER_MS);
 });
 addEventListener("pagehide", () => timer && save());
-addEventListener("storage", (event) => event.key === STOP && window.parleyDrafts.stop());
+addEventListener("storage", (event) => {
+  if (event.key === STOP) window.parleyDrafts.stop();
+  else if (event.key === keyOf(location.pathname) && event.newValue === null) forgotElsewhere(event.oldValue);
+});
+
+/** Another tab of this chat sent the draft (or emptied it): the same text in this box is no draft any more either. */
+function forgotElsewhere(stored) {
+  let text = "";
+  try {
+    text = JSON.parse(stored)?.text ?? "";
+  } catch {
+    return;
+  }
+  const box = document.querySelector(BOX);
+  const component = box && window.getElement?.(box);
+  if (component && text && component.inputValue === text) component.inputValue = "";
+}
 
 window.parleyDrafts = {
   /** Sign out (ui/account_controls.py FORGET_DRAFTS): nothing more is saved from this page, not even on its way out. */

@@ -9,7 +9,7 @@ from ui import names
 
 from .accounts import create_users, sign_in, sign_out
 from .conftest import ParleyApp
-from .helpers import answers, conversation_id, open_parley, wait_for_status
+from .helpers import answers, conversation_id, open_parley, send, wait_for_status
 
 pytestmark = pytest.mark.browser
 
@@ -55,6 +55,21 @@ def test_a_draft_survives_a_reload_and_a_chat_switch_until_it_is_sent(page: Page
     expect(box(page)).to_have_value('And the moon?')
     page.get_by_role('button', name=names.NEW_CHAT).click()
     expect(box(page)).to_have_value('Something else entirely')
+
+
+def test_a_draft_sent_from_one_tab_leaves_the_others_box(page: Page, parley: ParleyApp, context) -> None:
+    open_parley(page, parley)
+    send(page, 'A chat open in two tabs [[tokens=5]]')
+    wait_for_status(answers(page).last, 'complete')
+    chat = conversation_id(page)
+    box(page).fill('Then ask about the ferry')
+    page.wait_for_function(f'{DRAFTS_KEPT}.length === 1')  # kept
+    other = context.new_page()
+    open_parley(other, parley, f'/c/{chat}')
+    expect(restored(other)).to_have_value('Then ask about the ferry')
+    box(page).press('Enter')
+    expect(other.get_by_role('article', name=names.USER_MESSAGE)).to_have_count(2)
+    expect(box(other)).to_have_value('')  # sent: the other tab does not offer it again
 
 
 def test_drafts_are_each_persons_own_and_go_with_sign_out(browser: Browser, team_parley: ParleyApp) -> None:
