@@ -2,8 +2,9 @@
 // do: switching to another chat, reloading or closing the tab loses nothing, and the box holds it again on return.
 // Keyed by the page's address, which a new chat's first message changes (history.replaceState): a draft is saved
 // under the address it is typed at, and an accepted message clears it there and where the page opened
-// (ui/composer.py CLEAR_AND_FOCUS calls `parleyDrafts.clear()`). In team mode each person's drafts are their own (the
-// page names its user by a hash, ui/drafts.py): a page removes everyone else's as it opens, the sign-in page removes
+// (ui/composer.py CLEAR_AND_FOCUS calls `parleyDrafts.clear(text)`), and in the other open tabs of that chat which
+// hold the same text. In team mode each person's drafts are their own (the page names its user by a hash,
+// ui/drafts.py): a page removes everyone else's as it opens, the sign-in page removes
 // them all (assets/forget_drafts.js), and so does Sign out (ui/account_controls.py), which also stops every other
 // open tab from saving one.
 
@@ -15,8 +16,11 @@ const BOX = 'textarea[aria-label="Message"]'; // ui/names.py MESSAGE
 const openedAt = location.pathname;
 let timer = 0;
 let stopped = false;
+let lastSaved = ""; // this tab's latest draft: another tab of a new chat (the same address) may have saved over it
 
 const STOP = "parley-drafts-stop"; // set by Sign out: every tab hears it (the storage event) and stops saving
+// An accepted message, told to the other tabs (the storage event): the same text in their box of that chat goes too.
+const SENT = "parley-drafts-sent";
 const RESTORE_TRIES = 300; // every 50 ms: a slow phone or a busy server may mount the page seconds after this runs
 
 const scope = document.querySelector('meta[name="parley-drafts"]')?.content || "local";
@@ -49,11 +53,13 @@ function save() {
   const key = keyOf(location.pathname);
   try {
     if (!box.value.trim()) {
-      localStorage.removeItem(key);
+      if (read(location.pathname) === lastSaved) localStorage.removeItem(key); // not another tab's draft
+      lastSaved = "";
       return;
     }
     const fresh = localStorage.getItem(key) === null;
     localStorage.setItem(key, JSON.stringify({ text: box.value, at: Date.now() }));
+    lastSaved = box.value;
     if (fresh) prune();
   } catch {
     // storage full or switched off: the draft is simply not kept
@@ -91,6 +97,7 @@ function restore(triesLeft = RESTORE_TRIES) {
   const text = read(location.pathname);
   if (text && !component.inputValue) { // never over what is being typed
     component.inputValue = text;
+    lastSaved = text; // this tab's draft now
     requestAnimationFrame(() => box.setSelectionRange(text.length, text.length));
   }
   document.documentElement.dataset.parleyDrafts = "restored";
@@ -104,20 +111,25 @@ document.addEventListener("input", (event) => {
 addEventListener("pagehide", () => timer && save());
 addEventListener("storage", (event) => {
   if (event.key === STOP) window.parleyDrafts.stop();
-  else if (event.key === keyOf(location.pathname) && event.newValue === null) forgotElsewhere(event.oldValue);
+  else if (event.key === SENT && event.newValue) sentElsewhere(event.newValue);
 });
 
-/** Another tab of this chat sent the draft (or emptied it): the same text in this box is no draft any more either. */
-function forgotElsewhere(stored) {
-  let text = "";
+/** Another tab of this chat sent a message: if this box holds that very text, it is no draft any more either. */
+function sentElsewhere(told) {
+  let sent = null;
   try {
-    text = JSON.parse(stored)?.text ?? "";
+    sent = JSON.parse(told);
   } catch {
     return;
   }
+  if (!sent?.text || !sent.keys?.includes(keyOf(location.pathname))) return;
   const box = document.querySelector(BOX);
   const component = box && window.getElement?.(box);
-  if (component && text && component.inputValue === text) component.inputValue = "";
+  if (component && component.inputValue === sent.text) {
+    clearTimeout(timer);
+    timer = 0;
+    component.inputValue = "";
+  }
 }
 
 window.parleyDrafts = {
@@ -127,14 +139,23 @@ window.parleyDrafts = {
     timer = 0;
     stopped = true;
   },
-  clear() {
+  /** `sent` was accepted: it is no draft here, nor in the other tabs of this chat that hold the same text. */
+  clear(sent) {
     clearTimeout(timer);
     timer = 0;
+    const keys = [...new Set([openedAt, location.pathname])].map(keyOf);
     try {
-      for (const path of new Set([openedAt, location.pathname])) localStorage.removeItem(keyOf(path));
+      for (const key of keys) {
+        // Not another tab's different draft, saved over this one's at the same address (two new chats)
+        const stored = JSON.parse(localStorage.getItem(key))?.text;
+        if (stored === sent || stored === lastSaved) localStorage.removeItem(key);
+      }
+      localStorage.setItem(SENT, JSON.stringify({ keys, text: sent }));
+      localStorage.removeItem(SENT);
     } catch {
       // storage switched off: nothing was kept
     }
+    lastSaved = "";
   },
 };
 

@@ -30,8 +30,8 @@ SEND_FOLLOWS_TEXT = ('(value) => {{ const b = mounted_app.elements[{send}];'
 # Send) and focuses it: setting the value on the server would resend the textarea with all its props and
 # listeners (~850 bytes) plus an `updateValue` call, for every message. The message is no longer a draft either
 # (assets/drafts.js).
-CLEAR_AND_FOCUS = ('(b => {{ if (b) {{ b.inputValue = ""; b.$refs.qRef.focus(); }} window.parleyDrafts?.clear(); }})'
-                   '(getElement({box}))')
+CLEAR_AND_FOCUS = ('(b => {{ if (b) {{ window.parleyDrafts?.clear(b.inputValue); b.inputValue = "";'
+                   ' b.$refs.qRef.focus(); }} }})(getElement({box}))')
 
 
 class Composer:
