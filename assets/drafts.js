@@ -36,24 +36,29 @@ function forgetOthers() {
   }
 }
 
-function read(path) {
+function cancelSave() {
+  clearTimeout(timer);
+  timer = 0;
+}
+
+/** The draft stored under `key`, or "". */
+function read(key) {
   try {
-    return JSON.parse(localStorage.getItem(keyOf(path)))?.text ?? "";
+    return JSON.parse(localStorage.getItem(key))?.text ?? "";
   } catch {
     return "";
   }
 }
 
 function save() {
-  clearTimeout(timer);
-  timer = 0;
+  cancelSave();
   if (stopped) return;
   const box = document.querySelector(BOX);
   if (!box) return;
   const key = keyOf(location.pathname);
   try {
     if (!box.value.trim()) {
-      if (read(location.pathname) === lastSaved) localStorage.removeItem(key); // not another tab's draft
+      if (read(key) === lastSaved) localStorage.removeItem(key); // not another tab's draft
       lastSaved = "";
       return;
     }
@@ -94,7 +99,7 @@ function restore(triesLeft = RESTORE_TRIES) {
     if (triesLeft > 0) setTimeout(() => restore(triesLeft - 1), 50);
     return;
   }
-  const text = read(location.pathname);
+  const text = read(keyOf(location.pathname));
   if (text && !component.inputValue) { // never over what is being typed
     component.inputValue = text;
     lastSaved = text; // this tab's draft now
@@ -126,8 +131,7 @@ function sentElsewhere(told) {
   const box = document.querySelector(BOX);
   const component = box && window.getElement?.(box);
   if (component && component.inputValue === sent.text) {
-    clearTimeout(timer);
-    timer = 0;
+    cancelSave();
     component.inputValue = "";
   }
 }
@@ -135,19 +139,17 @@ function sentElsewhere(told) {
 window.parleyDrafts = {
   /** Sign out (ui/account_controls.py FORGET_DRAFTS): nothing more is saved from this page, not even on its way out. */
   stop() {
-    clearTimeout(timer);
-    timer = 0;
+    cancelSave();
     stopped = true;
   },
   /** `sent` was accepted: it is no draft here, nor in the other tabs of this chat that hold the same text. */
   clear(sent) {
-    clearTimeout(timer);
-    timer = 0;
+    cancelSave();
     const keys = [...new Set([openedAt, location.pathname])].map(keyOf);
     try {
       for (const key of keys) {
         // Not another tab's different draft, saved over this one's at the same address (two new chats)
-        const stored = JSON.parse(localStorage.getItem(key))?.text;
+        const stored = read(key);
         if (stored === sent || stored === lastSaved) localStorage.removeItem(key);
       }
       localStorage.setItem(SENT, JSON.stringify({ keys, text: sent }));
