@@ -8,9 +8,14 @@
 
 const COPY_LABEL = "Copy code";
 const COPY_ANSWER_LABEL = "Copy answer"; // ui/names.py COPY_ANSWER
+const REGENERATE_LABEL = "Regenerate"; // ui/names.py REGENERATE
 const SVG = "http://www.w3.org/2000/svg";
 const COPY_ICON = "M16 1H4c-1.1 0-2 .9-2 2v14h2V3h12V1zm3 4H8c-1.1 0-2 .9-2 2v14c0 1.1.9 2 2 2h11c1.1 0 2-.9 2-2V7c0-1.1"
   + "-.9-2-2-2zm0 16H8V7h11v14z";
+// Material's "refresh", as the server's Retry button shows it.
+const REGENERATE_ICON =
+  "M17.65 6.35A7.958 7.958 0 0 0 12 4c-4.42 0-7.99 3.58-7.99 8s3.57 8 7.99 8c3.73 0 6.84-2.55 7.73-6h-2.08A5.99 5.99 0 0 " +
+  "1 12 18c-3.31 0-6-2.69-6-6s2.69-6 6-6c1.66 0 3.14.69 4.22 1.78L13 11h7V4l-2.35 2.35z";
 const DONE_ICON = "M9 16.17 4.83 12l-1.42 1.41L9 19 21 7l-1.41-1.41z";
 // A longer code block is split into line-aligned chunks that skip layout while off screen.
 export const CODE_CHUNK_CHARS = 16384;
@@ -182,6 +187,26 @@ export function addAnswerCopy(article) {
     }, 1500);
   });
   footer.append(button); // the server adds its notes and Retry after it; parley.css orders it first
+  addRegenerate(article, footer);
+}
+
+/**
+ * Regenerate, beside the copy button and made here for the same reason. Every answer has one, but parley.css shows
+ * it only on the conversation's last answer once it is complete; the log's listener (ui/conversation_view.py) takes
+ * the click, and the server keeps the answer it replaces as an earlier version.
+ */
+function addRegenerate(article, footer) {
+  const button = element("button", "parley-regenerate");
+  button.type = "button";
+  button.title = REGENERATE_LABEL;
+  button.setAttribute("aria-label", REGENERATE_LABEL);
+  icon(button, REGENERATE_ICON);
+  button.addEventListener("click", () => {
+    if (!button.getClientRects().length) return; // hidden (not the last answer): only a script could click it
+    const detail = { id: article.dataset.messageId };
+    article.dispatchEvent(new CustomEvent("parley-regenerate", { bubbles: true, detail }));
+  });
+  footer.append(button);
 }
 
 function icon(parent, d) {

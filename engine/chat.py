@@ -75,6 +75,7 @@ class ChatEngine:
         self.conversations_changed: Event[[str | None]] = Event()  # renamed or deleted (by owner): lists rebuild
         self.conversation_touched: Event[[Conversation]] = Event()  # new, or a new message: its entry moves up
         self.message_added: Event[[Message]] = Event()
+        self.message_changed: Event[[Message]] = Event()  # written again, or another version shown: pages redraw it
         self.generation_started: Event[[Generation]] = Event()
         self.generation_finished: Event[[Generation]] = Event()
 
@@ -138,15 +139,10 @@ class ChatEngine:
 
     async def retry(self, conversation_id: str, message_id: str, model_key: str | None = None, *,
                     user_id: str | None = None) -> Generation:
-        """Answer again in place of a failed, stopped or interrupted message of the user's conversation."""
+        """Answer again in place of an answer of the user's conversation (Retry after a failure, or Regenerate);
+        the answer it replaces is kept as an earlier version if it has anything to keep."""
         with self._claimed(conversation_id) as refuse_if_busy:
-            conversation = await asyncio.to_thread(self.repository.get_conversation, conversation_id,
-                                                   user_id=user_id)
-            message = await asyncio.to_thread(self.repository.get_message, message_id) if conversation else None
-            # The message must be of this very conversation: an id from elsewhere is as unknown as a made-up one.
-            if (conversation is None or message is None or message.conversation_id != conversation.id
-                    or message.role != 'assistant'):
-                raise ChatInputError('That answer no longer exists.')
+            conversation, message = await self._answer_of(conversation_id, message_id, user_id)
             refuse_if_busy('An answer is already being written.')
             resolved = (self.providers.resolve(model_key)
                         or self.providers.resolve(f'{message.provider}/{message.model}'))
@@ -154,13 +150,35 @@ class ChatEngine:
                 raise ChatInputError('The model of this answer is not configured any more; pick another model.')
             provider, model = resolved
             async with self._admitted(user_id):
-                await asyncio.to_thread(self.repository.update_message, message_id, content='', reasoning='',
-                                        error=None, status=MessageStatus.STREAMING, stop_reason=None,
-                                        provider=provider.name, model=model)
-                message = await asyncio.to_thread(self.repository.get_message, message_id)
-                assert message is not None
-                history = await asyncio.to_thread(self._history, conversation, message)
-                return self._start(conversation, message, history, provider, model)
+                again = await asyncio.to_thread(self.repository.write_again, message_id, provider=provider.name,
+                                                model=model)
+                if again is None:
+                    raise ChatInputError('That answer no longer exists.')
+                history = await asyncio.to_thread(self._history, conversation, again)
+                self.message_changed.emit(again)
+                return self._start(conversation, again, history, provider, model)
+
+    async def show_version(self, conversation_id: str, message_id: str, number: int, *,
+                           user_id: str | None = None) -> Message:
+        """Show another kept version of an answer in every page (and to the model in later turns)."""
+        await self._answer_of(conversation_id, message_id, user_id)
+        if (generation := self.generations.get(conversation_id)) and generation.message_id == message_id:
+            raise ChatInputError('Wait for this answer to finish, or stop it.')
+        shown = await asyncio.to_thread(self.repository.show_version, message_id, number)
+        if shown is None:
+            raise ChatInputError('That version of the answer no longer exists.')
+        self.message_changed.emit(shown)
+        return shown
+
+    async def _answer_of(self, conversation_id: str, message_id: str,
+                         user_id: str | None) -> tuple[Conversation, Message]:
+        conversation = await asyncio.to_thread(self.repository.get_conversation, conversation_id, user_id=user_id)
+        message = await asyncio.to_thread(self.repository.get_message, message_id) if conversation else None
+        # The message must be of this very conversation: an id from elsewhere is as unknown as a made-up one.
+        if (conversation is None or message is None or message.conversation_id != conversation.id
+                or message.role != 'assistant'):
+            raise ChatInputError('That answer no longer exists.')
+        return conversation, message
 
     def rename(self, conversation_id: str, title: str, *, user_id: str | None = None) -> None:
         """Rename the user's conversation; someone else's (or a missing one) is left alone, without a word."""

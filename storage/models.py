@@ -83,8 +83,34 @@ class Message(StorageModel, table=True):
     input_tokens: int | None = None
     output_tokens: int | None = None
     reasoning_tokens: int | None = None
+    # An answer written again keeps its earlier versions (AnswerVersion): this row holds the one shown, number
+    # `version` of `versions`, so a page shows the switch without reading the versions table.
+    version: int = Field(default=1, sa_column_kwargs={'server_default': '1'})
+    versions: int = Field(default=1, sa_column_kwargs={'server_default': '1'})
     created_at: datetime = Field(default_factory=utcnow, sa_type=TIMESTAMP)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=TIMESTAMP)
+
+
+class AnswerVersion(StorageModel, table=True):
+    """A version of an answer that is not the one shown: written before a Regenerate or Retry, or set aside when the
+    reader switched to another. Showing it swaps it with the message's own fields (see storage/versions.py)."""
+
+    __table_args__ = (Index('ix_answerversion_message_id_number', 'message_id', 'number', unique=True),)
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    message_id: str = Field(foreign_key='message.id', ondelete='CASCADE')
+    number: int  # its place among the answer's versions, 1 = the first written
+    content: str = Field(default='', sa_type=Text)
+    reasoning: str = Field(default='', sa_type=Text)
+    status: str = MessageStatus.COMPLETE.value
+    error: str | None = Field(default=None, sa_type=Text)
+    provider: str = ''
+    model: str = ''
+    stop_reason: str | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    reasoning_tokens: int | None = None
+    spent_at: datetime = Field(default_factory=utcnow, sa_type=TIMESTAMP)  # when its tokens were spent
 
 
 class User(StorageModel, table=True):

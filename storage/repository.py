@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select, update
 from sqlmodel import col
 
 from .models import Conversation, Message, MessageStatus, SpentTokens, utcnow
-from .store import Store
+from .versions import AnswerVersions, version_tokens_query
 
 UPDATABLE_MESSAGE_FIELDS = frozenset({
     'content', 'reasoning', 'status', 'error', 'stop_reason', 'input_tokens', 'output_tokens', 'reasoning_tokens',
@@ -28,7 +28,7 @@ def storable(text: str) -> str:
     return text
 
 
-class Repository(Store):
+class Repository(AnswerVersions):
     """Synchronous storage API; safe to call from the event loop and worker threads (one session per call)."""
 
     # Conversations
@@ -87,8 +87,8 @@ class Repository(Store):
             if conversation is None or (user_id is not None and conversation.user_id != user_id):
                 return False
             if keep_tokens_since is not None:
-                spent = session.scalar(self._tokens_query(keep_tokens_since)
-                                       .where(col(Message.conversation_id) == conversation_id))
+                spent = sum(session.scalar(query.where(col(Conversation.id) == conversation_id)) or 0
+                            for query in self._tokens_queries(keep_tokens_since))
                 if spent:
                     # Rows from before keep_tokens_since count for nothing any more: the table keeps about a day.
                     session.execute(delete(SpentTokens).where(col(SpentTokens.spent_at) < keep_tokens_since))
@@ -172,20 +172,22 @@ class Repository(Store):
 
         By updated_at, not created_at: a retry spends its tokens when it runs, not when the message was first made.
         """
-        answers = self._tokens_query(since)
+        answers = self._tokens_queries(since)
         deleted = select(func.coalesce(func.sum(SpentTokens.tokens), 0)).where(col(SpentTokens.spent_at) >= since)
         if user_id is not None:
-            answers = answers.where(col(Conversation.user_id) == user_id)
+            answers = [query.where(col(Conversation.user_id) == user_id) for query in answers]
             deleted = deleted.where(col(SpentTokens.user_id) == user_id)
         with self._session() as session:
-            return int(session.scalar(answers) or 0) + int(session.scalar(deleted) or 0)
+            return sum(int(session.scalar(query) or 0) for query in [*answers, deleted])
 
     @staticmethod
-    def _tokens_query(since: datetime) -> Any:
-        return (select(func.coalesce(func.sum(func.coalesce(Message.input_tokens, 0)
-                                              + func.coalesce(Message.output_tokens, 0)), 0))
-                .join(Conversation, col(Conversation.id) == col(Message.conversation_id))
-                .where(col(Message.updated_at) >= since))
+    def _tokens_queries(since: datetime) -> list[Any]:
+        """The shown answers' tokens and those of versions kept aside (a regenerated answer's tokens were spent)."""
+        shown = (select(func.coalesce(func.sum(func.coalesce(Message.input_tokens, 0)
+                                               + func.coalesce(Message.output_tokens, 0)), 0))
+                 .join(Conversation, col(Conversation.id) == col(Message.conversation_id))
+                 .where(col(Message.updated_at) >= since))
+        return [shown, version_tokens_query(since)]
 
     def mark_interrupted(self) -> int:
         """At start-up: every message still 'streaming' was cut off by a crash; mark it so. Returns how many."""

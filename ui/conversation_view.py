@@ -32,7 +32,9 @@ class ConversationView:
         self.views: dict[str, MessageView] = {}
         self.oldest_seq: int | None = None
         self.sentinel: ui.element | None = None
-        with ui.element('div').classes('parley-column'):
+        with ui.element('div').classes('parley-column') as column:
+            # On the column, not the log: the log is sent again with every message added, listeners and all.
+            column.on('parley-regenerate', self._regenerate, args=['detail'])  # the browser-made button
             self.empty = ui.element('div').classes('parley-empty')
             self.log = ui.element('div').classes('parley-log')
             self.log.props['role'] = 'log'
@@ -46,6 +48,7 @@ class ConversationView:
                 self.status_text = ui.label('')
         self._load()
         engine.message_added.subscribe(self._on_message_added)
+        engine.message_changed.subscribe(self._on_message_changed)
         engine.generation_started.subscribe(self._on_generation_started)
 
     def adopt(self, conversation: Conversation) -> None:
@@ -119,7 +122,8 @@ class ConversationView:
 
     def _add(self, message: Message) -> MessageView:
         with self.log:
-            view = MessageView(message, on_retry=self.retry, on_finished=self._on_finished)
+            view = MessageView(message, on_retry=self.retry, on_version=self.show_version,
+                               on_finished=self._on_finished)
         self.views[message.id] = view
         self.empty.visible = False
         return view
@@ -132,6 +136,10 @@ class ConversationView:
     def _on_message_added(self, message: Message) -> None:
         if message.conversation_id == self.conversation_id and message.id not in self.views:
             self._add(message)
+
+    def _on_message_changed(self, message: Message) -> None:
+        if message.conversation_id == self.conversation_id and (view := self.views.get(message.id)):
+            view.redraw(message)
 
     def _on_generation_started(self, generation: Generation) -> None:
         # Every page hears every answer start; only the owner's pages of that conversation attach to it.
@@ -148,5 +156,19 @@ class ConversationView:
             return
         try:
             await self.engine.retry(self.conversation_id, message_id, self.model(), user_id=self.user_id)
+        except ChatInputError as error:
+            ui.notify(str(error), type='warning')
+
+    async def _regenerate(self, event: events.GenericEventArguments) -> None:
+        detail = event.args.get('detail') if isinstance(event.args, dict) else None
+        message_id = detail.get('id') if isinstance(detail, dict) else None
+        if isinstance(message_id, str) and message_id in self.views:
+            await self.retry(message_id)
+
+    async def show_version(self, message_id: str, number: int) -> None:
+        if self.conversation_id is None:
+            return
+        try:
+            await self.engine.show_version(self.conversation_id, message_id, number, user_id=self.user_id)
         except ChatInputError as error:
             ui.notify(str(error), type='warning')

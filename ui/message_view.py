@@ -34,13 +34,16 @@ class MessageView:
     """An `article` for one message; `attach` makes an assistant message follow a running generation."""
 
     def __init__(self, message: Message, *, on_retry: Callable[[str], Awaitable[None]],
-                 on_finished: Callable[[Generation], None]) -> None:
+                 on_version: Callable[[str, int], Awaitable[None]], on_finished: Callable[[Generation], None]) -> None:
         self.message_id = message.id
         self.seq = message.seq
+        self.version, self.versions = message.version, message.versions
         self.on_retry = on_retry
+        self.on_version = on_version
         self.on_finished = on_finished
         self.timer: ui.timer | None = None
         self.reasoning: StreamingMarkdown | None = None
+        self.reasoning_box: ui.expansion | None = None
         is_user = message.role == 'user'
         with ui.element('article').classes(f'parley-message parley-{message.role}') as self.root:
             self.root.props['role'] = 'article'
@@ -156,8 +159,23 @@ class MessageView:
         with self.root, ui.expansion(names.REASONING, icon='psychology').classes('parley-reasoning') as box:
             box.props['aria-label'] = names.REASONING
             self.reasoning = StreamingMarkdown(text, streaming=streaming)
+        self.reasoning_box = box
         if self.root.default_slot.children.index(box) != 0:
             box.move(self.root, target_index=0)
+
+    def redraw(self, message: Message) -> None:
+        """Show the answer as stored now: another of its versions, or empty and about to be written again."""
+        self.version, self.versions = message.version, message.versions
+        streaming = message.status == MessageStatus.STREAMING
+        if self.body.text != message.content or self.body.streaming != streaming:
+            self.body.reset(message.content, streaming=streaming)
+        if self.reasoning is not None and self.reasoning_box is not None and (
+                not message.reasoning or self.reasoning.text != message.reasoning):
+            self.reasoning_box.delete()
+            self.reasoning = self.reasoning_box = None
+        if message.reasoning and self.reasoning is None:
+            self._show_reasoning(message.reasoning, streaming=False)
+        self.show_status(message.status, message.error)
 
     def show_status(self, status: str, error: str | None) -> None:
         self.root.props['data-status'] = status
@@ -178,3 +196,19 @@ class MessageView:
             if status in RETRYABLE:
                 retry = ui.button(names.RETRY, icon='refresh', on_click=lambda: self.on_retry(self.message_id))
                 retry.props('flat dense no-caps').props['aria-label'] = names.RETRY
+            if self.versions > 1:
+                self._version_switch()
+
+    def _version_switch(self) -> None:
+        """< 2 / 3 >: the answer's other versions, each shown in place of this one in every page."""
+        with ui.element('div').classes('parley-versions') as group:
+            group.props['role'] = 'group'
+            group.props['aria-label'] = names.ANSWER_VERSIONS
+            self._version_button(names.PREVIOUS_VERSION, 'chevron_left', self.version - 1)
+            ui.label(f'{self.version} / {self.versions}').classes('parley-version-number')
+            self._version_button(names.NEXT_VERSION, 'chevron_right', self.version + 1)
+
+    def _version_button(self, label: str, icon: str, number: int) -> None:
+        button = ui.button(icon=icon, color=None, on_click=lambda: self.on_version(self.message_id, number))
+        button.props('flat dense round size=sm').props['aria-label'] = label
+        button.enabled = 1 <= number <= self.versions

@@ -20,6 +20,10 @@ RETRY = 'Retry'
 ANSWER_STATUS = 'Answer status'        # role=status, announces "Assistant is responding" / "Answer complete"
 COPY_CODE = 'Copy code'                # set by assets/markdown_decorate.js
 COPY_ANSWER = 'Copy answer'            # a finished answer's markdown; set by assets/markdown_decorate.js
+REGENERATE = 'Regenerate'              # the last finished answer, written again; set by assets/markdown_decorate.js
+ANSWER_VERSIONS = 'Answer versions'    # role=group around the switch of an answer written more than once
+PREVIOUS_VERSION = 'Previous version'
+NEXT_VERSION = 'Next version'
 REASONING = 'Reasoning'
 
 # conversations

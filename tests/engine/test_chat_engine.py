@@ -257,3 +257,44 @@ def test_title_is_the_first_message_shortened() -> None:
     assert title_from('  Plan a\npicnic  ') == 'Plan a picnic'
     long = title_from('word ' * 40)
     assert long.endswith('…') and len(long) <= 61 and ' ' not in long[-2:]
+
+
+async def test_regenerate_keeps_the_old_answer_and_any_version_can_be_shown(engine: ChatEngine,
+                                                                            fake_server: FakeServer) -> None:
+    changed: list[Message] = []
+    engine.message_changed.subscribe(changed.append)
+    sent = await engine.send(None, 'Pick a name [[take]] [[delay=5]]', MODEL)
+    conversation_id, answer_id = sent.conversation.id, sent.assistant_message.id
+    await finish(engine, conversation_id)
+    await engine.retry(conversation_id, answer_id)
+    assert [(m.id, m.content, m.status, m.version, m.versions) for m in changed] == [
+        (answer_id, '', 'streaming', 2, 2)]
+    await finish(engine, conversation_id)
+    assert engine.repository.get_message(answer_id).content == 'Take 2: Hello! You said: Pick a name'
+    # The model was asked the same question again, without the answer it replaces.
+    assert [m['role'] for m in fake_server.recorder.requests[-1].body['messages']] == ['user']
+    with pytest.raises(ChatInputError, match='no longer exists'):
+        await engine.show_version(conversation_id, answer_id, 3)
+    shown = await engine.show_version(conversation_id, answer_id, 1)
+    assert (shown.content, shown.version, shown.versions) == ('Take 1: Hello! You said: Pick a name', 1, 2)
+    assert changed[-1] == shown
+    # What the model sees next is the version shown.
+    await engine.send(conversation_id, 'And another?', MODEL)
+    await finish(engine, conversation_id)
+    history = fake_server.recorder.requests[-1].body['messages']
+    assert history[1] == {'role': 'assistant', 'content': 'Take 1: Hello! You said: Pick a name'}
+
+
+async def test_no_version_switch_while_the_answer_is_written_nor_in_anothers_chat(engine: ChatEngine) -> None:
+    sent = await engine.send(None, 'Pick a name [[take]] [[tokens=400]] [[delay=5]]', MODEL, user_id='ann')
+    conversation_id, answer_id = sent.conversation.id, sent.assistant_message.id
+    await finish(engine, conversation_id)
+    await engine.retry(conversation_id, answer_id, user_id='ann')
+    with pytest.raises(ChatInputError, match='Wait for this answer'):
+        await engine.show_version(conversation_id, answer_id, 1, user_id='ann')
+    engine.stop(conversation_id, user_id='ann')
+    await finish(engine, conversation_id)
+    with pytest.raises(ChatInputError, match='no longer exists'):
+        await engine.show_version(conversation_id, answer_id, 1, user_id='bob')
+    assert engine.repository.get_message(answer_id).status == 'stopped'
+    assert (await engine.show_version(conversation_id, answer_id, 1, user_id='ann')).status == 'complete'

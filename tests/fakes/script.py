@@ -12,6 +12,8 @@ Directives are `[[name]]` or `[[name=value]]` anywhere in the last user message:
 - `[[status=CODE]]`   fail before streaming with that HTTP status (with `[[retry-after=S]]` on 429/503)
 - `[[fail=KIND]]`     break mid-stream after `[[after=N]]` tokens (default 5); KIND is error, drop or malformed
 - `[[stall=S]]`       after `[[after=N]]` tokens, go silent for S seconds
+- `[[take]]`          the greeting starts "Take N: ", N counting the requests with this exact message (so an answer
+                      written again differs from the one before)
 - `[[flaky=N]]`       the first N requests (default 1) with this exact message fail with 503 (or the status
                       given by `[[status=CODE]]`), later ones answer normally
 - `[[pathological=KIND]]` markdown built to hurt a renderer, in large tokens; KIND is `nested` (10 000 nested
@@ -81,6 +83,7 @@ def pathological(kind: str) -> list[str]:
 
 # How often each [[flaky]] message was asked; process-wide on purpose (it is the fake's memory across requests).
 _flaky_seen: dict[str, int] = {}
+_takes: dict[str, int] = {}  # requests seen per message with [[take]]
 
 
 @dataclass
@@ -151,6 +154,9 @@ def script_for(message: str, input_tokens: int = 0) -> Script:
     else:
         quoted = strip_directives(message)[:200]
         script.tokens = ['Hello', '! ', 'You ', 'said: ', quoted]
+        if 'take' in found:
+            _takes[message] = _takes.get(message, 0) + 1
+            script.tokens.insert(0, f'Take {_takes[message]}: ')
     if 'reasoning' in found:
         script.reasoning = ['Let me ', 'think ', 'about ', 'this.']
     script.delay = float(found.get('delay') or 0) / 1000

@@ -29,7 +29,8 @@ def test_upgrade_head_creates_exactly_the_models(blank_engine: Engine) -> None:
     assert inspect(blank_engine).get_table_names() == []
     migrate(blank_engine)
     assert schema_differences(blank_engine) == []
-    tables = {'alembic_version', 'conversation', 'message', 'user', 'providerconnection', 'spenttokens'}
+    tables = {'alembic_version', 'conversation', 'message', 'answerversion', 'user', 'providerconnection',
+              'spenttokens'}
     assert set(inspect(blank_engine).get_table_names()) == tables
     with blank_engine.connect() as connection:
         head = ScriptDirectory.from_config(alembic_config(connection)).get_current_head()

@@ -43,7 +43,8 @@ FIRE_EVENTS = '''() => {
     'toggle', 'load', 'error', 'animationstart', 'begin', 'start'];
   const targets = document.querySelectorAll('[role=article] *');
   for (const element of targets) {
-    if (element.closest('.pm-load-image')) continue;  // that click is the reader's choice to load
+    // Those clicks are the reader's choice: to load an image, to have the answer written again.
+    if (element.closest('.pm-load-image, .parley-regenerate')) continue;
     for (const name of names) element.dispatchEvent(new MouseEvent(name, { bubbles: true, cancelable: true }));
   }
   return targets.length;
@@ -51,11 +52,11 @@ FIRE_EVENTS = '''() => {
 
 CENTER = 'element => element.scrollIntoView({block: "center", behavior: "instant"})'  # clear of header and composer
 
-# What a sanitised answer may never contain (Parley's own controls aside: the copy buttons, Load image).
-COPY_ANSWER = 'article > .parley-message-footer > .parley-copy-answer'  # where Parley puts it, and only there
-FORBIDDEN = (f'script, iframe, frame, object, embed, svg:not({COPY_ANSWER} > svg), math, form, input, textarea, '
+# What a sanitised answer may never contain (Parley's own controls aside: the copy buttons, Regenerate, Load image).
+ACTIONS = 'article > .parley-message-footer > :is(.parley-copy-answer, .parley-regenerate)'  # there, and only there
+FORBIDDEN = (f'script, iframe, frame, object, embed, svg:not({ACTIONS} > svg), math, form, input, textarea, '
              'select, base, meta, link, style, video, audio, source, img, template, noscript, marquee, '
-             f'button:not(.pm-copy):not(.pm-load-image):not({COPY_ANSWER})')
+             f'button:not(.pm-copy):not(.pm-load-image):not({ACTIONS})')
 BAD_ATTRIBUTES = '''(root) => [...root.querySelectorAll('*')].flatMap((element) => [...element.attributes]
   .filter((a) => /^on|^style$|^src|^action$|^formaction$|^xlink:|^srcdoc$|^background$/i.test(a.name)
                  || (a.name === 'href' && element.tagName !== 'A'))

@@ -1,0 +1,77 @@
+"""Answer versions: writing an answer again keeps the one it replaces, and any kept version can be shown again.
+
+The message row always holds the version shown (the one the model sees in later turns and the page renders);
+the others wait in AnswerVersion. Showing another swaps the two, so every other read stays a plain message read.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import col
+
+from .models import AnswerVersion, Conversation, Message, MessageStatus, utcnow
+from .store import Store
+
+# What a version is made of, on the message row and in AnswerVersion alike (besides when its tokens were spent).
+VERSION_FIELDS = ('content', 'reasoning', 'status', 'error', 'provider', 'model', 'stop_reason', 'input_tokens',
+                  'output_tokens', 'reasoning_tokens')
+
+
+class AnswerVersions(Store):
+    def write_again(self, message_id: str, *, provider: str, model: str) -> Message | None:
+        """Make the answer `message_id` streaming and empty for a new version, keeping the shown one first if it
+        has anything to keep (an empty failed answer has not). None if the message is gone."""
+        with self._session() as session:
+            message = session.get(Message, message_id, with_for_update=True)
+            if message is None:
+                return None
+            if message.content or message.reasoning:
+                session.add(AnswerVersion(message_id=message_id, number=message.version, spent_at=message.updated_at,
+                                          **{name: getattr(message, name) for name in VERSION_FIELDS}))
+                message.versions += 1
+                message.version = message.versions
+            for name, value in dict(content='', reasoning='', error=None, status=MessageStatus.STREAMING.value,
+                                    stop_reason=None, input_tokens=None, output_tokens=None, reasoning_tokens=None,
+                                    provider=provider, model=model).items():
+                setattr(message, name, value)
+            message.updated_at = utcnow()
+        return message
+
+    def show_version(self, message_id: str, number: int) -> Message | None:
+        """Show version `number` of the answer in place of the one shown, which is kept. None if either is gone."""
+        with self._session() as session:
+            message = session.get(Message, message_id, with_for_update=True)
+            if message is None or message.status == MessageStatus.STREAMING:
+                return None
+            if number == message.version:
+                return message
+            kept = session.scalars(select(AnswerVersion).where(col(AnswerVersion.message_id) == message_id,
+                                                               col(AnswerVersion.number) == number)).one_or_none()
+            if kept is None:
+                return None
+            for name in VERSION_FIELDS:
+                shown = getattr(message, name)
+                setattr(message, name, getattr(kept, name))
+                setattr(kept, name, shown)
+            message.updated_at, kept.spent_at = kept.spent_at, message.updated_at
+            kept.number, message.version = message.version, number
+        return message
+
+    def get_versions(self, message_id: str) -> list[AnswerVersion]:
+        """The versions kept aside for the answer (not the one shown), in the order they were written."""
+        query = (select(AnswerVersion).where(col(AnswerVersion.message_id) == message_id)
+                 .order_by(col(AnswerVersion.number)))
+        with self._session() as session:
+            return list(session.scalars(query))
+
+
+def version_tokens_query(since: datetime) -> Any:
+    """Tokens spent since `since` by versions kept aside; joined to Conversation, as the messages' own query is."""
+    return (select(func.coalesce(func.sum(func.coalesce(AnswerVersion.input_tokens, 0)
+                                          + func.coalesce(AnswerVersion.output_tokens, 0)), 0))
+            .join(Message, col(Message.id) == col(AnswerVersion.message_id))
+            .join(Conversation, col(Conversation.id) == col(Message.conversation_id))
+            .where(col(AnswerVersion.spent_at) >= since))

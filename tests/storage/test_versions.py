@@ -1,0 +1,101 @@
+"""Answer versions, on both backends: writing an answer again keeps the old one, and any kept one can be shown."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import Engine
+
+from storage import Repository, migrate
+from storage.models import MessageStatus, utcnow
+
+
+def answered(repo: Repository, content: str = 'First answer', **fields: object) -> tuple[str, str]:
+    conversation = repo.create_conversation(title='Chat', provider='p', model='m', user_id='ann')
+    question = repo.add_message(conversation.id, role='user', content='Why?')
+    answer = repo.add_message(conversation.id, role='assistant', content='', provider='p', model='m',
+                              parent_id=question.id)
+    repo.update_message(answer.id, content=content, status=MessageStatus.COMPLETE, **fields)
+    return conversation.id, answer.id
+
+
+def written(repo: Repository, message_id: str, content: str, **fields: object) -> None:
+    again = repo.write_again(message_id, provider='q', model='m2')
+    assert again is not None and (again.content, again.status) == ('', 'streaming')
+    repo.update_message(message_id, content=content, status=MessageStatus.COMPLETE, **fields)
+
+
+def test_writing_an_answer_again_keeps_the_old_one(repo: Repository) -> None:
+    _, answer_id = answered(repo, reasoning='hmm', input_tokens=3, output_tokens=4)
+    again = repo.write_again(answer_id, provider='q', model='m2')
+    assert again is not None
+    assert (again.content, again.reasoning, again.input_tokens) == ('', '', None)
+    assert (again.provider, again.model) == ('q', 'm2')
+    assert (again.version, again.versions) == (2, 2)
+    [kept] = repo.get_versions(answer_id)
+    assert (kept.number, kept.content, kept.reasoning, kept.status) == (1, 'First answer', 'hmm', 'complete')
+    assert (kept.provider, kept.model, kept.input_tokens, kept.output_tokens) == ('p', 'm', 3, 4)
+    stored = repo.get_message(answer_id)
+    assert stored is not None and (stored.content, stored.status, stored.version) == ('', 'streaming', 2)
+
+
+def test_an_empty_failed_answer_is_not_kept(repo: Repository) -> None:
+    _, answer_id = answered(repo, content='', error='Bad key')
+    again = repo.write_again(answer_id, provider='p', model='m')
+    assert again is not None and (again.version, again.versions, again.error) == (1, 1, None)
+    assert repo.get_versions(answer_id) == []
+
+
+def test_any_kept_version_can_be_shown_again_and_none_is_lost(repo: Repository) -> None:
+    _, answer_id = answered(repo)
+    written(repo, answer_id, 'Second answer')
+    written(repo, answer_id, 'Third answer')
+    shown = repo.show_version(answer_id, 1)
+    assert shown is not None and (shown.content, shown.provider, shown.version, shown.versions) == (
+        'First answer', 'p', 1, 3)
+    assert repo.get_message(answer_id).content == 'First answer'
+    assert [(v.number, v.content, v.provider) for v in repo.get_versions(answer_id)] == [
+        (2, 'Second answer', 'q'), (3, 'Third answer', 'q')]
+    assert repo.show_version(answer_id, 3).content == 'Third answer'
+    assert [(v.number, v.content) for v in repo.get_versions(answer_id)] == [(1, 'First answer'), (2, 'Second answer')]
+    assert repo.show_version(answer_id, 3).content == 'Third answer'  # already shown: nothing moves
+    assert repo.show_version(answer_id, 4) is None  # no such version
+    assert repo.show_version('f' * 32, 1) is None
+    written(repo, answer_id, 'Fourth answer')  # written again while the third is shown: the third is kept
+    assert [(v.number, v.content) for v in repo.get_versions(answer_id)] == [
+        (1, 'First answer'), (2, 'Second answer'), (3, 'Third answer')]
+    assert (repo.get_message(answer_id).version, repo.get_message(answer_id).versions) == (4, 4)
+
+
+def test_no_version_is_shown_in_place_of_one_being_written(repo: Repository) -> None:
+    _, answer_id = answered(repo)
+    repo.write_again(answer_id, provider='p', model='m')
+    assert repo.show_version(answer_id, 1) is None
+    assert repo.get_message(answer_id).status == 'streaming'
+
+
+def test_versions_go_with_their_conversation(engine: Engine, repo: Repository) -> None:
+    conversation_id, answer_id = answered(repo)
+    written(repo, answer_id, 'Second answer')
+    assert repo.delete_conversation(conversation_id)
+    assert repo.get_versions(answer_id) == []
+
+
+def test_the_tokens_of_every_version_count_against_the_day(repo: Repository) -> None:
+    since = utcnow() - timedelta(seconds=1)
+    conversation_id, answer_id = answered(repo, input_tokens=10, output_tokens=5)
+    written(repo, answer_id, 'Second answer', input_tokens=10, output_tokens=7)
+    assert repo.tokens_used_since('ann', since) == 32
+    repo.show_version(answer_id, 1)  # switching spends nothing
+    assert repo.tokens_used_since('ann', since) == 32
+    assert repo.tokens_used_since('bob', since) == 0
+    assert repo.tokens_used_since('ann', utcnow() + timedelta(seconds=1)) == 0
+    assert repo.delete_conversation(conversation_id, user_id='ann', keep_tokens_since=since)
+    assert repo.tokens_used_since('ann', since) == 32
+
+
+def test_existing_answers_are_version_one_of_one_after_the_migration(engine: Engine, repo: Repository) -> None:
+    _, answer_id = answered(repo)
+    migrate(engine)
+    message = repo.get_message(answer_id)
+    assert (message.version, message.versions) == (1, 1)
