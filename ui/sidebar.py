@@ -27,6 +27,9 @@ PAGE = 40  # entries built at once (two screens of them); more load as the list 
 TOUCH_EVERY = 1.0
 
 
+EMPTY_TITLE = 'Type a title, or Cancel to keep the old one.'
+
+
 class BrowserDrawer(ui.left_drawer):
     """A left drawer whose open or closed lives in the browser; the server only hears of it.
 
@@ -199,13 +202,16 @@ class Sidebar:
         # Dialogs live in the drawer: the list's changes must not touch an open dialog.
         with self.drawer, ui.dialog() as dialog, ui.card().classes('parley-dialog'):
             ui.label('Rename conversation').classes('text-h6')
-            field = ui.input(value=conversation.title).props('autofocus outlined').classes('w-full')
+            # Said, not done silently: an empty title would leave the entry nameless, so it is refused in words.
+            field = ui.input(value=conversation.title,
+                             validation={EMPTY_TITLE: lambda value: bool((value or '').strip())})
+            field.props('autofocus outlined').classes('w-full')
             field.props['aria-label'] = names.TITLE
 
             def save() -> None:
-                title = (field.value or '').strip()
-                if title:
-                    self.engine.rename(conversation.id, title, user_id=self.user_id)
+                if not field.validate():
+                    return
+                self.engine.rename(conversation.id, field.value.strip(), user_id=self.user_id)
                 dialog.close()
 
             field.on('keydown.enter', save)

@@ -62,8 +62,13 @@ def test_open_rename_and_delete(page: Page, parley: ParleyApp) -> None:
     page.wait_for_function('() => { const box = document.activeElement;'  # the old title, selected whole
                            ' return box.value === "Rename me please" && box.selectionStart === 0'
                            ' && box.selectionEnd === box.value.length; }')
-    page.keyboard.type('Renamed conversation')  # replaces it
+    page.keyboard.press('Delete')
+    title.press('Enter')  # an empty title is refused in words, and the dialog stays
+    expect(page.get_by_role('dialog')).to_contain_text('Type a title, or Cancel to keep the old one.')
+    expect(title).to_be_focused()
+    page.keyboard.type('Renamed conversation')
     expect(title).to_have_value('Renamed conversation')
+    expect(page.get_by_role('dialog')).not_to_contain_text('Type a title')
     page.get_by_role('button', name=names.SAVE).click()
     expect(sidebar(page).get_by_role('link', name='Renamed conversation')).to_be_visible()
     page.reload()
