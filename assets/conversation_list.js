@@ -21,6 +21,8 @@ export default {
                     @update:model-value="(open) => open || closeMenu(entry.id)">
               <q-btn flat no-caps align="left" class="w-full" icon="edit" :label="labels.rename"
                      @click="act('rename', entry.id)" />
+              <q-btn flat no-caps align="left" class="w-full" icon="download" :label="labels.export"
+                     :href="exportHref(entry)" />
               <q-btn flat no-caps align="left" class="w-full" color="negative" icon="delete" :label="labels.delete"
                      @click="act('delete', entry.id)" />
             </q-menu>
@@ -52,6 +54,9 @@ export default {
   methods: {
     href(entry) {
       return `${window.path_prefix || ""}/c/${entry.id}`;
+    },
+    exportHref(entry) {
+      return `${this.href(entry)}/export.md`; // a link: the server's answer is a download (ui/export.py)
     },
     toggleMenu(id) {
       this.menuFor = this.menuFor === id ? null : id;

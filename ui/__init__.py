@@ -8,6 +8,7 @@ from engine.settings import Settings
 from storage.connections import ConnectionStore
 
 from .chat_page import register as register_chat
+from .export import register_export
 from .not_found import register_not_found
 from .settings_page import register_settings
 from .theme import serve_assets
@@ -18,6 +19,7 @@ def register(engine: ChatEngine, settings: Settings) -> None:
     connections = Connections.for_settings(ConnectionStore(engine.repository.engine), engine.providers, settings)
     connections.load()
     register_chat(engine, settings)
+    register_export(engine)
     register_settings(connections)
     register_not_found()
 

@@ -23,7 +23,7 @@ class Entry(TypedDict):
     group: str  # the day heading it sits under (Today, Yesterday, ...)
 
 
-LABELS = {'menu': names.CONVERSATION_MENU, 'rename': names.RENAME, 'delete': names.DELETE,
+LABELS = {'menu': names.CONVERSATION_MENU, 'rename': names.RENAME, 'export': names.EXPORT, 'delete': names.DELETE,
           'empty': 'No conversations yet.'}
 
 

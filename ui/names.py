@@ -32,6 +32,7 @@ SEARCH = 'Search'                      # sidebar button beside New chat: the Ctr
 CONVERSATIONS = 'Conversations'        # nav
 CONVERSATION_MENU = 'Conversation options'
 RENAME = 'Rename'
+EXPORT = 'Export as Markdown'          # link in the entry's menu: downloads the conversation as a .md file
 DELETE = 'Delete'
 CANCEL = 'Cancel'
 SAVE = 'Save'

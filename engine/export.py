@@ -1,0 +1,48 @@
+"""A conversation as one Markdown document: what a person takes away from Parley, in the format answers are written in.
+
+Plain text in, plain text out: nothing here is rendered, so hostile text in an answer stays text in the file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from storage.models import Conversation, Message, MessageStatus
+
+NOTES = {
+    MessageStatus.STOPPED: 'Stopped.',
+    MessageStatus.INTERRUPTED: 'Interrupted: Parley stopped while writing this answer.',
+    MessageStatus.STREAMING: 'Still being written when this was exported.',
+}
+
+
+def conversation_markdown(conversation: Conversation, messages: Iterable[Message]) -> str:
+    """The title, then every message under a heading that says who wrote it (and which model)."""
+    parts = [f'# {one_line(conversation.title) or "Untitled"}',
+             f'*Exported from Parley · {conversation.created_at:%Y-%m-%d %H:%M} UTC*']
+    for message in messages:
+        if message.role == 'user':
+            parts.append('## You')
+        else:
+            model = f'{message.provider}/{message.model}' if message.provider else ''
+            parts.append(f'## Assistant{f" ({model})" if model else ""}')
+            if message.reasoning:
+                lines = ['**Reasoning**', '', *message.reasoning.splitlines()]
+                parts.append('\n'.join(f'> {line}'.rstrip() for line in lines))
+        parts.append(message.content.strip('\n') or '*(no text)*')
+        if message.status == MessageStatus.ERROR:
+            parts.append(f'*Failed: {one_line(message.error or "the answer failed.")}*')
+        elif note := NOTES.get(message.status):  # type: ignore[call-overload]
+            parts.append(f'*{note}*')
+    return '\n\n'.join(parts) + '\n'
+
+
+def export_filename(title: str) -> str:
+    """A file name from the title that every system accepts: letters, digits and dashes, at most 60 of them."""
+    stem = re.sub(r'[^\w]+', '-', title, flags=re.UNICODE).strip('-_')[:60].strip('-_')
+    return f'{stem or "conversation"}.md'
+
+
+def one_line(text: str) -> str:
+    return ' '.join(text.split())
