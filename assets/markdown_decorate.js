@@ -9,6 +9,7 @@
 const COPY_LABEL = "Copy code";
 const COPY_ANSWER_LABEL = "Copy answer"; // ui/names.py COPY_ANSWER
 const REGENERATE_LABEL = "Regenerate"; // ui/names.py REGENERATE
+const MESSAGE_BOX = 'textarea[aria-label="Message"]'; // ui/names.py MESSAGE
 const SVG = "http://www.w3.org/2000/svg";
 const COPY_ICON = "M16 1H4c-1.1 0-2 .9-2 2v14h2V3h12V1zm3 4H8c-1.1 0-2 .9-2 2v14c0 1.1.9 2 2 2h11c1.1 0 2-.9 2-2V7c0-1.1"
   + "-.9-2-2-2zm0 16H8V7h11v14z";
@@ -186,8 +187,9 @@ export function addAnswerCopy(article) {
       path.setAttribute("d", COPY_ICON);
     }, 1500);
   });
-  footer.append(button); // the server adds its notes and Retry after it; parley.css orders it first
-  addRegenerate(article, footer);
+  // First in the footer, then Regenerate: Vue adds the server's switch, notes and Retry after nodes it did not make,
+  // so the order seen is the order Tab follows.
+  footer.prepend(button, regenerateButton(article));
 }
 
 /**
@@ -195,18 +197,23 @@ export function addAnswerCopy(article) {
  * it only on the conversation's last answer once it is complete; the log's listener (ui/conversation_view.py) takes
  * the click, and the server keeps the answer it replaces as an earlier version.
  */
-function addRegenerate(article, footer) {
+function regenerateButton(article) {
   const button = element("button", "parley-regenerate");
   button.type = "button";
   button.title = REGENERATE_LABEL;
   button.setAttribute("aria-label", REGENERATE_LABEL);
   icon(button, REGENERATE_ICON);
-  button.addEventListener("click", () => {
-    if (!button.getClientRects().length) return; // hidden (not the last answer): only a script could click it
+  button.addEventListener("click", (event) => {
+    if (!button.getClientRects().length || button.disabled) return; // hidden (not the last answer): a script's click
+    button.disabled = true; // a double click asks once; the answer starts streaming long before this ends
+    setTimeout(() => (button.disabled = false), 2000);
     const detail = { id: article.dataset.messageId };
     article.dispatchEvent(new CustomEvent("parley-regenerate", { bubbles: true, detail }));
+    // The button hides while the answer is written again; a keyboard's focus (a click with no pointer) goes to the
+    // message box, where Esc stops the answer, rather than to the top of the page.
+    if (event.detail === 0) document.querySelector(MESSAGE_BOX)?.focus();
   });
-  footer.append(button);
+  return button;
 }
 
 function icon(parent, d) {

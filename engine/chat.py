@@ -139,11 +139,16 @@ class ChatEngine:
 
     async def retry(self, conversation_id: str, message_id: str, model_key: str | None = None, *,
                     user_id: str | None = None) -> Generation:
-        """Answer again in place of an answer of the user's conversation (Retry after a failure, or Regenerate);
-        the answer it replaces is kept as an earlier version if it has anything to keep."""
+        """Answer again in place of an answer of the user's conversation: Retry after a failure, a stop or a crash
+        (any answer), or Regenerate (a finished one, the conversation's last: the turns after an earlier one were
+        written to it). The answer it replaces is kept as an earlier version if it has anything to keep."""
         with self._claimed(conversation_id) as refuse_if_busy:
             conversation, message = await self._answer_of(conversation_id, message_id, user_id)
             refuse_if_busy('An answer is already being written.')
+            if message.status == MessageStatus.COMPLETE:
+                last = await asyncio.to_thread(self.repository.get_recent_messages, conversation_id, limit=1)
+                if last[-1].id != message_id:
+                    raise ChatInputError('Only the last answer can be written again.')
             resolved = (self.providers.resolve(model_key)
                         or self.providers.resolve(f'{message.provider}/{message.model}'))
             if resolved is None:
@@ -154,21 +159,30 @@ class ChatEngine:
                                                 model=model)
                 if again is None:
                     raise ChatInputError('That answer no longer exists.')
+                await asyncio.to_thread(self.repository.touch_conversation, conversation_id)
                 history = await asyncio.to_thread(self._history, conversation, again)
                 self.message_changed.emit(again)
-                return self._start(conversation, again, history, provider, model)
+                generation = self._start(conversation, again, history, provider, model)
+                if again.versions > message.versions:  # the answer read before was kept
+                    generation.restore_version = message.version
+                self.conversation_touched.emit(conversation)  # in use again: up to the top of its list
+                return generation
 
     async def show_version(self, conversation_id: str, message_id: str, number: int, *,
                            user_id: str | None = None) -> Message:
         """Show another kept version of an answer in every page (and to the model in later turns)."""
-        await self._answer_of(conversation_id, message_id, user_id)
-        if (generation := self.generations.get(conversation_id)) and generation.message_id == message_id:
-            raise ChatInputError('Wait for this answer to finish, or stop it.')
-        shown = await asyncio.to_thread(self.repository.show_version, message_id, number)
-        if shown is None:
-            raise ChatInputError('That version of the answer no longer exists.')
-        self.message_changed.emit(shown)
-        return shown
+        # Held like a retry: a switch must never cross an answer being started in the same row.
+        with self._claimed(conversation_id) as refuse_if_busy:
+            _, message = await self._answer_of(conversation_id, message_id, user_id)
+            running = self.generations.get(conversation_id)
+            if message.status == MessageStatus.STREAMING or (running and running.message_id == message_id):
+                raise ChatInputError('Wait for this answer to finish, or stop it.')
+            refuse_if_busy('Wait for the answer being written to finish, or stop it.')
+            shown = await asyncio.to_thread(self.repository.show_version, message_id, number)
+            if shown is None:
+                raise ChatInputError('That version of the answer no longer exists.')
+            self.message_changed.emit(shown)
+            return shown
 
     async def _answer_of(self, conversation_id: str, message_id: str,
                          user_id: str | None) -> tuple[Conversation, Message]:
@@ -271,6 +285,14 @@ class ChatEngine:
                    params: GenerationParams) -> None:
         try:
             await produce(generation, provider, history, params, self._save, self.policy)
+            if (generation.restore_version and generation.status == MessageStatus.STOPPED
+                    and not (generation.text or generation.reasoning)):
+                # Stopped before its first word: nothing to keep, and an empty answer would leave the turn out of
+                # what the model sees next. The answer read before comes back (the empty one is dropped).
+                shown = await asyncio.to_thread(self.repository.show_version, generation.message_id,
+                                                generation.restore_version)
+                if shown is not None:
+                    self.message_changed.emit(shown)
         finally:
             if self.generations.get(generation.conversation_id, generation) is generation:
                 self.generations.pop(generation.conversation_id, None)

@@ -42,6 +42,8 @@ class Generation:
     notice: str | None = None       # why the answer is waiting (a transient error about to be retried)
     last_event_at: float | None = None  # monotonic time the provider's stream ended (the benchmark reads the log)
     retry_at: float | None = None   # monotonic time of the next try
+    # Regenerate: the version shown before this one, shown again if this one is stopped before its first word.
+    restore_version: int | None = None
 
     @property
     def is_done(self) -> bool:

@@ -41,7 +41,9 @@ class AnswerVersions(Store):
         return message
 
     def show_version(self, message_id: str, number: int) -> Message | None:
-        """Show version `number` of the answer in place of the one shown, which is kept. None if either is gone."""
+        """Show version `number` of the answer in place of the one shown, which is kept, unless it holds nothing at
+        all (an attempt that failed before its first word): that one is dropped, as Retry would have replaced it.
+        None if either is gone or the answer is being written."""
         with self._session() as session:
             message = session.get(Message, message_id, with_for_update=True)
             if message is None or message.status == MessageStatus.STREAMING:
@@ -52,12 +54,19 @@ class AnswerVersions(Store):
                                                                col(AnswerVersion.number) == number)).one_or_none()
             if kept is None:
                 return None
+            empty = not (message.content or message.reasoning or message.input_tokens or message.output_tokens)
+            shown_number = message.version
             for name in VERSION_FIELDS:
                 shown = getattr(message, name)
                 setattr(message, name, getattr(kept, name))
                 setattr(kept, name, shown)
             message.updated_at, kept.spent_at = kept.spent_at, message.updated_at
-            kept.number, message.version = message.version, number
+            message.version = number
+            if empty and shown_number == message.versions:  # only ever the newest: a switch drops it at once
+                session.delete(kept)
+                message.versions -= 1
+            else:
+                kept.number = shown_number
         return message
 
     def get_versions(self, message_id: str) -> list[AnswerVersion]:

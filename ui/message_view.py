@@ -13,6 +13,7 @@ from storage.models import Message, MessageStatus
 
 from . import names
 from .streaming_markdown import StreamingMarkdown
+from .version_switch import VersionSwitch
 
 PUMP_INTERVAL = 0.04  # at most 25 updates a second per stream, however fast the provider is
 # A slow stream is sent in chunks of at least MIN_CHUNK characters (or whatever arrived within MAX_DELAY): every
@@ -38,6 +39,8 @@ class MessageView:
         self.message_id = message.id
         self.seq = message.seq
         self.version, self.versions = message.version, message.versions
+        self.model = f'{message.provider}/{message.model}' if message.provider else ''
+        self.switch: VersionSwitch | None = None
         self.on_retry = on_retry
         self.on_version = on_version
         self.on_finished = on_finished
@@ -165,8 +168,14 @@ class MessageView:
 
     def redraw(self, message: Message) -> None:
         """Show the answer as stored now: another of its versions, or empty and about to be written again."""
-        self.version, self.versions = message.version, message.versions
         streaming = message.status == MessageStatus.STREAMING
+        if self.following and not streaming:
+            # This page had not yet shown the end of the answer another page has switched away from: finish here
+            # first, or the next tick would append that answer's last words to the version drawn now.
+            self._stop_following()
+            self.on_finished(self.generation)
+        self.version, self.versions = message.version, message.versions
+        self.model = f'{message.provider}/{message.model}' if message.provider else ''
         if self.body.text != message.content or self.body.streaming != streaming:
             self.body.reset(message.content, streaming=streaming)
         if self.reasoning is not None and self.reasoning_box is not None and (
@@ -175,20 +184,29 @@ class MessageView:
             self.reasoning = self.reasoning_box = None
         if message.reasoning and self.reasoning is None:
             self._show_reasoning(message.reasoning, streaming=False)
-        self.show_status(message.status, message.error)
+        # A failure of a version looked at again is not news: said in the footer, not announced as an alert.
+        self.show_status(message.status, message.error, announce=False)
 
-    def show_status(self, status: str, error: str | None) -> None:
+    def show_status(self, status: str, error: str | None, *, announce: bool = True) -> None:
         self.root.props['data-status'] = status
         if self.root.props.get('aria-label') == names.USER_MESSAGE:
             return
         self.root.props['aria-busy'] = 'true' if status == MessageStatus.STREAMING else 'false'
-        if self.footer.default_slot.children:  # clearing an empty footer would still resend it
-            self.footer.clear()
+        for child in list(self.footer.default_slot.children):  # all but the switch, which keeps its focus
+            if self.switch is None or child is not self.switch.root:
+                child.delete()
+        if self.versions > 1 and self.switch is None:
+            with self.footer:
+                self.switch = VersionSwitch(lambda number: self.on_version(self.message_id, number))
+        if self.switch is not None:
+            self.switch.show(self.version, self.versions, self.model, writing=status == MessageStatus.STREAMING)
         if status == MessageStatus.STREAMING:
             return
         with self.footer:
             if status == MessageStatus.ERROR:
-                ui.label(error or 'The answer failed.').classes('parley-error').props['role'] = 'alert'
+                why = ui.label(error or 'The answer failed.').classes('parley-error')
+                if announce:
+                    why.props['role'] = 'alert'
             elif status == MessageStatus.STOPPED:
                 ui.label('Stopped.').classes('parley-note')
             elif status == MessageStatus.INTERRUPTED:
@@ -196,19 +214,3 @@ class MessageView:
             if status in RETRYABLE:
                 retry = ui.button(names.RETRY, icon='refresh', on_click=lambda: self.on_retry(self.message_id))
                 retry.props('flat dense no-caps').props['aria-label'] = names.RETRY
-            if self.versions > 1:
-                self._version_switch()
-
-    def _version_switch(self) -> None:
-        """< 2 / 3 >: the answer's other versions, each shown in place of this one in every page."""
-        with ui.element('div').classes('parley-versions') as group:
-            group.props['role'] = 'group'
-            group.props['aria-label'] = names.ANSWER_VERSIONS
-            self._version_button(names.PREVIOUS_VERSION, 'chevron_left', self.version - 1)
-            ui.label(f'{self.version} / {self.versions}').classes('parley-version-number')
-            self._version_button(names.NEXT_VERSION, 'chevron_right', self.version + 1)
-
-    def _version_button(self, label: str, icon: str, number: int) -> None:
-        button = ui.button(icon=icon, color=None, on_click=lambda: self.on_version(self.message_id, number))
-        button.props('flat dense round size=sm').props['aria-label'] = label
-        button.enabled = 1 <= number <= self.versions

@@ -37,7 +37,8 @@ async def finish(engine: ChatEngine, conversation_id: str) -> Generation:
     generation = engine.generation_for(conversation_id)
     assert generation is not None
     await asyncio.wait_for(generation.finished.wait(), 10)
-    await asyncio.sleep(0)  # let the task's own clean-up run
+    if generation.task is not None:  # and its own clean-up (the conversation is free again after it)
+        await asyncio.wait_for(generation.task, 10)
     return generation
 
 
@@ -277,7 +278,7 @@ async def test_regenerate_keeps_the_old_answer_and_any_version_can_be_shown(engi
         await engine.show_version(conversation_id, answer_id, 3)
     shown = await engine.show_version(conversation_id, answer_id, 1)
     assert (shown.content, shown.version, shown.versions) == ('Take 1: Hello! You said: Pick a name', 1, 2)
-    assert changed[-1] == shown
+    assert [(m.id, m.content, m.version) for m in changed[1:]] == [(answer_id, shown.content, 1)]  # pages hear it
     # What the model sees next is the version shown.
     await engine.send(conversation_id, 'And another?', MODEL)
     await finish(engine, conversation_id)
@@ -289,12 +290,70 @@ async def test_no_version_switch_while_the_answer_is_written_nor_in_anothers_cha
     sent = await engine.send(None, 'Pick a name [[take]] [[tokens=400]] [[delay=5]]', MODEL, user_id='ann')
     conversation_id, answer_id = sent.conversation.id, sent.assistant_message.id
     await finish(engine, conversation_id)
-    await engine.retry(conversation_id, answer_id, user_id='ann')
+    generation = await engine.retry(conversation_id, answer_id, user_id='ann')
     with pytest.raises(ChatInputError, match='Wait for this answer'):
         await engine.show_version(conversation_id, answer_id, 1, user_id='ann')
+    while not generation.text:  # stopped with words written: a version to keep (without, the first comes back)
+        await asyncio.sleep(0.01)
     engine.stop(conversation_id, user_id='ann')
     await finish(engine, conversation_id)
     with pytest.raises(ChatInputError, match='no longer exists'):
         await engine.show_version(conversation_id, answer_id, 1, user_id='bob')
     assert engine.repository.get_message(answer_id).status == 'stopped'
     assert (await engine.show_version(conversation_id, answer_id, 1, user_id='ann')).status == 'complete'
+
+
+async def test_only_the_last_finished_answer_is_regenerated_and_a_switch_waits_for_a_running_answer(
+        engine: ChatEngine) -> None:
+    sent = await engine.send(None, 'First question [[take]]', MODEL)
+    conversation_id, first = sent.conversation.id, sent.assistant_message.id
+    await finish(engine, conversation_id)
+    await engine.retry(conversation_id, first)
+    await finish(engine, conversation_id)
+    later = await engine.send(conversation_id, 'Second question [[tokens=400]] [[delay=5]]', MODEL)
+    with pytest.raises(ChatInputError, match='Wait for the answer being written'):
+        await engine.show_version(conversation_id, first, 1)
+    engine.stop(conversation_id)
+    await finish(engine, conversation_id)
+    # An earlier finished answer is not written again: the turns after it were written to it.
+    with pytest.raises(ChatInputError, match='Only the last answer'):
+        await engine.retry(conversation_id, first)
+    assert (await engine.show_version(conversation_id, first, 1)).content == 'Take 1: Hello! You said: First question'
+    assert engine.repository.get_message(later.assistant_message.id).status == 'stopped'
+    await engine.retry(conversation_id, later.assistant_message.id)  # a stopped one is retried, last or not
+    await finish(engine, conversation_id)
+
+
+async def test_a_switch_and_a_retry_at_once_never_cross(engine: ChatEngine) -> None:
+    sent = await engine.send(None, 'Pick a name [[take]]', MODEL)
+    conversation_id, answer_id = sent.conversation.id, sent.assistant_message.id
+    await finish(engine, conversation_id)
+    await engine.retry(conversation_id, answer_id)
+    await finish(engine, conversation_id)
+    results = await asyncio.gather(engine.retry(conversation_id, answer_id),
+                                   engine.show_version(conversation_id, answer_id, 1), return_exceptions=True)
+    assert sum(isinstance(result, ChatInputError) for result in results) == 1, results
+    await finish(engine, conversation_id)
+    stored = engine.repository.get_message(answer_id)
+    kept = engine.repository.get_versions(answer_id)
+    assert (stored.status, stored.version, stored.versions, len(kept)) == ('complete', 3, 3, 2)
+    assert sorted(v.content for v in kept) == ['Take 1: Hello! You said: Pick a name',
+                                                'Take 2: Hello! You said: Pick a name']
+
+
+async def test_a_regeneration_stopped_before_its_first_word_gives_the_answer_read_back(engine: ChatEngine) -> None:
+    repo = engine.repository
+    conversation = repo.create_conversation(title='Slow', provider='openai', model='gpt-4o-mini')
+    question = repo.add_message(conversation.id, role='user', content='Slow start [[stall=5]] [[after=0]]')
+    answer = repo.add_message(conversation.id, role='assistant', content='The answer read', provider='openai',
+                              model='gpt-4o-mini', parent_id=question.id)
+    changed: list[Message] = []
+    engine.message_changed.subscribe(changed.append)
+    await engine.retry(conversation.id, answer.id)
+    await asyncio.sleep(0.3)
+    engine.stop(conversation.id)
+    await finish(engine, conversation.id)  # the answer read comes back just after the stop is saved
+    stored = repo.get_message(answer.id)
+    assert (stored.content, stored.status, stored.version, stored.versions) == ('The answer read', 'complete', 1, 1)
+    assert repo.get_versions(answer.id) == []
+    assert [(m.content, m.version, m.versions) for m in changed] == [('', 2, 2), ('The answer read', 1, 1)]

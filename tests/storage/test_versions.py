@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import Engine
+from alembic import command
+from sqlalchemy import Engine, text
 
 from storage import Repository, migrate
+from storage.database import alembic_config
 from storage.models import MessageStatus, utcnow
 
 
@@ -94,8 +96,28 @@ def test_the_tokens_of_every_version_count_against_the_day(repo: Repository) -> 
     assert repo.tokens_used_since('ann', since) == 32
 
 
-def test_existing_answers_are_version_one_of_one_after_the_migration(engine: Engine, repo: Repository) -> None:
+def test_existing_answers_are_version_one_of_one_after_the_migration(blank_engine: Engine) -> None:
+    with blank_engine.connect() as connection:  # a database as the release before answer versions left it
+        command.upgrade(alembic_config(connection), '0003')
+        connection.commit()
+    with blank_engine.begin() as connection:
+        connection.execute(text("INSERT INTO conversation (id, title, provider, model, created_at, updated_at) "
+                                "VALUES ('c', 'Old chat', 'p', 'm', '2026-12-01', '2026-12-01')"))
+        connection.execute(text("INSERT INTO message (id, conversation_id, seq, role, content, reasoning, status, "
+                                "provider, model, created_at, updated_at) VALUES ('a', 'c', 1, 'assistant', "
+                                "'Old answer', '', 'complete', 'p', 'm', '2026-12-01', '2026-12-01')"))
+    migrate(blank_engine)
+    repo = Repository(blank_engine)
+    message = repo.get_message('a')
+    assert message is not None and (message.content, message.version, message.versions) == ('Old answer', 1, 1)
+    written(repo, 'a', 'New answer')
+    assert [(v.number, v.content) for v in repo.get_versions('a')] == [(1, 'Old answer')]
+
+
+def test_an_empty_failed_attempt_is_dropped_when_another_version_is_shown(repo: Repository) -> None:
     _, answer_id = answered(repo)
-    migrate(engine)
-    message = repo.get_message(answer_id)
-    assert (message.version, message.versions) == (1, 1)
+    repo.write_again(answer_id, provider='p', model='m')
+    repo.update_message(answer_id, status=MessageStatus.ERROR, error='Bad key')  # failed before its first word
+    shown = repo.show_version(answer_id, 1)
+    assert shown is not None and (shown.content, shown.version, shown.versions) == ('First answer', 1, 1)
+    assert repo.get_versions(answer_id) == []

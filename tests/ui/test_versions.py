@@ -47,7 +47,9 @@ def test_regenerate_keeps_the_first_answer_and_both_can_be_shown(page: Page, par
     other = page.context.new_page()  # the same chat in a second tab
     open_parley(other, parley, f'/c/{chat}')
 
-    regenerate.click()
+    regenerate.focus()
+    page.keyboard.press('Enter')  # from the keyboard: the focus goes on to the message box, not to the page
+    expect(page.get_by_role('textbox', name=names.MESSAGE)).to_be_focused()
     second = 'Take 2: Hello! You said: Name a colour'
     expect(answer).to_contain_text(second)
     wait_for_status(answer, 'complete')
@@ -84,16 +86,30 @@ def test_regenerate_keeps_the_first_answer_and_both_can_be_shown(page: Page, par
 
 def test_retry_of_a_failed_answer_keeps_what_it_had_written(page: Page, parley: ParleyApp) -> None:
     open_parley(page, parley)
-    send(page, 'Write a limerick [[tokens=60]] [[delay=5]] [[fail=error]] [[after=20]]')
+    send(page, 'Write a limerick [[take]] [[delay=20]] [[fail=error]] [[after=3]]')
     answer = answers(page).last
+    body = answer.locator(':scope > .parley-markdown')
     wait_for_status(answer, 'error')
-    partial = answer.locator(':scope > .parley-markdown').inner_text()
-    assert partial.strip()
+    expect(body).to_have_text('Take 1: Hello! ')
     expect(answer.get_by_role('button', name=names.REGENERATE)).to_be_hidden()  # Retry is the way here
     answer.get_by_role('button', name=names.RETRY).click()
-    wait_for_status(answer, 'error')  # the same script fails the same way: a second version
-    expect(switch(answer)).to_contain_text('2 / 2')
-    switch(answer).get_by_role('button', name=names.PREVIOUS_VERSION).click()
+    expect(switch(answer)).to_contain_text('2 / 2')  # the first was kept
+    wait_for_status(answer, 'error')  # the same script fails the same way
+    expect(body).to_have_text('Take 2: Hello! ')
+    previous = switch(answer).get_by_role('button', name=names.PREVIOUS_VERSION)
+    previous.focus()
+    page.keyboard.press('Enter')
+    expect(body).to_have_text('Take 1: Hello! ')
     expect(switch(answer)).to_contain_text('1 / 2')
-    expect(answer.get_by_role('alert')).to_be_visible()  # the first version failed too, and says so
+    expect(switch(answer)).to_contain_text('Version 1 of 2, by openai/gpt-4o-mini')  # what a screen reader says
+    # The arrow pressed is at its end now: the keyboard's focus moves to the other one, not to the page.
+    expect(switch(answer).get_by_role('button', name=names.NEXT_VERSION)).to_be_focused()
+    expect(answer.locator('.parley-error')).to_be_visible()  # that version failed too, and says so,
+    expect(answer.get_by_role('alert')).to_have_count(0)  # but not as news
     expect(answer.get_by_role('button', name=names.RETRY)).to_be_visible()
+    # Tab goes through the footer in the order it is seen: copy, the switch, Retry
+    controls = answer.locator('.parley-message-footer button:visible')
+    names_in_order = [control.get_attribute('aria-label') for control in controls.all()]
+    assert names_in_order == [names.COPY_ANSWER, names.PREVIOUS_VERSION, names.NEXT_VERSION, names.RETRY]
+    lefts = [control.bounding_box()['x'] for control in controls.all()]
+    assert lefts == sorted(lefts)
