@@ -143,37 +143,54 @@ class ChatEngine:
         (any answer), or Regenerate (a finished one, the conversation's last: the turns after an earlier one were
         written to it). The answer it replaces is kept as an earlier version if it has anything to keep."""
         with self._claimed(conversation_id) as refuse_if_busy:
-            conversation, message = await self._answer_of(conversation_id, message_id, user_id)
+            conversation, message = await self._message_of(conversation_id, message_id, user_id)
             refuse_if_busy('An answer is already being written.')
             if message.status == MessageStatus.COMPLETE:
                 last = await asyncio.to_thread(self.repository.get_recent_messages, conversation_id, limit=1)
                 if last[-1].id != message_id:
                     raise ChatInputError('Only the last answer can be written again.')
-            resolved = (self.providers.resolve(model_key)
-                        or self.providers.resolve(f'{message.provider}/{message.model}'))
-            if resolved is None:
-                raise ChatInputError('The model of this answer is not configured any more; pick another model.')
-            provider, model = resolved
-            async with self._admitted(user_id):
-                again = await asyncio.to_thread(self.repository.write_again, message_id, provider=provider.name,
-                                                model=model)
-                if again is None:
-                    raise ChatInputError('That answer no longer exists.')
-                await asyncio.to_thread(self.repository.touch_conversation, conversation_id)
-                history = await asyncio.to_thread(self._history, conversation, again)
-                self.message_changed.emit(again)
-                generation = self._start(conversation, again, history, provider, model)
-                if again.versions > message.versions:  # the answer read before was kept
-                    generation.restore_version = message.version
-                self.conversation_touched.emit(conversation)  # in use again: up to the top of its list
-                return generation
+            return await self._write_again(conversation, message, model_key, user_id)
+
+    async def edit(self, conversation_id: str, message_id: str, text: str, model_key: str | None = None, *,
+                   user_id: str | None = None) -> Generation:
+        """Change the user's last message to `text` and answer it again; the old question and its answer are kept
+        together as an earlier version of the answer."""
+        self.validate(text)
+        with self._claimed(conversation_id) as refuse_if_busy:
+            conversation, _ = await self._message_of(conversation_id, message_id, user_id, role='user')
+            last = await asyncio.to_thread(self.repository.get_recent_messages, conversation_id, limit=2)
+            if not (len(last) == 2 and last[0].id == message_id and last[1].parent_id == message_id):
+                raise ChatInputError('Only your last message can be edited.')
+            refuse_if_busy('Wait for the current answer to finish, or stop it.')
+            return await self._write_again(conversation, last[1], model_key, user_id, question=text)
+
+    async def _write_again(self, conversation: Conversation, message: Message, model_key: str | None,
+                           user_id: str | None, question: str | None = None) -> Generation:
+        resolved = (self.providers.resolve(model_key)
+                    or self.providers.resolve(f'{message.provider}/{message.model}'))
+        if resolved is None:
+            raise ChatInputError('The model of this answer is not configured any more; pick another model.')
+        provider, model = resolved
+        async with self._admitted(user_id):
+            again = await asyncio.to_thread(self.repository.write_again, message.id, provider=provider.name,
+                                            model=model, question=question)
+            if again is None:
+                raise ChatInputError('That answer no longer exists.')
+            await asyncio.to_thread(self.repository.touch_conversation, conversation.id)
+            history = await asyncio.to_thread(self._history, conversation, again)
+            await self._changed(again)
+            generation = self._start(conversation, again, history, provider, model)
+            if again.versions > message.versions:  # the answer read before was kept
+                generation.restore_version = message.version
+            self.conversation_touched.emit(conversation)  # in use again: up to the top of its list
+            return generation
 
     async def show_version(self, conversation_id: str, message_id: str, number: int, *,
                            user_id: str | None = None) -> Message:
         """Show another kept version of an answer in every page (and to the model in later turns)."""
         # Held like a retry: a switch must never cross an answer being started in the same row.
         with self._claimed(conversation_id) as refuse_if_busy:
-            _, message = await self._answer_of(conversation_id, message_id, user_id)
+            _, message = await self._message_of(conversation_id, message_id, user_id)
             running = self.generations.get(conversation_id)
             if message.status == MessageStatus.STREAMING or (running and running.message_id == message_id):
                 raise ChatInputError('Wait for this answer to finish, or stop it.')
@@ -181,17 +198,24 @@ class ChatEngine:
             shown = await asyncio.to_thread(self.repository.show_version, message_id, number)
             if shown is None:
                 raise ChatInputError('That version of the answer no longer exists.')
-            self.message_changed.emit(shown)
+            await self._changed(shown)
             return shown
 
-    async def _answer_of(self, conversation_id: str, message_id: str,
-                         user_id: str | None) -> tuple[Conversation, Message]:
+    async def _changed(self, answer: Message) -> None:
+        """Tell every page the answer changed, and its question: an edit, or a version that answered another."""
+        if answer.parent_id and (asked := await asyncio.to_thread(self.repository.get_message, answer.parent_id)):
+            self.message_changed.emit(asked)
+        self.message_changed.emit(answer)
+
+    async def _message_of(self, conversation_id: str, message_id: str, user_id: str | None, *,
+                          role: str = 'assistant') -> tuple[Conversation, Message]:
         conversation = await asyncio.to_thread(self.repository.get_conversation, conversation_id, user_id=user_id)
         message = await asyncio.to_thread(self.repository.get_message, message_id) if conversation else None
         # The message must be of this very conversation: an id from elsewhere is as unknown as a made-up one.
         if (conversation is None or message is None or message.conversation_id != conversation.id
-                or message.role != 'assistant'):
-            raise ChatInputError('That answer no longer exists.')
+                or message.role != role):
+            raise ChatInputError('That answer no longer exists.' if role == 'assistant'
+                                 else 'That message no longer exists.')
         return conversation, message
 
     def rename(self, conversation_id: str, title: str, *, user_id: str | None = None) -> None:
@@ -292,7 +316,7 @@ class ChatEngine:
                 shown = await asyncio.to_thread(self.repository.show_version, generation.message_id,
                                                 generation.restore_version)
                 if shown is not None:
-                    self.message_changed.emit(shown)
+                    await self._changed(shown)
         finally:
             if self.generations.get(generation.conversation_id, generation) is generation:
                 self.generations.pop(generation.conversation_id, None)

@@ -111,6 +111,8 @@ class AnswerVersion(StorageModel, table=True):
     output_tokens: int | None = None
     reasoning_tokens: int | None = None
     spent_at: datetime = Field(default_factory=utcnow, sa_type=TIMESTAMP)  # when its tokens were spent
+    # The question it answered (the text of the user's message it follows), which an edit may have changed since.
+    question: str | None = Field(default=None, sa_type=Text)
 
 
 class User(StorageModel, table=True):

@@ -9,23 +9,13 @@ from sqlalchemy import delete, func, select, update
 from sqlmodel import col
 
 from .models import Conversation, Message, MessageStatus, SpentTokens, utcnow
+from .text import storable
 from .versions import AnswerVersions, version_tokens_query
 
 UPDATABLE_MESSAGE_FIELDS = frozenset({
     'content', 'reasoning', 'status', 'error', 'stop_reason', 'input_tokens', 'output_tokens', 'reasoning_tokens',
     'provider', 'model',  # a retry may answer with another model
 })
-
-
-def storable(text: str) -> str:
-    """text as both backends can keep it: PostgreSQL rejects NUL characters and UTF-8 has no lone surrogates."""
-    if '\x00' in text:
-        text = text.replace('\x00', '\ufffd')
-    try:
-        text.encode('utf-8')
-    except UnicodeEncodeError:  # a lone surrogate, e.g. from JSON that split a surrogate pair
-        text = text.encode('utf-16', 'surrogatepass').decode('utf-16', 'replace')
-    return text
 
 
 class Repository(AnswerVersions):

@@ -2,6 +2,8 @@
 
 The message row always holds the version shown (the one the model sees in later turns and the page renders);
 the others wait in AnswerVersion. Showing another swaps the two, so every other read stays a plain message read.
+An edited question is part of its answer's version: each kept version holds the question it answered, and showing it
+puts that question back into the user's message.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from sqlmodel import col
 
 from .models import AnswerVersion, Conversation, Message, MessageStatus, utcnow
 from .store import Store
+from .text import storable
 
 # What a version is made of, on the message row and in AnswerVersion alike (besides when its tokens were spent).
 VERSION_FIELDS = ('content', 'reasoning', 'status', 'error', 'provider', 'model', 'stop_reason', 'input_tokens',
@@ -21,15 +24,19 @@ VERSION_FIELDS = ('content', 'reasoning', 'status', 'error', 'provider', 'model'
 
 
 class AnswerVersions(Store):
-    def write_again(self, message_id: str, *, provider: str, model: str) -> Message | None:
+    def write_again(self, message_id: str, *, provider: str, model: str, question: str | None = None) -> Message | None:
         """Make the answer `message_id` streaming and empty for a new version, keeping the shown one first if it
-        has anything to keep (an empty failed answer has not). None if the message is gone."""
+        has anything to keep (an empty failed answer has not). With `question`, the user's message it answers
+        becomes that text (an edit), and the old text stays with the kept version. None if the message is gone."""
         with self._session() as session:
             message = session.get(Message, message_id, with_for_update=True)
             if message is None:
                 return None
-            if message.content or message.reasoning:
+            asked = session.get(Message, message.parent_id) if message.parent_id else None
+            edited = question is not None and asked is not None and question != asked.content
+            if message.content or message.reasoning or edited:  # an edit keeps the old question, even unanswered
                 session.add(AnswerVersion(message_id=message_id, number=message.version, spent_at=message.updated_at,
+                                          question=asked.content if asked else None,
                                           **{name: getattr(message, name) for name in VERSION_FIELDS}))
                 message.versions += 1
                 message.version = message.versions
@@ -38,6 +45,8 @@ class AnswerVersions(Store):
                                     provider=provider, model=model).items():
                 setattr(message, name, value)
             message.updated_at = utcnow()
+            if question is not None and asked is not None:
+                asked.content = storable(question)
         return message
 
     def show_version(self, message_id: str, number: int) -> Message | None:
@@ -61,6 +70,9 @@ class AnswerVersions(Store):
                 setattr(message, name, getattr(kept, name))
                 setattr(kept, name, shown)
             message.updated_at, kept.spent_at = kept.spent_at, message.updated_at
+            asked = session.get(Message, message.parent_id) if message.parent_id else None
+            if asked is not None:  # its question comes back with it (None: kept before questions were, the same)
+                kept.question, asked.content = asked.content, kept.question or asked.content
             message.version = number
             if empty and shown_number == message.versions:  # only ever the newest: a switch drops it at once
                 session.delete(kept)

@@ -142,5 +142,6 @@ def chat_page(engine: ChatEngine, settings: Settings, conversation_id: str | Non
     add_keyboard(engine.repository)  # shortcuts, the Ctrl/Cmd+K search and the shortcuts dialog
     ui.add_head_html(f'<script type="module" src="{asset_url("last_chat.js")}"></script>')  # for "Back to chat"
     add_drafts(user_id)
+    ui.add_head_html(f'<script type="module" src="{asset_url("message_edit.js")}"></script>')  # Edit on a question
     add_preview(sidebar.preview(page_prefix()), dark=header.dark, sidebar_open=sidebar.starts_open,
                 home=page_prefix())

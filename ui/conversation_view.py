@@ -34,7 +34,8 @@ class ConversationView:
         self.sentinel: ui.element | None = None
         with ui.element('div').classes('parley-column') as column:
             # On the column, not the log: the log is sent again with every message added, listeners and all.
-            column.on('parley-regenerate', self._regenerate, args=['detail'])  # the browser-made button
+            column.on('parley-regenerate', self._regenerate, args=['detail'])  # the browser-made buttons
+            column.on('parley-edit', self._open_editor, args=['detail'])
             self.empty = ui.element('div').classes('parley-empty')
             self.log = ui.element('div').classes('parley-log')
             self.log.props['role'] = 'log'
@@ -164,6 +165,25 @@ class ConversationView:
         message_id = detail.get('id') if isinstance(detail, dict) else None
         if isinstance(message_id, str) and message_id in self.views:
             await self.retry(message_id)
+
+    def _open_editor(self, event: events.GenericEventArguments) -> None:
+        detail = event.args.get('detail') if isinstance(event.args, dict) else None
+        message_id = detail.get('id') if isinstance(detail, dict) else None
+        view = self.views.get(message_id) if isinstance(message_id, str) else None
+        # The last question only (followed by its answer); the engine checks again when it is saved.
+        if view is not None and view.role == 'user' and view.seq == max(v.seq for v in self.views.values()) - 1:
+            view.open_editor(lambda text: self.edit(view.message_id, text))
+
+    async def edit(self, message_id: str, text: str) -> bool:
+        """Send the edited question; False (the editor stays, with the text) if it was refused."""
+        if self.conversation_id is None:
+            return False
+        try:
+            await self.engine.edit(self.conversation_id, message_id, text, self.model(), user_id=self.user_id)
+        except ChatInputError as error:
+            ui.notify(str(error), type='warning')
+            return False
+        return True
 
     async def show_version(self, message_id: str, number: int) -> None:
         if self.conversation_id is None:

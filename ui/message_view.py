@@ -12,6 +12,7 @@ from engine.generation import Generation
 from storage.models import Message, MessageStatus
 
 from . import names
+from .message_edit import MessageEditor
 from .streaming_markdown import StreamingMarkdown
 from .version_switch import VersionSwitch
 
@@ -38,6 +39,7 @@ class MessageView:
                  on_version: Callable[[str, int], Awaitable[None]], on_finished: Callable[[Generation], None]) -> None:
         self.message_id = message.id
         self.seq = message.seq
+        self.role = message.role
         self.version, self.versions = message.version, message.versions
         self.model = f'{message.provider}/{message.model}' if message.provider else ''
         self.switch: VersionSwitch | None = None
@@ -55,7 +57,8 @@ class MessageView:
             self.root.props['data-message-id'] = message.id
             if is_user:
                 # Vue sets this as text, never as HTML: what the user typed is shown exactly and runs nothing.
-                ui.label(message.content).classes('parley-user-text')
+                self.text = ui.label(message.content).classes('parley-user-text')
+                self.editor: MessageEditor | None = None
                 return
             if message.reasoning:
                 self._show_reasoning(message.reasoning, streaming=False)
@@ -166,8 +169,21 @@ class MessageView:
         if self.root.default_slot.children.index(box) != 0:
             box.move(self.root, target_index=0)
 
+    def open_editor(self, on_save: Callable[[str], Awaitable[bool]]) -> None:
+        """Put this user message into a box to be edited (Edit pressed on it); one editor at a time."""
+        if self.editor is None:
+            self.editor = MessageEditor(self.root, self.text, on_save, on_close=self._editor_closed)
+
+    def _editor_closed(self) -> None:
+        self.editor = None
+
     def redraw(self, message: Message) -> None:
-        """Show the answer as stored now: another of its versions, or empty and about to be written again."""
+        """Show the message as stored now: an edited question; another version of an answer, or an answer empty
+        and about to be written again."""
+        if message.role == 'user':
+            if self.text.text != message.content:
+                self.text.text = message.content
+            return
         streaming = message.status == MessageStatus.STREAMING
         if self.following and not streaming:
             # This page had not yet shown the end of the answer another page has switched away from: finish here

@@ -268,7 +268,7 @@ async def test_regenerate_keeps_the_old_answer_and_any_version_can_be_shown(engi
     conversation_id, answer_id = sent.conversation.id, sent.assistant_message.id
     await finish(engine, conversation_id)
     await engine.retry(conversation_id, answer_id)
-    assert [(m.id, m.content, m.status, m.version, m.versions) for m in changed] == [
+    assert [(m.id, m.content, m.status, m.version, m.versions) for m in changed if m.role == 'assistant'] == [
         (answer_id, '', 'streaming', 2, 2)]
     await finish(engine, conversation_id)
     assert engine.repository.get_message(answer_id).content == 'Take 2: Hello! You said: Pick a name'
@@ -278,7 +278,8 @@ async def test_regenerate_keeps_the_old_answer_and_any_version_can_be_shown(engi
         await engine.show_version(conversation_id, answer_id, 3)
     shown = await engine.show_version(conversation_id, answer_id, 1)
     assert (shown.content, shown.version, shown.versions) == ('Take 1: Hello! You said: Pick a name', 1, 2)
-    assert [(m.id, m.content, m.version) for m in changed[1:]] == [(answer_id, shown.content, 1)]  # pages hear it
+    assert [(m.id, m.content, m.version) for m in changed[2:] if m.role == 'assistant'] == [
+        (answer_id, shown.content, 1)]  # pages hear it
     # What the model sees next is the version shown.
     await engine.send(conversation_id, 'And another?', MODEL)
     await finish(engine, conversation_id)
@@ -356,4 +357,35 @@ async def test_a_regeneration_stopped_before_its_first_word_gives_the_answer_rea
     stored = repo.get_message(answer.id)
     assert (stored.content, stored.status, stored.version, stored.versions) == ('The answer read', 'complete', 1, 1)
     assert repo.get_versions(answer.id) == []
-    assert [(m.content, m.version, m.versions) for m in changed] == [('', 2, 2), ('The answer read', 1, 1)]
+    assert [(m.content, m.version, m.versions) for m in changed if m.role == 'assistant'] == [
+        ('', 2, 2), ('The answer read', 1, 1)]
+
+
+async def test_an_edited_last_question_is_answered_again_and_the_old_pair_kept(engine: ChatEngine,
+                                                                             fake_server: FakeServer) -> None:
+    first = await engine.send(None, 'Capital of France? [[echo]]', MODEL)
+    conversation_id = first.conversation.id
+    await finish(engine, conversation_id)
+    last = await engine.send(conversation_id, 'Capital of Spain? [[echo]]', MODEL)
+    await finish(engine, conversation_id)
+    with pytest.raises(ChatInputError, match='Only your last message'):
+        await engine.edit(conversation_id, first.user_message.id, 'Capital of Italy? [[echo]]', MODEL)
+    with pytest.raises(ChatInputError, match='Type a message'):
+        await engine.edit(conversation_id, last.user_message.id, '   ', MODEL)
+    with pytest.raises(ChatInputError, match='no longer exists'):
+        await engine.edit(conversation_id, last.user_message.id, 'Capital of Peru?', MODEL, user_id='bob')
+    changed: list[Message] = []
+    engine.message_changed.subscribe(changed.append)
+    await engine.edit(conversation_id, last.user_message.id, 'Capital of Portugal? [[echo]]', MODEL)
+    await finish(engine, conversation_id)
+    assert [m.content for m in changed] == ['Capital of Portugal? [[echo]]', '']  # the question, then its answer
+    stored = [(m.role, m.content) for m in engine.repository.get_messages(conversation_id)]
+    assert stored[2:] == [('user', 'Capital of Portugal? [[echo]]'), ('assistant', 'Capital of Portugal?')]
+    # The model was asked the new question after the earlier turns, never the old one.
+    sent = fake_server.recorder.requests[-1].body['messages']
+    assert [m['content'] for m in sent] == ['Capital of France? [[echo]]', 'Capital of France?',
+                                            'Capital of Portugal? [[echo]]']
+    await engine.show_version(conversation_id, last.assistant_message.id, 1)
+    stored = [(m.role, m.content) for m in engine.repository.get_messages(conversation_id)]
+    assert stored[2:] == [('user', 'Capital of Spain? [[echo]]'), ('assistant', 'Capital of Spain?')]
+    assert [m.content for m in changed[-2:]] == ['Capital of Spain? [[echo]]', 'Capital of Spain?']

@@ -121,3 +121,26 @@ def test_an_empty_failed_attempt_is_dropped_when_another_version_is_shown(repo: 
     shown = repo.show_version(answer_id, 1)
     assert shown is not None and (shown.content, shown.version, shown.versions) == ('First answer', 1, 1)
     assert repo.get_versions(answer_id) == []
+
+
+def test_an_edited_question_goes_with_its_answers_version(repo: Repository) -> None:
+    conversation_id, answer_id = answered(repo)
+    question_id = repo.get_message(answer_id).parent_id
+    again = repo.write_again(answer_id, provider='p', model='m', question='Why not?')
+    assert again is not None and repo.get_message(question_id).content == 'Why not?'
+    repo.update_message(answer_id, content='Because.', status=MessageStatus.COMPLETE)
+    [kept] = repo.get_versions(answer_id)
+    assert (kept.question, kept.content) == ('Why?', 'First answer')
+    repo.show_version(answer_id, 1)  # the first answer comes back with the question it answered
+    assert [(m.role, m.content) for m in repo.get_messages(conversation_id)] == [
+        ('user', 'Why?'), ('assistant', 'First answer')]
+    repo.show_version(answer_id, 2)
+    assert [(m.role, m.content) for m in repo.get_messages(conversation_id)] == [
+        ('user', 'Why not?'), ('assistant', 'Because.')]
+
+
+def test_an_edit_keeps_the_old_question_even_when_it_had_no_answer(repo: Repository) -> None:
+    _, answer_id = answered(repo, content='', error='Bad key')
+    repo.write_again(answer_id, provider='p', model='m', question='Why not?')
+    [kept] = repo.get_versions(answer_id)
+    assert (kept.question, kept.content, kept.error) == ('Why?', '', 'Bad key')

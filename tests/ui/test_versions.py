@@ -21,6 +21,10 @@ def switch(answer: Locator) -> Locator:
     return answer.get_by_role('group', name=names.ANSWER_VERSIONS)
 
 
+def last_question(page: Page) -> Locator:
+    return page.get_by_role('article', name=names.USER_MESSAGE).last.locator('.parley-user-text')
+
+
 def stored_versions(app: ParleyApp, conversation: str) -> list[tuple[str, int, int]]:
     """(content, version, versions) of the conversation's stored answers, and the versions kept aside, by number."""
     with sqlite3.connect(Path(app.data_dir) / 'parley.db') as db:
@@ -113,3 +117,48 @@ def test_retry_of_a_failed_answer_keeps_what_it_had_written(page: Page, parley: 
     assert names_in_order == [names.COPY_ANSWER, names.PREVIOUS_VERSION, names.NEXT_VERSION, names.RETRY]
     lefts = [control.bounding_box()['x'] for control in controls.all()]
     assert lefts == sorted(lefts)
+
+
+def test_the_last_question_can_be_edited_and_the_old_pair_comes_back(page: Page, parley: ParleyApp) -> None:
+    open_parley(page, parley)
+    send(page, 'Best month for Lisbon? [[echo]]')
+    wait_for_status(answers(page).last, 'complete')
+    porto = 'And for Porto? [[tokens=30]] [[delay=40]]'
+    send(page, porto)
+    answer = answers(page).last
+    questions = page.get_by_role('article', name=names.USER_MESSAGE)
+    expect(answer).to_have_attribute('data-status', 'streaming')
+    expect(questions.last.get_by_role('button', name=names.EDIT_MESSAGE)).to_have_count(0)  # not while answered
+    wait_for_status(answer, 'complete')
+    expect(questions.first.get_by_role('button', name=names.EDIT_MESSAGE)).to_have_count(0)  # only the last one
+    chat = conversation_id(page)
+    other = page.context.new_page()
+    open_parley(other, parley, f'/c/{chat}')
+
+    edit = questions.last.get_by_role('button', name=names.EDIT_MESSAGE)
+    edit.focus()  # shown on focus as on hover
+    expect(edit).to_have_css('opacity', '1')
+    page.keyboard.press('Enter')
+    box = questions.last.get_by_role('textbox', name=names.EDITED_MESSAGE)
+    expect(box).to_have_value(porto)
+    box.fill('And for Faro? [[echo]]')
+    box.press('Escape')  # Cancel: nothing changes
+    expect(box).to_have_count(0)
+    expect(last_question(page)).to_have_text(porto)
+    questions.last.hover()
+    edit.click()
+    box.fill('And for Faro? [[echo]]')
+    questions.last.get_by_role('button', name=names.SAVE).click()
+    expect(answer).to_contain_text('And for Faro?')
+    wait_for_status(answer, 'complete')
+    for tab in (page, other):
+        expect(last_question(tab)).to_have_text('And for Faro? [[echo]]')
+        expect(answers(tab).last.locator(':scope > .parley-markdown')).to_have_text('And for Faro?')
+        expect(switch(answers(tab).last)).to_contain_text('2 / 2')
+    switch(answer).get_by_role('button', name=names.PREVIOUS_VERSION).click()  # the old question comes back too
+    for tab in (page, other):
+        expect(last_question(tab)).to_have_text(porto)
+        expect(answers(tab).last).not_to_contain_text('And for Faro?')
+    page.reload()
+    expect(last_question(page)).to_have_text(porto)
+    other.close()

@@ -43,8 +43,8 @@ FIRE_EVENTS = '''() => {
     'toggle', 'load', 'error', 'animationstart', 'begin', 'start'];
   const targets = document.querySelectorAll('[role=article] *');
   for (const element of targets) {
-    // Those clicks are the reader's choice: to load an image, to have the answer written again.
-    if (element.closest('.pm-load-image, .parley-regenerate')) continue;
+    // Those clicks are the reader's choice: to load an image, to have the answer written again, to edit a question.
+    if (element.closest('.pm-load-image, .parley-regenerate, .parley-edit-message')) continue;
     for (const name of names) element.dispatchEvent(new MouseEvent(name, { bubbles: true, cancelable: true }));
   }
   return targets.length;

@@ -1,0 +1,48 @@
+"""Edit the user's last message: it becomes a box in place, and Save has it answered again.
+
+The Edit button is made by the browser (assets/message_edit.js); the server opens this editor when it is pressed.
+The old question and its answer are not lost: together they become the answer's earlier version
+(storage/versions.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from nicegui import ui
+from nicegui.events import GenericEventArguments
+
+from . import names
+from .box_text import emit_text_of, text_of
+from .composer import ENTER_SENDS
+
+
+class MessageEditor:
+    """The box that replaces the text of one user message (`article`, showing `text`) until saved or cancelled."""
+
+    def __init__(self, article: ui.element, text: ui.label, on_save: Callable[[str], Awaitable[bool]],
+                 on_close: Callable[[], None]) -> None:
+        self.article, self.text, self.on_save, self.on_close = article, text, on_save, on_close
+        self.text.visible = False
+        article.classes(add='parley-editing')
+        with article, ui.element('div').classes('parley-edit') as self.root:
+            self.box = ui.textarea(value=text.text).props('autogrow outlined dense autofocus')
+            self.box.classes('parley-edit-box')
+            self.box.props['aria-label'] = names.EDITED_MESSAGE
+            self.box.on('keydown', self._save, js_handler=ENTER_SENDS)  # Enter saves, as it sends in the composer
+            self.box.on('keydown.escape', self.close)
+            with ui.element('div').classes('parley-edit-actions'):
+                ui.button(names.CANCEL, on_click=self.close).props('flat no-caps')
+                save = ui.button(names.SAVE).props('unelevated no-caps')
+                save.on('click', self._save, js_handler=emit_text_of(self.box))
+
+    def close(self) -> None:
+        self.root.delete()
+        self.article.classes(remove='parley-editing')
+        self.text.visible = True
+        self.on_close()
+
+    async def _save(self, event: GenericEventArguments) -> None:
+        [text] = text_of(event, self.box)
+        if await self.on_save(text):
+            self.close()
