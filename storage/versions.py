@@ -64,17 +64,19 @@ class AnswerVersions(Store):
             if kept is None:
                 return None
             empty = not (message.content or message.reasoning or message.input_tokens or message.output_tokens)
+            asked = session.get(Message, message.parent_id) if message.parent_id else None
+            # An empty attempt at an edited question still holds that question: kept, so the text typed is not lost.
+            same_question = asked is None or kept.question in (None, asked.content)
             shown_number = message.version
             for name in VERSION_FIELDS:
                 shown = getattr(message, name)
                 setattr(message, name, getattr(kept, name))
                 setattr(kept, name, shown)
             message.updated_at, kept.spent_at = kept.spent_at, message.updated_at
-            asked = session.get(Message, message.parent_id) if message.parent_id else None
             if asked is not None:  # its question comes back with it (None: kept before questions were, the same)
                 kept.question, asked.content = asked.content, kept.question or asked.content
             message.version = number
-            if empty and shown_number == message.versions:  # only ever the newest: a switch drops it at once
+            if empty and same_question and shown_number == message.versions:  # only ever the newest: a switch drops it
                 session.delete(kept)
                 message.versions -= 1
             else:

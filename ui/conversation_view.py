@@ -136,6 +136,9 @@ class ConversationView:
 
     def _on_message_added(self, message: Message) -> None:
         if message.conversation_id == self.conversation_id and message.id not in self.views:
+            for view in self.views.values():  # a newer question: none before it can be edited now
+                if view.role == 'user':
+                    view.close_editor()
             self._add(message)
 
     def _on_message_changed(self, message: Message) -> None:

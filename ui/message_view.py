@@ -174,6 +174,11 @@ class MessageView:
         if self.editor is None:
             self.editor = MessageEditor(self.root, self.text, on_save, on_close=self._editor_closed)
 
+    def close_editor(self) -> None:
+        """Changed elsewhere: the box goes without taking the keyboard's focus from wherever it is."""
+        if self.editor is not None:
+            self.editor.close(refocus=False)
+
     def _editor_closed(self) -> None:
         self.editor = None
 
@@ -183,6 +188,7 @@ class MessageView:
         if message.role == 'user':
             if self.text.text != message.content:
                 self.text.text = message.content
+                self.close_editor()  # edited elsewhere (another tab, a version switched): this box is stale
             return
         streaming = message.status == MessageStatus.STREAMING
         if self.following and not streaming:

@@ -18,7 +18,7 @@ ASSISTANT_MESSAGE = 'Assistant message'  # role=article
 JUMP_TO_LATEST = 'Jump to latest'
 RETRY = 'Retry'
 EDIT_MESSAGE = 'Edit message'          # on the user's last message: it becomes a box, Save answers it again
-EDITED_MESSAGE = 'Edited message'      # that box (a textbox); its buttons are Cancel and Save
+EDITED_QUESTION = 'Edited question'    # that box (a textbox; not 'message', which names the message box); Cancel, Save
 ANSWER_STATUS = 'Answer status'        # role=status, announces "Assistant is responding" / "Answer complete"
 COPY_CODE = 'Copy code'                # set by assets/markdown_decorate.js
 COPY_ANSWER = 'Copy answer'            # a finished answer's markdown; set by assets/markdown_decorate.js

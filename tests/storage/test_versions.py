@@ -144,3 +144,39 @@ def test_an_edit_keeps_the_old_question_even_when_it_had_no_answer(repo: Reposit
     repo.write_again(answer_id, provider='p', model='m', question='Why not?')
     [kept] = repo.get_versions(answer_id)
     assert (kept.question, kept.content, kept.error) == ('Why?', '', 'Bad key')
+
+
+def test_an_empty_attempt_at_an_edited_question_keeps_the_question(repo: Repository) -> None:
+    conversation_id, answer_id = answered(repo)
+    repo.write_again(answer_id, provider='p', model='m', question='Why not?')
+    repo.update_message(answer_id, status=MessageStatus.STOPPED)  # stopped before its first word
+    shown = repo.show_version(answer_id, 1)
+    assert shown is not None and (shown.content, shown.version, shown.versions) == ('First answer', 1, 2)
+    assert [(v.number, v.question, v.content) for v in repo.get_versions(answer_id)] == [(2, 'Why not?', '')]
+    assert repo.get_messages(conversation_id)[0].content == 'Why?'
+
+
+def test_versions_kept_before_questions_were_get_the_question_they_answered(blank_engine: Engine) -> None:
+    with blank_engine.connect() as connection:
+        command.upgrade(alembic_config(connection), '0004')
+        connection.commit()
+    with blank_engine.begin() as connection:
+        connection.execute(text("INSERT INTO conversation (id, title, provider, model, created_at, updated_at) "
+                                "VALUES ('c', 'Old chat', 'p', 'm', '2026-12-01', '2026-12-01')"))
+        for id_, seq, role, content, parent in (('q', 1, 'user', 'Old question', None),
+                                                ('a', 2, 'assistant', 'Second answer', 'q')):
+            connection.execute(text("INSERT INTO message (id, conversation_id, seq, parent_id, role, content, "
+                                    "reasoning, status, provider, model, created_at, updated_at, version, versions) "
+                                    "VALUES (:id, 'c', :seq, :parent, :role, :content, '', 'complete', 'p', 'm', "
+                                    "'2026-12-01', '2026-12-01', 2, 2)"),
+                               dict(id=id_, seq=seq, parent=parent, role=role, content=content))
+        connection.execute(text("INSERT INTO answerversion (id, message_id, number, content, reasoning, status, "
+                                "provider, model, spent_at) VALUES ('v', 'a', 1, 'First answer', '', 'complete', "
+                                "'p', 'm', '2026-12-01')"))
+    migrate(blank_engine)
+    repo = Repository(blank_engine)
+    assert [(v.number, v.question) for v in repo.get_versions('a')] == [(1, 'Old question')]
+    repo.write_again('a', provider='p', model='m', question='New question')
+    repo.update_message('a', content='Third answer', status=MessageStatus.COMPLETE)
+    repo.show_version('a', 1)  # the old answer comes back under the question it answered
+    assert [(m.content) for m in repo.get_messages('c')] == ['Old question', 'First answer']

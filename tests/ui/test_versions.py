@@ -130,7 +130,8 @@ def test_the_last_question_can_be_edited_and_the_old_pair_comes_back(page: Page,
     expect(answer).to_have_attribute('data-status', 'streaming')
     expect(questions.last.get_by_role('button', name=names.EDIT_MESSAGE)).to_have_count(0)  # not while answered
     wait_for_status(answer, 'complete')
-    expect(questions.first.get_by_role('button', name=names.EDIT_MESSAGE)).to_have_count(0)  # only the last one
+    expect(questions.first.locator('.parley-edit-message')).to_have_count(1)  # made for every question,
+    expect(questions.first.get_by_role('button', name=names.EDIT_MESSAGE)).to_have_count(0)  # offered on the last
     chat = conversation_id(page)
     other = page.context.new_page()
     open_parley(other, parley, f'/c/{chat}')
@@ -139,16 +140,18 @@ def test_the_last_question_can_be_edited_and_the_old_pair_comes_back(page: Page,
     edit.focus()  # shown on focus as on hover
     expect(edit).to_have_css('opacity', '1')
     page.keyboard.press('Enter')
-    box = questions.last.get_by_role('textbox', name=names.EDITED_MESSAGE)
+    box = questions.last.get_by_role('textbox', name=names.EDITED_QUESTION)
     expect(box).to_have_value(porto)
     box.fill('And for Faro? [[echo]]')
-    box.press('Escape')  # Cancel: nothing changes
+    box.press('Escape')  # Cancel: nothing changes, and the focus is back on Edit
     expect(box).to_have_count(0)
     expect(last_question(page)).to_have_text(porto)
-    questions.last.hover()
-    edit.click()
+    expect(edit).to_be_focused()
+    expect(answer).to_have_attribute('data-status', 'complete')  # the page's Esc (stop an answer) was not asked
+    page.keyboard.press('Enter')
     box.fill('And for Faro? [[echo]]')
-    questions.last.get_by_role('button', name=names.SAVE).click()
+    box.press('Enter')  # saves, as Enter sends in the message box
+    expect(page.get_by_role('textbox', name=names.MESSAGE)).to_be_focused()
     expect(answer).to_contain_text('And for Faro?')
     wait_for_status(answer, 'complete')
     for tab in (page, other):

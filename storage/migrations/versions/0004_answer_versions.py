@@ -1,4 +1,4 @@
-"""Answer versions: Regenerate, Retry and an edited question keep the answer they replace.
+"""Answer versions: Regenerate and Retry keep the answer they replace.
 
 Revision ID: 0004
 Revises: 0003
@@ -38,7 +38,6 @@ def upgrade() -> None:
         sa.Column('output_tokens', sa.Integer(), nullable=True),
         sa.Column('reasoning_tokens', sa.Integer(), nullable=True),
         sa.Column('spent_at', sa.DateTime(), nullable=False),
-        sa.Column('question', sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(['message_id'], ['message.id'],
                                 name=op.f('fk_answerversion_message_id_message'), ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_answerversion')),
