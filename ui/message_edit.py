@@ -18,8 +18,11 @@ from .composer import ENTER_SENDS
 
 # Esc leaves the editor, and only the editor: the page's own Esc (assets/keyboard.js) would also stop an answer.
 ESC_CANCELS = '(e) => { if (e.key === "Escape") { e.stopPropagation(); emit(); } }'
-# Where the keyboard's focus goes once the box is gone (after Vue has rendered the page without it).
-FOCUS_LATER = 'setTimeout(() => document.querySelector({selector!r})?.focus(), 50)'
+# Where the keyboard's focus goes once the box is gone (after Vue has rendered the page without it): `selector`, or
+# the message box when that is hidden (Edit is, while an answer is being written).
+MESSAGE_BOX = 'textarea[aria-label="Message"]'
+FOCUS_LATER = ('setTimeout(() => {{ const target = document.querySelector({selector!r});'
+               ' (target?.getClientRects().length ? target : document.querySelector({box!r}))?.focus(); }}, 50)')
 
 
 class MessageEditor:
@@ -53,8 +56,8 @@ class MessageEditor:
         if not refocus:
             return
         # Saved: on to the message box, as after sending; left: back to the Edit button it came from.
-        selector = 'textarea[aria-label="Message"]' if saved else f'#c{self.article.id} > .parley-edit-message'
-        ui.run_javascript(FOCUS_LATER.format(selector=selector))
+        selector = MESSAGE_BOX if saved else f'#c{self.article.id} > .parley-edit-message'
+        ui.run_javascript(FOCUS_LATER.format(selector=selector, box=MESSAGE_BOX))
 
     async def _save(self, event: GenericEventArguments) -> None:
         if self.saving or self.root.is_deleted:

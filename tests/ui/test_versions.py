@@ -147,7 +147,14 @@ def test_the_last_question_can_be_edited_and_the_old_pair_comes_back(page: Page,
     expect(box).to_have_count(0)
     expect(last_question(page)).to_have_text(porto)
     expect(edit).to_be_focused()
-    expect(answer).to_have_attribute('data-status', 'complete')  # the page's Esc (stop an answer) was not asked
+    page.keyboard.press('Enter')
+    answers(other).last.get_by_role('button', name=names.REGENERATE).click()  # another tab writes the answer again
+    expect(answer).to_have_attribute('data-status', 'streaming')
+    box.press('Escape')
+    expect(box).to_have_count(0)
+    expect(page.get_by_role('textbox', name=names.MESSAGE)).to_be_focused()  # Edit is hidden while it streams
+    wait_for_status(answer, 'complete')  # Esc left the editor only: the page's Esc would have stopped the answer
+    edit.focus()
     page.keyboard.press('Enter')
     box.fill('And for Faro? [[echo]]')
     box.press('Enter')  # saves, as Enter sends in the message box
@@ -157,7 +164,7 @@ def test_the_last_question_can_be_edited_and_the_old_pair_comes_back(page: Page,
     for tab in (page, other):
         expect(last_question(tab)).to_have_text('And for Faro? [[echo]]')
         expect(answers(tab).last.locator(':scope > .parley-markdown')).to_have_text('And for Faro?')
-        expect(switch(answers(tab).last)).to_contain_text('2 / 2')
+        expect(switch(answers(tab).last)).to_contain_text('3 / 3')  # the first answer, the other tab's, this one
     switch(answer).get_by_role('button', name=names.PREVIOUS_VERSION).click()  # the old question comes back too
     for tab in (page, other):
         expect(last_question(tab)).to_have_text(porto)
