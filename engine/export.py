@@ -25,7 +25,7 @@ def conversation_markdown(conversation: Conversation, messages: Iterable[Message
         if message.role == 'user':
             parts.append('## You')
         else:
-            model = f'{message.provider}/{message.model}' if message.provider else ''
+            model = message.written_by
             parts.append(f'## Assistant{f" ({model})" if model else ""}')
             if message.reasoning:
                 lines = ['**Reasoning**', '', *message.reasoning.splitlines()]

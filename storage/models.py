@@ -62,7 +62,28 @@ class Conversation(StorageModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=TIMESTAMP, index=True)
 
 
-class Message(StorageModel, table=True):
+class AnswerFields(StorageModel):
+    """What one version of an answer is made of: the message row holds the version shown, AnswerVersion the others,
+    and showing another swaps exactly these (storage/versions.py)."""
+
+    content: str = Field(default='', sa_type=Text)
+    reasoning: str = Field(default='', sa_type=Text)
+    status: str = MessageStatus.COMPLETE.value
+    error: str | None = Field(default=None, sa_type=Text)
+    provider: str = ''
+    model: str = ''
+    stop_reason: str | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    reasoning_tokens: int | None = None
+
+    @property
+    def written_by(self) -> str:
+        """'provider/model' of an answer, as the model picker names it; '' for a message no model wrote."""
+        return f'{self.provider}/{self.model}' if self.provider else ''
+
+
+class Message(AnswerFields, table=True):
     # Unique so two writers can never give a conversation the same position twice; it also serves lookups by
     # conversation_id alone, so that column needs no index of its own.
     __table_args__ = (Index('ix_message_conversation_id_seq', 'conversation_id', 'seq', unique=True),)
@@ -73,16 +94,6 @@ class Message(StorageModel, table=True):
     # Deleting a message never fails because another was branched from it; the branch just loses its link.
     parent_id: str | None = Field(default=None, foreign_key='message.id', ondelete='SET NULL')
     role: str
-    content: str = Field(default='', sa_type=Text)
-    reasoning: str = Field(default='', sa_type=Text)
-    status: str = MessageStatus.COMPLETE.value
-    error: str | None = Field(default=None, sa_type=Text)
-    provider: str = ''
-    model: str = ''
-    stop_reason: str | None = None
-    input_tokens: int | None = None
-    output_tokens: int | None = None
-    reasoning_tokens: int | None = None
     # An answer written again keeps its earlier versions (AnswerVersion): this row holds the one shown, number
     # `version` of `versions`, so a page shows the switch without reading the versions table.
     version: int = Field(default=1, sa_column_kwargs={'server_default': '1'})
@@ -91,7 +102,7 @@ class Message(StorageModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=TIMESTAMP)
 
 
-class AnswerVersion(StorageModel, table=True):
+class AnswerVersion(AnswerFields, table=True):
     """A version of an answer that is not the one shown: written before a Regenerate or Retry, or set aside when the
     reader switched to another. Showing it swaps it with the message's own fields (see storage/versions.py)."""
 
@@ -100,16 +111,6 @@ class AnswerVersion(StorageModel, table=True):
     id: str = Field(default_factory=new_id, primary_key=True)
     message_id: str = Field(foreign_key='message.id', ondelete='CASCADE')
     number: int  # its place among the answer's versions, 1 = the first written
-    content: str = Field(default='', sa_type=Text)
-    reasoning: str = Field(default='', sa_type=Text)
-    status: str = MessageStatus.COMPLETE.value
-    error: str | None = Field(default=None, sa_type=Text)
-    provider: str = ''
-    model: str = ''
-    stop_reason: str | None = None
-    input_tokens: int | None = None
-    output_tokens: int | None = None
-    reasoning_tokens: int | None = None
     spent_at: datetime = Field(default_factory=utcnow, sa_type=TIMESTAMP)  # when its tokens were spent
     # The question it answered (the text of the user's message it follows), which an edit may have changed since.
     question: str | None = Field(default=None, sa_type=Text)

@@ -14,13 +14,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from .models import AnswerVersion, Conversation, Message, MessageStatus, utcnow
+from .models import AnswerFields, AnswerVersion, Conversation, Message, MessageStatus, utcnow
 from .store import Store
 from .text import storable
 
 # What a version is made of, on the message row and in AnswerVersion alike (besides when its tokens were spent).
-VERSION_FIELDS = ('content', 'reasoning', 'status', 'error', 'provider', 'model', 'stop_reason', 'input_tokens',
-                  'output_tokens', 'reasoning_tokens')
+VERSION_FIELDS = tuple(AnswerFields.model_fields)
 
 
 class AnswerVersions(Store):

@@ -41,7 +41,7 @@ class MessageView:
         self.seq = message.seq
         self.role = message.role
         self.version, self.versions = message.version, message.versions
-        self.model = f'{message.provider}/{message.model}' if message.provider else ''
+        self.model = message.written_by
         self.switch: VersionSwitch | None = None
         self.on_retry = on_retry
         self.on_version = on_version
@@ -197,7 +197,7 @@ class MessageView:
             self._stop_following()
             self.on_finished(self.generation)
         self.version, self.versions = message.version, message.versions
-        self.model = f'{message.provider}/{message.model}' if message.provider else ''
+        self.model = message.written_by
         if self.body.text != message.content or self.body.streaming != streaming:
             self.body.reset(message.content, streaming=streaming)
         if self.reasoning is not None and self.reasoning_box is not None and (
