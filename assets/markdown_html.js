@@ -7,6 +7,7 @@
 import markdownit from "parley-vendor/markdown-it.min.js";
 import hljs from "parley-vendor/highlight.min.js";
 import DOMPurify from "parley-vendor/purify.min.js";
+import { renderMath, useMath } from "markdown_math";
 
 const LINK_PROTOCOLS = ["http:", "https:", "mailto:"];
 const IMAGE_PROTOCOLS = ["http:", "https:"];
@@ -104,6 +105,7 @@ function createMarkdown() {
     }
   });
   md.core.ruler.push("parley_tasks", taskItems);
+  useMath(md);
   return md;
 }
 
@@ -142,5 +144,7 @@ export function renderFragment(source, openFenceLine = -1) {
   const tooDeep = tokens.some((token) => token.level >= md.options.maxNesting - 1);
   const html = tooDeep ? `<p>${md.utils.escapeHtml(source).replace(/\n/g, "<br>\n")}</p>`
     : md.renderer.render(tokens, md.options, env);
-  return toFragment(html);
+  const fragment = toFragment(html);
+  if (html.includes("pm-math")) renderMath(fragment);
+  return fragment;
 }

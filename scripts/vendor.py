@@ -29,8 +29,9 @@ class Package:
     name: str
     version: str
     files: dict[str, str]  # file in the npm tarball -> file in assets/vendor
-    umd: tuple[str, ...] = ()  # vendored files that are UMD builds and need the ES module wrapper
+    umd: tuple[str, ...] = ()  # vendored files that are UMD builds (or CommonJS) and need the ES module wrapper
     licenses: tuple[str, ...] = ('LICENSE',)
+    fonts: str = ''  # a glob of font files in the tarball, copied as they are into assets/vendor/fonts/
 
 
 PACKAGES = [
@@ -43,6 +44,11 @@ PACKAGES = [
     }),
     Package('dompurify', '3.4.18', {'dist/purify.min.js': 'purify.min.js'}, umd=('purify.min.js',),
             licenses=('LICENSE', 'LICENSE-MPL')),
+    # Math: texmath finds the formulas while markdown-it parses; KaTeX draws them (loaded only by a page that has one).
+    Package('markdown-it-texmath', '1.0.0', {'texmath.js': 'texmath.js'}, umd=('texmath.js',),
+            licenses=('license.txt',)),
+    Package('katex', '0.19.1', {'dist/katex.min.js': 'katex.min.js', 'dist/katex.min.css': 'katex.min.css'},
+            umd=('katex.min.js',), fonts='dist/fonts/*.woff2'),
 ]
 
 
@@ -85,6 +91,11 @@ def write_hljs_themes() -> None:
     (VENDOR / 'github-dark.min.css').unlink()
 
 
+def woff2_only(css: str) -> str:
+    """KaTeX's @font-face rules list woff2, woff and ttf; every browser Parley supports reads woff2, the one kept."""
+    return re.sub(r'src:(url\(fonts/[^)]+\.woff2\) format\("woff2"\))[^;}]*', r'src:\1', css)
+
+
 def vendor(package: Package, workdir: Path) -> str:
     """Copy one package's files and licenses; return its VERSIONS.md row."""
     source = npm_pack(package, workdir)
@@ -96,11 +107,19 @@ def vendor(package: Package, workdir: Path) -> str:
             text = strip_source_map(text)
         if vendored in package.umd:
             text = UMD_PROLOGUE + text + UMD_EPILOGUE
+        if vendored == 'katex.min.css':
+            text = woff2_only(text)
         (VENDOR / vendored).write_text(text)
+    if package.fonts:
+        (VENDOR / 'fonts').mkdir(exist_ok=True)
+        for font in sorted(source.glob(package.fonts)):
+            shutil.copyfile(font, VENDOR / 'fonts' / font.name)
     slug = package.name.replace('@', '').replace('/', '-')
     for license_file in package.licenses:
         shutil.copyfile(source / license_file, VENDOR / 'licenses' / f'{slug}.{license_file}')
     files = ', '.join(f'`{name}`' for name in package.files.values())
+    if package.fonts:
+        files += ', `fonts/*.woff2`'
     return f'| {package.name} | {package.version} | {meta["license"]} | {files} |'
 
 
@@ -118,7 +137,8 @@ def main() -> int:
         '',
         'Written by `scripts/vendor.py` (re-run it to update; change the pins there). Served by NiceGUI as the ES',
         'module directory `parley-vendor` (see `ui/streaming_markdown.py`). UMD builds get a two-line wrapper that',
-        'turns them into ES modules; `github*.min.css` themes are merged and scoped into `hljs-themes.css`.',
+        'turns them into ES modules; `github*.min.css` themes are merged and scoped into `hljs-themes.css`; KaTeX\'s',
+        'stylesheet keeps only its woff2 fonts (in `fonts/`).',
         'License texts are in `licenses/`.',
         '',
         '| package | version | license | files |',

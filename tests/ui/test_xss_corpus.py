@@ -54,11 +54,17 @@ CENTER = 'element => element.scrollIntoView({block: "center", behavior: "instant
 
 # What a sanitised answer may never contain (Parley's own controls aside: the copy buttons, Regenerate, Load image).
 ACTIONS = 'article > .parley-message-footer > :is(.parley-copy-answer, .parley-regenerate)'  # there, and only there
-FORBIDDEN = (f'script, iframe, frame, object, embed, svg:not({ACTIONS} > svg), math, form, input, textarea, '
+# A formula KaTeX drew (.pm-math-drawn, assets/markdown_math.js) holds MathML, SVG paths and style attributes that
+# KaTeX's layout code wrote from TeX text: exempt from the tag and style checks, never from the rest.
+DRAWN = '.pm-math-drawn'
+FORBIDDEN = (f'script, iframe, frame, object, embed, svg:not({ACTIONS} > svg):not({DRAWN} svg), '
+             f'math:not({DRAWN} .katex-mathml > math), form, input, textarea, '
              'select, base, meta, link, style, video, audio, source, img, template, noscript, marquee, '
              f'button:not(.pm-copy):not(.pm-load-image):not({ACTIONS})')
 BAD_ATTRIBUTES = '''(root) => [...root.querySelectorAll('*')].flatMap((element) => [...element.attributes]
-  .filter((a) => /^on|^style$|^src|^action$|^formaction$|^xlink:|^srcdoc$|^background$/i.test(a.name)
+  .filter((a) => /^on|^src|^action$|^formaction$|^xlink:|^srcdoc$|^background$/i.test(a.name)
+                 || (a.name === 'style'
+                     && (!element.closest('.pm-math-drawn') || /url|expression|position/i.test(a.value)))
                  || (a.name === 'href' && element.tagName !== 'A'))
   .map((a) => `${element.tagName} ${a.name}=${a.value}`))'''
 LINKS = '''(root) => [...root.querySelectorAll('a')].map((a) => ({

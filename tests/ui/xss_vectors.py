@@ -116,6 +116,13 @@ TEMPLATES: list[tuple[str, str]] = [
     ('mathml', "<math><mtext><table><mglyph><style><img src=x onerror=ALERT>"),
     ('mathml', '<math href="javascript:ALERT">math link vN</math>'),
     ('mathml', '<math><maction actiontype="statusline" xlink:href="javascript:ALERT">maction vN</maction></math>'),
+    # TeX, drawn by KaTeX (assets/markdown_math.js): its trusted-only commands, raw HTML and styles inside formulas
+    ('tex', r"$\href{javascript:FLAG}{tex link vN}$"),
+    ('tex', r"\(\url{javascript:ALERT}\)"),
+    ('tex', r"$$\includegraphics{SINK/vN.png}$$"),
+    ('tex', r"$\htmlData{onerror=ALERT}{data vN}$ $\htmlStyle{background:url(SINK/vN.png)}{style vN}$"),
+    ('tex', r"\[\text{<img src=x onerror=ALERT>} \href{SINK/vN}{sink vN}\]"),
+    ('tex', "$<img src=x onerror=\"FLAG\">$ $`<script>FLAG</script>`$"),
     # parser confusion (mutation XSS) and code blocks
     ('mxss', '<noscript><p title="</noscript><img src=x onerror=ALERT>">'),
     ('mxss', "<template><script>FLAG</script></template>"),

@@ -1,0 +1,209 @@
+"""Math in answers (assets/markdown_math.js): what a reader sees of the formulas models write, and that hostile TeX
+runs nothing and loads nothing.
+
+Most tests drive the page's renderer directly in the markdown harness (tests/ui/markdown_harness.py); the last
+sends a formula through a chat with the fake provider and reloads.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Page, Route, expect
+
+from tests.ui.markdown_harness import running_harness
+
+from .conftest import ParleyApp
+from .helpers import answers, open_parley, send, wait_for_status
+
+pytestmark = pytest.mark.browser
+
+MATH = '[data-testid=math]'
+
+# Renders `text` as a finished answer into a `.parley-markdown` box of its own at the top of the page.
+RENDER = '''async (text) => {
+  const { MarkdownRenderer } = await import('markdown_renderer');
+  document.querySelector('[data-testid=math]')?.remove();
+  const root = document.createElement('div');
+  root.className = 'parley-markdown';
+  root.dataset.testid = 'math';
+  document.querySelector('[data-testid=stream]').before(root);
+  const renderer = new MarkdownRenderer(root);
+  renderer.reset(text, { streaming: false });
+  await renderer.settled();
+}'''
+
+FORMULAS = r'''Einstein wrote $E = mc^2$ and Pythagoras \(a^2 + b^2 = c^2\).
+
+The quadratic formula is:
+\[
+x = \frac{-b \pm \sqrt{b^2 - 4ac}}{2a}
+\]
+
+$$\int_0^1 x^2\,dx = \frac{1}{3}$$
+
+\[ \sum_{n=1}^{\infty} \frac{1}{n^2} = \frac{\pi^2}{6} \]
+
+| shape | area |
+| --- | --- |
+| circle | $\pi r^2$ |
+
+$$e^{i\pi} + 1 = 0$$ (7)
+'''
+TEX = ['E = mc^2', 'a^2 + b^2 = c^2', r'x = \frac{-b \pm \sqrt{b^2 - 4ac}}{2a}', r'\int_0^1 x^2\,dx = \frac{1}{3}',
+       r'\sum_{n=1}^{\infty} \frac{1}{n^2} = \frac{\pi^2}{6}', r'\pi r^2', r'e^{i\pi} + 1 = 0']
+
+
+@pytest.fixture(scope='module')
+def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with running_harness(tmp_path_factory.mktemp('math_harness')) as url:
+        yield url
+
+
+def render(page: Page, text: str) -> None:
+    page.evaluate(RENDER, text)
+
+
+def open_harness(page: Page, harness: str) -> None:
+    page.goto(harness + '/')
+    page.wait_for_function('document.querySelector("[data-testid=stream]")?.parleyRenderer !== undefined')
+
+
+def drawn_tex(page: Page) -> list[str]:
+    """The TeX of every formula drawn (KaTeX keeps it in the MathML it writes for screen readers), in page order."""
+    return page.locator(f'{MATH} annotation[encoding="application/x-tex"]').evaluate_all(
+        'nodes => nodes.map((node) => node.textContent.trim())')
+
+
+def test_formulas_in_the_four_delimiters_are_drawn(page: Page, harness: str) -> None:
+    open_harness(page, harness)
+    render(page, FORMULAS)
+    math = page.locator(MATH)
+    expect(math.locator('.katex')).to_have_count(len(TEX))  # KaTeX loads with the first formula, then draws all
+    assert drawn_tex(page) == TEX
+    assert math.locator('code.pm-math').count() == 0
+    expect(math.locator('.katex-display')).to_have_count(4)  # the \[ right under a line of text included
+    expect(math.locator('.pm-math-number')).to_have_text('(7)')
+    # What shows is KaTeX's typeset formula; its MathML copy, for screen readers, is clipped out of sight.
+    for formula in math.locator('.katex').all():
+        html_box = formula.locator('.katex-html').bounding_box()
+        mathml_box = formula.locator('.katex-mathml').bounding_box()
+        assert html_box is not None and html_box['height'] > 10
+        assert mathml_box is not None and mathml_box['width'] <= 1 and mathml_box['height'] <= 1
+    assert '\\frac' not in math.locator('.katex-html').first.inner_text()
+    expect(math.locator('p').first).to_contain_text('Einstein wrote')
+    expect(math.locator('table td .katex')).to_have_count(1)
+
+
+def test_prices_code_and_escaped_dollars_stay_text_and_load_nothing(page: Page, harness: str) -> None:
+    open_harness(page, harness)
+    render(page, 'It costs $5 and $10, or $5/$10 a month.\n\nEscaped: \\$x\\$.\n\nIn code: `$x^2$`\n\n'
+                 '```sh\necho "$HOME and $PATH$"\n```\n')
+    math = page.locator(MATH)
+    expect(math.locator('p').first).to_have_text('It costs $5 and $10, or $5/$10 a month.')
+    expect(math.locator('p').nth(1)).to_have_text('Escaped: $x$.')
+    expect(math.locator('p code')).to_have_text('$x^2$')
+    expect(math.locator('pre code')).to_contain_text('echo "$HOME and $PATH$"')
+    assert math.locator('.katex, code.pm-math').count() == 0
+    loaded = page.evaluate('performance.getEntriesByType("resource").map((entry) => entry.name)')
+    assert not [url for url in loaded if 'katex' in url], 'a page without a formula loads no KaTeX'
+
+
+def test_hostile_tex_runs_nothing_and_loads_nothing(page: Page, harness: str) -> None:
+    requests: list[str] = []
+    page.on('request', lambda request: requests.append(request.url))
+    open_harness(page, harness)
+    render(page, rf'''Links: $\href{{javascript:window.__pwned='href'}}{{click}}$
+and \(\url{{javascript:window.__pwned='url'}}\)
+
+Image: $\includegraphics{{{harness}/pixel.png}}$
+
+Markup: $\htmlStyle{{position:fixed;inset:0;background:red}}{{x}}$ $\htmlClass{{q-dialog}}{{y}}$ $\htmlId{{app}}{{z}}$
+$\htmlData{{onclick=window.__pwned='data'}}{{w}}$
+
+Raw HTML: $<img src=x onerror="window.__pwned='img'">$ and $\text{{<b onclick="window.__pwned='b'">bold</b>}}$
+
+Expansion: $$\def\a{{\a\a}}\a$$
+
+Size: $\rule{{10000em}}{{10000em}}$ $\kern{{10000em}}x$
+''')
+    math = page.locator(MATH)
+    expect(math.locator('.katex').first).to_be_visible()
+    page.wait_for_function('document.querySelectorAll("[data-testid=math] code.pm-math").length === 0')
+    for element in math.locator('*').all():  # every handler a formula could have smuggled in gets its chance
+        element.dispatch_event('click')
+    assert page.evaluate('window.__pwned') is None
+    assert math.locator('a, img, b, [id], [onclick], .q-dialog').count() == 0
+    styles = math.locator('[style]').evaluate_all('nodes => nodes.map((node) => node.getAttribute("style"))')
+    assert not [style for style in styles if re.search(r'fixed|background|url\(', style)]
+    assert not [url for url in requests if 'pixel.png' in url]
+    width = page.evaluate(f'document.querySelector("{MATH}").scrollWidth')
+    assert width < 1000, 'maxSize keeps a formula from growing without bound'
+    expect(page.get_by_role('button', name='Start')).to_be_enabled()  # and the page still answers
+
+
+def test_a_formula_that_does_not_parse_shows_its_source_as_an_error(page: Page, harness: str) -> None:
+    open_harness(page, harness)
+    render(page, 'Broken: $\\frac{1}$ but fine: $x_1$')
+    error = page.locator(f'{MATH} .katex-error')
+    expect(error).to_have_text('\\frac{1}')
+    expect(error).to_have_attribute('title', re.compile('ParseError'))
+    expect(error).to_have_css('color', 'rgb(207, 34, 46)')
+    assert drawn_tex(page) == ['x_1']
+
+
+def test_formulas_show_as_tex_until_katex_loads_and_are_drawn_when_it_does(page: Page, harness: str) -> None:
+    def refuse(route: Route) -> None:
+        route.abort()
+
+    page.route('**/katex.min.js', refuse)
+    open_harness(page, harness)
+    render(page, 'First $a+b$ then $$c^2$$')
+    math = page.locator(MATH)
+    expect(math.locator('code.pm-math')).to_have_text(['a+b', 'c^2'])  # readable TeX while KaTeX cannot load
+    page.unroute('**/katex.min.js', refuse)
+    page.evaluate('''async () => {  // another answer with a formula: KaTeX is asked for again and draws both
+      const { MarkdownRenderer } = await import('markdown_renderer');
+      const other = document.createElement('div');
+      document.body.append(other);
+      new MarkdownRenderer(other).reset('Later $d$', { streaming: false });
+    }''')
+    expect(math.locator('.katex')).to_have_count(2)
+    assert drawn_tex(page) == ['a+b', 'c^2']
+
+
+def test_formulas_streamed_character_by_character_end_as_rendered_at_once(page: Page, harness: str) -> None:
+    open_harness(page, harness)
+    render(page, '$x$')
+    expect(page.locator(f'{MATH} .katex')).to_have_count(1)  # KaTeX loaded: both renderings below draw at once
+    result = page.evaluate('''async (text) => {
+      const { MarkdownRenderer } = await import('markdown_renderer');
+      const once = new MarkdownRenderer(document.createElement('div'));
+      once.reset(text, { streaming: false });
+      const streamed = new MarkdownRenderer(document.createElement('div'));
+      for (let i = 0; i < text.length; i++) {
+        streamed.append(i, text[i]);
+        streamed.flush({ atLeastOne: true });
+      }
+      streamed.finish(text.length);
+      await Promise.all([once.settled(), streamed.settled()]);
+      return { once: once.root.innerHTML, streamed: streamed.root.innerHTML,
+               drawn: once.root.querySelectorAll('.katex').length };
+    }''', FORMULAS)
+    assert result['drawn'] == len(TEX)
+    assert result['streamed'] == result['once']
+
+
+def test_a_chat_answer_with_math_is_drawn_and_stays_drawn_after_a_reload(page: Page, parley: ParleyApp) -> None:
+    open_parley(page, parley)
+    send(page, '[[echo]] The area is $\\pi r^2$ and\n\n$$\\frac{a}{b}$$')
+    answer = answers(page).last
+    wait_for_status(answer, 'complete')
+    expect(answer.locator('.katex')).to_have_count(2)
+    expect(answer.locator('.katex-display')).to_have_count(1)
+    page.reload()
+    answer = answers(page).last
+    expect(answer.locator('.katex')).to_have_count(2)
+    expect(answer.locator('annotation')).to_have_text(['\\pi r^2', '\\frac{a}{b}'])
