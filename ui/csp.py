@@ -41,7 +41,8 @@ def policy(nonce: str, host: str | None) -> str:
         'script-src': f"'self' 'nonce-{nonce}' 'unsafe-eval'",
         # Quasar and Vue set style attributes (positions of menus, transitions) and NiceGUI adds <style> elements at
         # runtime; none can carry a nonce. CSS cannot run script in any current browser, and model output never
-        # keeps a style attribute or <style> tag (DOMPurify removes them in assets/markdown_renderer.js).
+        # keeps a style attribute or <style> tag (DOMPurify removes them in assets/markdown_html.js); the style
+        # attributes of a drawn formula are KaTeX's, from its layout code (assets/markdown_math.js).
         'style-src': "'self' 'unsafe-inline'",
         # Remote images are the reader's choice: the renderer keeps every remote image out of the page until its
         # "Load image" button is clicked, so https: here is what makes that click work. Plain http: stays blocked

@@ -144,6 +144,78 @@ Size: $\rule{{10000em}}{{10000em}}$ $\kern{{10000em}}x$
     expect(page.get_by_role('button', name='Start')).to_be_enabled()  # and the page still answers
 
 
+BESIDE = r"""$$x = vt$$ where v is the speed.
+
+\[F = ma\]
+(Newton's second law) tells us the force.
+
+If a pen costs $2 and you buy $n$ pens, you pay $2n$ dollars.
+
+Set export PATH=$HOME/bin:$PATH first, then read arr\[i\] and C:\[dir\].
+
+- \[ \] not done
+"""
+
+
+def test_text_beside_formulas_is_never_lost_and_escaped_brackets_stay_brackets(page: Page, harness: str) -> None:
+    open_harness(page, harness)
+    render(page, BESIDE)
+    math = page.locator(MATH)
+    expect(math.locator('.katex')).to_have_count(4)
+    assert drawn_tex(page) == ['x = vt', 'F = ma', 'n', '2n']
+    expect(math.locator('p').nth(0)).to_contain_text('where v is the speed.')
+    expect(math.locator('p').nth(1)).to_contain_text("(Newton's second law) tells us the force.")
+    expect(math.locator('p').nth(2)).to_contain_text('If a pen costs $2 and you buy')
+    expect(math.locator('p').nth(3)).to_have_text(
+        'Set export PATH=$HOME/bin:$PATH first, then read arr[i] and C:[dir].')
+    expect(math.locator('li')).to_contain_text('not done')
+    assert math.locator('.pm-math-number').count() == 0
+
+
+def test_formulas_nested_too_deep_stay_tex_and_the_page_lives(page: Page, harness: str) -> None:
+    crashed: list[bool] = []
+    page.on('crash', lambda _: crashed.append(True))
+    open_harness(page, harness)
+    superscripts = 'x^{' * 150 + 'x' + '}' * 150
+    roots = '\\sqrt{' * 150 + '2' + '}' * 150
+    braces = '{' * 3000 + 'y' + '}' * 3000
+    render(page, f'Deep ${superscripts}$ and ${roots}$\n\nDeeper ${braces}$ and then $z$\n\nThe end.')
+    math = page.locator(MATH)
+    expect(math.locator('code.pm-math-refused')).to_have_count(3)  # readable TeX, not drawn
+    assert drawn_tex(page) == ['z']
+    expect(math.locator('p').last).to_have_text('The end.')
+    page.wait_for_timeout(500)  # a layout that would crash the tab has had its frame
+    assert not crashed
+    expect(page.get_by_role('button', name='Start')).to_be_enabled()
+
+
+# Points of the formula's largest box that lie outside the answer, and how many of them show the formula.
+OUTSIDE = '''() => {
+  const answer = document.querySelector('[data-testid=math]').getBoundingClientRect();
+  const box = [...document.querySelectorAll('[data-testid=math] .katex-html *')]
+    .map((element) => element.getBoundingClientRect())
+    .reduce((a, b) => (b.width * b.height > a.width * a.height ? b : a));
+  const points = [];
+  for (let x = box.left + 2; x < box.right; x += 20) {
+    for (let y = box.top + 2; y < box.bottom; y += 20) {
+      if (y < answer.top - 10 || x < answer.left - 10) points.push([x, y]);
+    }
+  }
+  const hits = points.filter(([x, y]) => document.elementFromPoint(x, y)?.closest('.katex'));
+  return { points: points.length, hits: hits.length };
+}'''
+
+
+def test_a_formula_paints_nothing_outside_its_answer(page: Page, harness: str) -> None:
+    open_harness(page, harness)
+    render(page, 'Text above.\n\nSpoof: $\\kern{-10em}\\smash{\\raisebox{20em}{\\raisebox{10em}{\\colorbox{red}'
+                 '{\\rule{30em}{8em}}}}}$ and more.')
+    expect(page.locator(f'{MATH} .katex')).to_have_count(1)
+    outside = page.evaluate(OUTSIDE)
+    assert outside['points'] > 0, 'the hostile box reaches outside the answer'
+    assert outside['hits'] == 0
+
+
 def test_a_formula_that_does_not_parse_shows_its_source_as_an_error(page: Page, harness: str) -> None:
     open_harness(page, harness)
     render(page, 'Broken: $\\frac{1}$ but fine: $x_1$')
@@ -190,10 +262,13 @@ def test_formulas_streamed_character_by_character_end_as_rendered_at_once(page: 
       streamed.finish(text.length);
       await Promise.all([once.settled(), streamed.settled()]);
       return { once: once.root.innerHTML, streamed: streamed.root.innerHTML,
-               drawn: once.root.querySelectorAll('.katex').length };
+               drawn: once.root.querySelectorAll('.katex').length,
+               complete: once.root.classList.contains('pm-complete')
+                 && streamed.root.classList.contains('pm-complete') };
     }''', FORMULAS)
     assert result['drawn'] == len(TEX)
     assert result['streamed'] == result['once']
+    assert result['complete'], 'once everything is frozen, the answer is marked complete (its last margin goes)'
 
 
 def test_a_chat_answer_with_math_is_drawn_and_stays_drawn_after_a_reload(page: Page, parley: ParleyApp) -> None:

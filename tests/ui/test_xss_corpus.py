@@ -137,6 +137,9 @@ def assert_nothing_happened(page: Page, seen: Watch, sink: Sink) -> None:
 
 def assert_rendered_inert(page: Page, vectors: list[Vector]) -> None:
     """Answers hold only sanitised markup; user messages hold only text."""
+    # The TeX vectors' formulas are drawn by then (KaTeX loaded), so its output is what gets checked, not TeX as code.
+    expect(page.locator('article code.pm-math')).to_have_count(0)
+    assert page.locator(f'article {DRAWN}').count() >= 8
     for answer in answers(page).all():
         # The browser's own selector engine: the exemption's `article > ...` reaches past the answer it starts from
         assert answer.evaluate('(article, forbidden) => article.querySelectorAll(forbidden).length', FORBIDDEN) == 0
