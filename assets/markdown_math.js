@@ -15,7 +15,7 @@
 import texmath from "parley-vendor/texmath.js";
 import { deadline, until } from "render_budget";
 
-const MAX_TEX_CHARS = 20000;
+const MAX_TEX_CHARS = 5000; // KaTeX takes about 50 ms per thousand characters, in one task
 const MAX_BRACE_DEPTH = 60; // KaTeX recurses per group: thousands deep is a RangeError, hundreds a crash in layout
 const MAX_DRAWN_DEPTH = 300; // elements; 150 nested superscripts draw about 1000 deep and crash Chromium's layout
 const CACHE_SIZE = 512;
@@ -58,7 +58,7 @@ const BLOCK_RULES = [
   { name: "math_block", tag: "\\[", rex: sticky(String.raw`\\\[([\s\S]+?)\\\]${NUMBER_TO_LINE_END}`) },
 ];
 
-let katex = null;
+let katex = window.parleyKatex ?? null; // loaded with the page when it had formulas to show (assets/math_early.js)
 let loading = false;
 let linked = false;
 const drawnCache = new Map(); // `${display} ${tex}` -> the element KaTeX drew (or null: refused), least recent first
@@ -161,14 +161,16 @@ function deeperThan(root, limit) {
 function loadKatex() {
   if (loading) return;
   loading = true;
-  if (!linked) {
+  if (!linked && !document.querySelector("link[data-katex-css]")) { // the page may have come with it (math_early.js)
     linked = true;
     const link = document.createElement("link");
     link.rel = "stylesheet";
     link.href = import.meta.resolve("parley-vendor/katex.min.css");
     document.head.append(link);
   }
-  import("parley-vendor/katex.min.js").then((module) => {
+  // copy-tex only listens for `copy` events: a selection holding formulas copies their TeX between $ signs.
+  const modules = [import("parley-vendor/katex.min.js"), import("parley-vendor/katex-copy-tex.min.js")];
+  Promise.all(modules).then(([module]) => {
     katex = module.default;
     drawWaiting();
   }, (error) => {

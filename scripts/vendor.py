@@ -47,8 +47,10 @@ PACKAGES = [
     # Math: texmath finds the formulas while markdown-it parses; KaTeX draws them (loaded only by a page that has one).
     Package('markdown-it-texmath', '1.0.0', {'texmath.js': 'texmath.js'}, umd=('texmath.js',),
             licenses=('license.txt',)),
-    Package('katex', '0.19.1', {'dist/katex.min.js': 'katex.min.js', 'dist/katex.min.css': 'katex.min.css'},
-            umd=('katex.min.js',), fonts='dist/fonts/*.woff2'),
+    # copy-tex: copying a selection that holds formulas copies their TeX, not every glyph twice.
+    Package('katex', '0.19.1', {'dist/katex.min.js': 'katex.min.js', 'dist/katex.min.css': 'katex.min.css',
+                                'dist/contrib/copy-tex.min.js': 'katex-copy-tex.min.js'},
+            umd=('katex.min.js', 'katex-copy-tex.min.js'), fonts='dist/fonts/*.woff2'),
 ]
 
 

@@ -6,6 +6,7 @@ imports (markdown-it, highlight.js and DOMPurify from assets/vendor/, served by 
 
 from __future__ import annotations
 
+import re
 import time
 from collections import deque
 from pathlib import Path
@@ -24,6 +25,15 @@ RENDERER_MODULES = ('markdown_renderer', 'block_scanner', 'freeze_jobs', 'markdo
 
 # Imported as parley-vendor/NAME and preloaded with the page; katex.min.js is not: it loads with a page's first formula.
 VENDOR_MODULES = ('markdown-it.min.js', 'highlight.min.js', 'purify.min.js', 'texmath.js')
+
+
+# Text that may hold a formula (see assets/markdown_math.js): a page showing such a message loads KaTeX with itself.
+MATH_HINT = re.compile(r'\$|\\\(|\\\[')
+
+
+def vendor_url(prefix: str, name: str) -> str:
+    key = next(key for key, module in dependencies.esm_modules.items() if module.name == 'parley-vendor')
+    return f'{prefix}/_nicegui/{nicegui.__version__}/esm/{key}/{name}'
 
 
 def renderer_module_urls(prefix: str) -> list[str]:

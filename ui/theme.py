@@ -13,7 +13,7 @@ from nicegui import app, ui
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
-from .streaming_markdown import renderer_module_urls
+from .streaming_markdown import renderer_module_urls, vendor_url
 
 ASSETS = Path(__file__).resolve().parent.parent / 'assets'
 ASSETS_ROUTE = '/assets'
@@ -65,3 +65,11 @@ def add_head() -> None:
     # The renderer's modules are found one import level at a time; listed here they load alongside the page's.
     preloads = [f'<link rel="modulepreload" href="{url}">' for url in renderer_module_urls(page_prefix())]
     ui.add_head_html('\n'.join(links + scripts + preloads))
+
+
+def math_preloads() -> str:
+    """Head HTML for a page that has formulas to show: KaTeX and its stylesheet load with the page, and
+    assets/math_early.js hands KaTeX to the renderer before the first answer is rendered (see there)."""
+    prefix = page_prefix()
+    return (f'<link rel="stylesheet" href="{vendor_url(prefix, "katex.min.css")}" data-katex-css>'
+            f'<script type="module" src="{asset_url("math_early.js")}"></script>')

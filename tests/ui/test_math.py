@@ -271,14 +271,59 @@ def test_formulas_streamed_character_by_character_end_as_rendered_at_once(page: 
     assert result['complete'], 'once everything is frozen, the answer is marked complete (its last margin goes)'
 
 
+# Counts the frames in which a formula of the page showed as TeX (a placeholder not drawn yet).
+WATCH_TEX_FRAMES = '''
+window.__texFrames = 0;
+const tick = () => {
+  if (document.querySelector('article code.pm-math')) window.__texFrames += 1;
+  requestAnimationFrame(tick);
+};
+requestAnimationFrame(tick);
+'''
+
+
 def test_a_chat_answer_with_math_is_drawn_and_stays_drawn_after_a_reload(page: Page, parley: ParleyApp) -> None:
     open_parley(page, parley)
+    send(page, 'A chat without formulas, [[echo]]')
+    wait_for_status(answers(page).last, 'complete')
+    page.reload()  # a page with nothing to typeset does not load KaTeX
+    expect(answers(page)).to_have_count(1)
+    loaded = page.evaluate('performance.getEntriesByType("resource").map((entry) => entry.name)')
+    assert not [url for url in loaded if 'katex' in url]
+
     send(page, '[[echo]] The area is $\\pi r^2$ and\n\n$$\\frac{a}{b}$$')
     answer = answers(page).last
     wait_for_status(answer, 'complete')
     expect(answer.locator('.katex')).to_have_count(2)
     expect(answer.locator('.katex-display')).to_have_count(1)
+    # Reopened, the page comes with KaTeX (ui/theme.py, math_preloads): formulas are drawn at the first render,
+    # never shown as TeX first and then swapped (which moved the text under the reader).
+    page.add_init_script(WATCH_TEX_FRAMES)
     page.reload()
     answer = answers(page).last
     expect(answer.locator('.katex')).to_have_count(2)
     expect(answer.locator('annotation')).to_have_text(['\\pi r^2', '\\frac{a}{b}'])
+    page.wait_for_timeout(300)
+    assert page.evaluate('window.__texFrames') == 0
+
+
+def test_copying_a_selection_with_formulas_copies_their_tex(page: Page, harness: str) -> None:
+    page.context.grant_permissions(['clipboard-read', 'clipboard-write'], origin=harness)
+    open_harness(page, harness)
+    render(page, "We have $f'(x) = 2x$ here.")
+    paragraph = page.locator(f'{MATH} p')
+    expect(paragraph.locator('.katex')).to_have_count(1)
+    paragraph.evaluate('(p) => window.getSelection().selectAllChildren(p)')
+    page.keyboard.press('Control+C')
+    assert page.evaluate('navigator.clipboard.readText()') == "We have $f'(x) = 2x$ here."
+
+
+def test_a_long_inline_formula_scrolls_in_its_box_and_the_page_keeps_its_width(page: Page, harness: str) -> None:
+    page.set_viewport_size({'width': 390, 'height': 800})
+    open_harness(page, harness)
+    long = ' + '.join(f'x_{i}^2' for i in range(1, 25))
+    render(page, f'The norm is $\\sqrt{{{long}}}$ for every vector.')
+    formula = page.locator(f'{MATH} .katex')
+    expect(formula).to_have_count(1)
+    assert page.evaluate('document.documentElement.scrollWidth') <= 390
+    assert formula.evaluate('(f) => f.scrollWidth > f.clientWidth + 50'), 'the rest of the formula is a scroll away'
