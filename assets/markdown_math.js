@@ -38,6 +38,10 @@ const lineStart = (str, outerSpace, at) => at === 0 || str[at - 1] === "\n";
 // The body of a formula never holds its own unescaped delimiter: "costs $2 and you buy $n$ pens" has the formula n.
 const EDGE = String.raw`(?:[^\s$\\]|\\[\s\S])`; // a formula's first and last character: no space, no bare `$`
 const BODY = String.raw`(?:[^$\\]|\\[\s\S])`;
+// A \(…\) or \[…\] formula ends at its first closing delimiter and never holds another opening one: each try scans
+// no further than the next `\(` (or `\[`), so a paragraph of unclosed ones costs linear time, not quadratic.
+const NOT_PAREN = String.raw`(?:[^\\]|\\[^()])`;
+const NOT_BRACKET = String.raw`(?:[^\\]|\\[^\[\]])`;
 // A block's closing line holds nothing else but, perhaps, a short equation number: text after the formula on that
 // line ("$$x = vt$$ where v is…") makes it an inline formula of a paragraph, and nothing is lost.
 const NUMBER_TO_LINE_END = String.raw`[ \t]*(?:\(([^\s()]{1,12})\)[ \t]*)?(?=\n|$)`;
@@ -48,14 +52,15 @@ const INLINE_RULES = [
     post: dollarCloses },
   { name: "math_inline", tag: "$", rex: sticky(String.raw`\$(${EDGE}|${EDGE}${BODY}*?${EDGE})\$`),
     pre: dollarOpens, post: dollarCloses },
-  { name: "math_inline", tag: "\\(", rex: sticky(String.raw`\\\(([\s\S]+?)\\\)`) },
+  { name: "math_inline", tag: "\\(", rex: sticky(String.raw`\\\((${NOT_PAREN}+?)\\\)`) },
   // \[…\] inside a paragraph, at the start of a line: models write "The formula is:\n\[ x \]" with no blank line,
   // which a block rule cannot take (a block cannot interrupt a paragraph). Elsewhere `\[` is an escaped bracket.
-  { name: "math_display_inline", tag: "\\[", rex: sticky(String.raw`\\\[(\s*\S[\s\S]*?)\\\]`), pre: lineStart },
+  { name: "math_display_inline", tag: "\\[", rex: sticky(String.raw`\\\[(\s*\S${NOT_BRACKET}*?)\\\]`),
+    pre: lineStart },
 ];
 const BLOCK_RULES = [
   { name: "math_block", tag: "$$", rex: sticky(String.raw`\$\$(${BODY}+?)\$\$${NUMBER_TO_LINE_END}`) },
-  { name: "math_block", tag: "\\[", rex: sticky(String.raw`\\\[([\s\S]+?)\\\]${NUMBER_TO_LINE_END}`) },
+  { name: "math_block", tag: "\\[", rex: sticky(String.raw`\\\[(${NOT_BRACKET}+?)\\\]${NUMBER_TO_LINE_END}`) },
 ];
 
 let katex = window.parleyKatex ?? null; // loaded with the page when it had formulas to show (assets/math_early.js)
@@ -63,10 +68,25 @@ let loading = false;
 let linked = false;
 const drawnCache = new Map(); // `${display} ${tex}` -> the element KaTeX drew (or null: refused), least recent first
 
+/**
+ * texmath's block rule, taken only when the formula ends within the lines markdown-it offers it: in a list item or a
+ * blockquote those end before the text does, and a formula running past them would show lines twice or lose them.
+ */
+function withinBlock(rule) {
+  const block = texmath.block(rule);
+  return (state, begLine, endLine, silent) => {
+    const start = state.bMarks[begLine] + state.tShift[begLine];
+    if (!state.src.startsWith(rule.tag, start)) return false;
+    rule.rex.lastIndex = start;
+    if (!rule.rex.exec(state.src) || rule.rex.lastIndex > state.eMarks[endLine - 1]) return false;
+    return block(state, begLine, endLine, silent);
+  };
+}
+
 /** Teach markdown-it `md` the four delimiters; formulas render as placeholders (see the module comment). */
 export function useMath(md) {
   for (const rule of INLINE_RULES) md.inline.ruler.before("escape", rule.name, texmath.inline(rule));
-  for (const rule of BLOCK_RULES) md.block.ruler.before("fence", rule.name, texmath.block(rule));
+  for (const rule of BLOCK_RULES) md.block.ruler.before("fence", rule.name, withinBlock(rule));
   const placeholder = (display) => (tokens, idx) => {
     const cls = display ? "pm-math pm-math-display" : "pm-math";
     return `<code class="${cls}">${md.utils.escapeHtml(tokens[idx].content)}</code>`;

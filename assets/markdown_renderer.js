@@ -158,6 +158,8 @@ export class MarkdownRenderer {
     this.frozen.replaceChildren();
     this.tail.replaceChildren();
     this.root.classList.toggle("pm-empty", !text); // an answer without text has nothing to copy (parley.css)
+    this.complete = false; // a new text is not complete until its own blocks are frozen (a flush may yield first)
+    this.root.classList.remove("pm-complete");
     this.flush({ everyBlock: true });
   }
 

@@ -12,7 +12,7 @@ from storage.models import Conversation, Message, MessageStatus
 
 from . import names
 from .message_view import STATUS_WORDS, MessageView
-from .streaming_markdown import MATH_HINT
+from .streaming_markdown import may_hold_math
 from .theme import math_preloads
 
 PAGE = 40  # messages shown on opening; older ones load as the reader scrolls up
@@ -65,7 +65,7 @@ class ConversationView:
         generation = self.engine.generation_for(self.conversation_id, user_id=self.user_id)
         for message in messages:
             self._add(message)
-        if any(MATH_HINT.search(message.content) for message in messages):
+        if any(may_hold_math(message.content) or may_hold_math(message.reasoning or '') for message in messages):
             ui.add_head_html(math_preloads())
         self._older_available(messages)
         if generation and generation.message_id in self.views:

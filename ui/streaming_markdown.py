@@ -27,8 +27,14 @@ RENDERER_MODULES = ('markdown_renderer', 'block_scanner', 'freeze_jobs', 'markdo
 VENDOR_MODULES = ('markdown-it.min.js', 'highlight.min.js', 'purify.min.js', 'texmath.js')
 
 
-# Text that may hold a formula (see assets/markdown_math.js): a page showing such a message loads KaTeX with itself.
-MATH_HINT = re.compile(r'\$|\\\(|\\\[')
+# Text that may hold a formula (see assets/markdown_math.js), outside code: a page showing such a message loads KaTeX
+# with itself. A `$` followed by a digit or a space is a price ("$5 and $10"), not a formula.
+MATH_HINT = re.compile(r'\$\$|\$[^\s$\d][^$\n]*\$|\\\(|\\\[')
+CODE = re.compile(r'^ {0,3}(`{3,}|~{3,}).*?(?:^ {0,3}\1|\Z)|`[^`\n]*`', re.MULTILINE | re.DOTALL)
+
+
+def may_hold_math(text: str) -> bool:
+    return MATH_HINT.search(CODE.sub('', text)) is not None
 
 
 def vendor_url(prefix: str, name: str) -> str:

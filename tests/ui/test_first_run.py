@@ -60,7 +60,8 @@ def test_a_provider_that_is_down_does_not_stop_the_others(page: Page, fake_serve
         problems = page.get_by_role('button', name=names.PROVIDER_PROBLEMS)
         expect(problems).to_be_visible(timeout=20_000)
         problems.click()
-        expect(page.get_by_text('anthropic: Could not reach the server.')).to_be_visible()
+        # Once seen still missing after 5 s, with the machine loaded by other browsers: the page was busy, not broken.
+        expect(page.get_by_text('anthropic: Could not reach the server.')).to_be_visible(timeout=15_000)
         page.keyboard.press('Escape')
         page.get_by_role('textbox', name=names.MESSAGE).fill('Still works? [[tokens=10]]')
         page.get_by_role('textbox', name=names.MESSAGE).press('Enter')
