@@ -98,6 +98,23 @@ def hostile_text(base_url: str) -> str:
 
 ROOT = Path(__file__).resolve().parents[2]
 
+# Renders a text two ways in the page of either harness page: all at once, and streamed a character at a time with
+# one unit of work per flush (past the time budget). Returns both as HTML; both renderers stay in `window.twoWays`.
+TWO_WAYS = '''async (text) => {
+  const { MarkdownRenderer } = await import('markdown_renderer');
+  const once = new MarkdownRenderer(document.createElement('div'));
+  once.reset(text, { streaming: false });
+  const streamed = new MarkdownRenderer(document.createElement('div'));
+  for (let i = 0; i < text.length; i++) {
+    streamed.append(i, text[i]);
+    streamed.flush({ atLeastOne: true });
+  }
+  streamed.finish(text.length);
+  await Promise.all([once.settled(), streamed.settled()]);
+  window.twoWays = { once, streamed };
+  return { once: once.root.innerHTML, streamed: streamed.root.innerHTML, blocks: streamed.stats.frozenBlocks };
+}'''
+
 
 @contextmanager
 def running_harness(log_dir: Path) -> Iterator[str]:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, Route, expect
 
-from tests.ui.markdown_harness import running_harness
+from tests.ui.markdown_harness import TWO_WAYS, running_harness
 from ui.streaming_markdown import may_hold_math
 
 from .conftest import ParleyApp
@@ -278,25 +278,16 @@ def test_formulas_streamed_character_by_character_end_as_rendered_at_once(page: 
     open_harness(page, harness)
     render(page, '$x$')
     expect(page.locator(f'{MATH} .katex')).to_have_count(1)  # KaTeX loaded: both renderings below draw at once
-    result = page.evaluate('''async (text) => {
-      const { MarkdownRenderer } = await import('markdown_renderer');
-      const once = new MarkdownRenderer(document.createElement('div'));
-      once.reset(text, { streaming: false });
-      const streamed = new MarkdownRenderer(document.createElement('div'));
-      for (let i = 0; i < text.length; i++) {
-        streamed.append(i, text[i]);
-        streamed.flush({ atLeastOne: true });
-      }
-      streamed.finish(text.length);
-      await Promise.all([once.settled(), streamed.settled()]);
-      return { once: once.root.innerHTML, streamed: streamed.root.innerHTML,
-               drawn: once.root.querySelectorAll('.katex').length,
+    result = page.evaluate(TWO_WAYS, FORMULAS)
+    result |= page.evaluate('''() => {
+      const { once, streamed } = window.twoWays;
+      return { drawn: once.root.querySelectorAll('.katex').length,
                complete: once.root.classList.contains('pm-complete')
                  && streamed.root.classList.contains('pm-complete'),
                // A new text whose first flush yields (a long table) is not complete until its blocks are frozen.
                restarted: (once.reset('| a |\\n| - |\\n' + '| 1 |\\n'.repeat(20000), { streaming: false }),
                            once.root.classList.contains('pm-complete')) };
-    }''', FORMULAS)
+    }''')
     assert result['drawn'] == len(TEX)
     assert result['streamed'] == result['once']
     assert result['complete'], 'once everything is frozen, the answer is marked complete (its last margin goes)'

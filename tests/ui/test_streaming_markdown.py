@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.ui.markdown_harness import ANSWER, CODE, PIXEL, running_harness
+from tests.ui.markdown_harness import ANSWER, CODE, PIXEL, TWO_WAYS, running_harness
 from ui.streaming_markdown import utf16_length
 
 pytestmark = pytest.mark.browser
@@ -322,19 +322,7 @@ def test_http_image_is_a_link_not_a_load_button(page: Page, harness: str) -> Non
 
 def test_character_by_character_renders_like_all_at_once(page: Page, harness: str) -> None:
     open_stream(page, harness)
-    result = page.evaluate('''async (text) => {
-      const { MarkdownRenderer } = await import('markdown_renderer');
-      const once = new MarkdownRenderer(document.createElement('div'));
-      once.reset(text, { streaming: false });
-      const streamed = new MarkdownRenderer(document.createElement('div'));
-      for (let i = 0; i < text.length; i++) {
-        streamed.append(i, text[i]);
-        streamed.flush({ atLeastOne: true });  // past the time budget, one unit of work per call
-      }
-      streamed.finish(text.length);
-      await Promise.all([once.settled(), streamed.settled()]);
-      return { once: once.root.innerHTML, streamed: streamed.root.innerHTML, blocks: streamed.stats.frozenBlocks };
-    }''', TRICKY)
+    result = page.evaluate(TWO_WAYS, TRICKY)
     assert result['streamed'] == result['once']
     assert result['blocks'] == 9  # the eight blank-line-separated blocks above, then the tail at finish
 
