@@ -5,12 +5,13 @@
 // TeX as plain text, sanitised with the rest of the answer. KaTeX then draws each placeholder into the sanitised
 // fragment. KaTeX is trusted code given hostile TeX: `trust: false` refuses \href, \url, \includegraphics and
 // \html…; maxSize and maxExpand bound sizes and macros; a formula nested too deep for Chromium's layout (a few
-// hundred elements deep crashes the tab) stays code; and markdown.css clips an answer to its own box, so no sum of
-// raised, smashed or kerned boxes paints over the rest of the page.
+// hundred elements deep crashes the tab) stays code; and each formula is a box that clips (markdown.css), so no sum
+// of raised, smashed or kerned boxes paints over the rest of the page.
 //
-// KaTeX (270 KB) loads with the first formula a page meets; until then a formula shows as its TeX in code type, and
-// once it has loaded the formulas already on the page are drawn where they stand, under the shared time budget. A
-// formula KaTeX cannot parse shows its source, marked as an error.
+// KaTeX (270 KB) comes with a page that has formulas to show (assets/math_early.js), or else loads with the first
+// formula a page meets; until then a formula shows as its TeX in code type, and once it has loaded the formulas
+// already on the page are drawn where they stand, under the shared time budget. A formula KaTeX cannot parse shows
+// its source, marked as an error.
 
 import texmath from "parley-vendor/texmath.js";
 import { deadline, until } from "render_budget";
@@ -65,7 +66,6 @@ const BLOCK_RULES = [
 
 let katex = window.parleyKatex ?? null; // loaded with the page when it had formulas to show (assets/math_early.js)
 let loading = false;
-let linked = false;
 const drawnCache = new Map(); // `${display} ${tex}` -> the element KaTeX drew (or null: refused), least recent first
 
 /**
@@ -111,10 +111,12 @@ export function renderMath(fragment) {
   for (const code of placeholders) draw(code);
 }
 
-/** Two drawn formulas of the same TeX are the same: the renderer's tail comparison need not walk KaTeX's tree. */
-export function sameFormula(a, b) {
-  return a.classList.contains("pm-math-drawn") && a.dataset.tex === b.dataset.tex
-    && a.dataset.display === b.dataset.display;
+/**
+ * For the renderer's tail comparison, once it has found two elements with the same attributes: drawn formulas of the
+ * same TeX (data-tex, data-display) are the same, and it need not walk KaTeX's tree.
+ */
+export function sameFormula(a) {
+  return a.classList.contains("pm-math-drawn");
 }
 
 function draw(code) {
@@ -181,11 +183,10 @@ function deeperThan(root, limit) {
 function loadKatex() {
   if (loading) return;
   loading = true;
-  if (!linked && !document.querySelector("link[data-katex-css]")) { // the page may have come with it (math_early.js)
-    linked = true;
-    const link = document.createElement("link");
-    link.rel = "stylesheet";
+  if (!document.querySelector("link[data-katex-css]")) { // once: the page may have come with it (ui/theme.py)
+    const link = Object.assign(document.createElement("link"), { rel: "stylesheet" });
     link.href = import.meta.resolve("parley-vendor/katex.min.css");
+    link.dataset.katexCss = "";
     document.head.append(link);
   }
   // copy-tex only listens for `copy` events: a selection holding formulas copies their TeX between $ signs.

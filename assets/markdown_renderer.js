@@ -78,7 +78,7 @@ function sameButLonger(old, fresh, appends) {
       const other = oldNodes[index];
       index += 1;
       if (node.nodeType !== Node.ELEMENT_NODE || other?.nodeType !== Node.ELEMENT_NODE || !sameTag(other, node)
-        || !(sameFormula(other, node) || sameButLonger(other, node, appends))) return false;
+        || !(sameFormula(node) || sameButLonger(other, node, appends))) return false;
     }
   }
   return index === oldNodes.length;
@@ -266,7 +266,7 @@ export class MarkdownRenderer {
    * `pm-complete` on the root once every block is frozen and the tail empty, so the last block's bottom margin goes
    * (markdown.css). A class that changes once per answer, not `:has(> .pm-tail:empty)`: with that, every time the
    * tail was emptied and refilled (a block frozen, a formula closed) Chromium restyled the whole answer, frozen
-   * blocks and all. Streaming 340 formulas took 17 s of style recalculation, against 1 s with the class.
+   * blocks and all. Streaming 340 formulas in Parley's page took 12.8 s of style recalculation, 0.8 s with the class.
    */
   markComplete() {
     const complete = this.finished && this.pending.length === 0 && this.job === null

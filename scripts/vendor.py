@@ -94,7 +94,8 @@ def write_hljs_themes() -> None:
 
 
 def woff2_only(css: str) -> str:
-    """KaTeX's @font-face rules list woff2, woff and ttf; every browser Parley supports reads woff2, the one kept."""
+    """@font-face rules (KaTeX's) listing woff2, woff and ttf keep woff2 alone: every browser Parley supports reads
+    it, and it is the one vendored. Other stylesheets pass unchanged."""
     return re.sub(r'src:(url\(fonts/[^)]+\.woff2\) format\("woff2"\))[^;}]*', r'src:\1', css)
 
 
@@ -109,7 +110,7 @@ def vendor(package: Package, workdir: Path) -> str:
             text = strip_source_map(text)
         if vendored in package.umd:
             text = UMD_PROLOGUE + text + UMD_EPILOGUE
-        if vendored == 'katex.min.css':
+        if vendored.endswith('.css'):
             text = woff2_only(text)
         (VENDOR / vendored).write_text(text)
     if package.fonts:

@@ -65,7 +65,7 @@ class ConversationView:
         generation = self.engine.generation_for(self.conversation_id, user_id=self.user_id)
         for message in messages:
             self._add(message)
-        if any(may_hold_math(message.content) or may_hold_math(message.reasoning or '') for message in messages):
+        if any(may_hold_math(message.content) or may_hold_math(message.reasoning) for message in messages):
             ui.add_head_html(math_preloads())
         self._older_available(messages)
         if generation and generation.message_id in self.views:
