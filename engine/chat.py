@@ -76,6 +76,7 @@ class ChatEngine:
         self.conversation_touched: Event[[Conversation]] = Event()  # new, or a new message: its entry moves up
         self.message_added: Event[[Message]] = Event()
         self.message_changed: Event[[Message]] = Event()  # written again, or another version shown: pages redraw it
+        self.instructions_changed: Event[[Conversation]] = Event()  # its system prompt was set: pages show it
         self.generation_started: Event[[Generation]] = Event()
         self.generation_finished: Event[[Generation]] = Event()
 
@@ -94,14 +95,24 @@ class ChatEngine:
                                  f'{self.max_message_chars:,} (PARLEY_MAX_MESSAGE_CHARS).')
         return text
 
+    def validate_instructions(self, text: str) -> str | None:
+        """The instructions as stored: None for none (blank), refused in words when too long."""
+        if len(text) > self.max_message_chars:
+            raise ChatInputError(f'These instructions have {len(text):,} characters; the limit is '
+                                 f'{self.max_message_chars:,} (PARLEY_MAX_MESSAGE_CHARS).')
+        return text.strip() or None
+
     async def send(self, conversation_id: str | None, text: str, model_key: str | None, *,
-                   user_id: str | None = None, on_created: Callable[[Conversation], None] | None = None) -> Sent:
+                   user_id: str | None = None, on_created: Callable[[Conversation], None] | None = None,
+                   instructions: str | None = None) -> Sent:
         """Store the user's message (creating the conversation if needed), then start the answer.
 
         `on_created` runs as soon as a new conversation exists, before any event about it is emitted, so the
         page that sent the first message can take the conversation's id and receive those events itself.
+        `instructions` are a new conversation's system prompt (an existing one keeps its own).
         """
         self.validate(text)
+        instructions = self.validate_instructions(instructions or '')
         resolved = self.providers.resolve(model_key)
         if resolved is None:
             raise ChatInputError('No model is selected. Configure a provider (see the README) and pick a model.')
@@ -114,14 +125,16 @@ class ChatEngine:
                 raise ChatInputError('This conversation no longer exists.')
             refuse_if_busy('Wait for the current answer to finish, or stop it.')
             async with self._admitted(user_id):
-                return await self._send(conversation, text, provider, model, user_id, on_created)
+                return await self._send(conversation, text, provider, model, user_id, on_created, instructions)
 
     async def _send(self, conversation: Conversation | None, text: str, provider: Provider, model: str,
-                    user_id: str | None, on_created: Callable[[Conversation], None] | None) -> Sent:
+                    user_id: str | None, on_created: Callable[[Conversation], None] | None,
+                    instructions: str | None) -> Sent:
         repo = self.repository
         if conversation is None:
             conversation = await asyncio.to_thread(repo.create_conversation, title=title_from(text),
-                                                   provider=provider.name, model=model, user_id=user_id)
+                                                   provider=provider.name, model=model, user_id=user_id,
+                                                   system_prompt=instructions)
             if on_created:
                 on_created(conversation)
         elif (conversation.provider, conversation.model) != (provider.name, model):
@@ -223,6 +236,19 @@ class ChatEngine:
         conversation = self.repository.get_conversation(conversation_id, user_id=user_id)
         if conversation and self.repository.rename_conversation(conversation_id, title.strip()[:200], user_id=user_id):
             self.conversations_changed.emit(conversation.user_id)
+
+    async def set_instructions(self, conversation_id: str, text: str, *, user_id: str | None = None) -> Conversation:
+        """Give the user's conversation instructions (blank: none), read by the model from its next answer on; an
+        answer being written keeps the ones it started with."""
+        instructions = self.validate_instructions(text)
+        repo = self.repository
+        conversation = await asyncio.to_thread(repo.get_conversation, conversation_id, user_id=user_id)
+        if conversation is None or not await asyncio.to_thread(repo.set_system_prompt, conversation_id, instructions,
+                                                               user_id=user_id):
+            raise ChatInputError('This conversation no longer exists.')
+        conversation.system_prompt = instructions
+        self.instructions_changed.emit(conversation)
+        return conversation
 
     def delete(self, conversation_id: str, *, user_id: str | None = None) -> None:
         """Delete the user's conversation for good; an answer still being written is stopped first."""

@@ -18,9 +18,12 @@ NOTES = {
 
 
 def conversation_markdown(conversation: Conversation, messages: Iterable[Message]) -> str:
-    """The title, then every message under a heading that says who wrote it (and which model)."""
+    """The title, the chat's instructions if it has any, then every message under a heading that says who wrote it
+    (and which model)."""
     parts = [f'# {one_line(conversation.title) or "Untitled"}',
              f'*Exported from Parley · {conversation.created_at:%Y-%m-%d %H:%M} UTC*']
+    if conversation.system_prompt:  # what the model was told before every answer: part of what it wrote
+        parts.append(quoted('Instructions', conversation.system_prompt))
     for message in messages:
         if message.role == 'user':
             parts.append('## You')
@@ -28,8 +31,7 @@ def conversation_markdown(conversation: Conversation, messages: Iterable[Message
             model = message.written_by
             parts.append(f'## Assistant{f" ({model})" if model else ""}')
             if message.reasoning:
-                lines = ['**Reasoning**', '', *message.reasoning.splitlines()]
-                parts.append('\n'.join(f'> {line}'.rstrip() for line in lines))
+                parts.append(quoted('Reasoning', message.reasoning))
         parts.append(message.content.strip('\n') or '*(no text)*')
         if message.status == MessageStatus.ERROR:
             parts.append(f'*Failed: {one_line(message.error or "the answer failed.")}*')
@@ -42,6 +44,12 @@ def export_filename(title: str) -> str:
     """A file name from the title that every system accepts: letters, digits and dashes, at most 60 of them."""
     stem = re.sub(r'[^\w]+', '-', title, flags=re.UNICODE).strip('-_')[:60].strip('-_')
     return f'{stem or "conversation"}.md'
+
+
+def quoted(heading: str, text: str) -> str:
+    """`text` as a block quote under a bold heading."""
+    lines = [f'**{heading}**', '', *text.splitlines()]
+    return '\n'.join(f'> {line}'.rstrip() for line in lines)
 
 
 def one_line(text: str) -> str:

@@ -57,6 +57,13 @@ class Repository(AnswerVersions):
         # Not a use of it: it keeps its place in the list (updated_at), as in the chat apps people know.
         return self._update_conversation(conversation_id, user_id=user_id, touch=False, title=storable(title))
 
+    def set_system_prompt(self, conversation_id: str, text: str | None, *, user_id: str | None = None) -> bool:
+        """Set the instructions the model reads before every answer of the conversation (None: none); with user_id
+        given, only that user's. False if there was no such conversation."""
+        # Not a use of it either: instructions change what comes next, not where the chat stands in the list.
+        value = storable(text) if text else None
+        return self._update_conversation(conversation_id, user_id=user_id, touch=False, system_prompt=value)
+
     def set_conversation_model(self, conversation_id: str, provider: str, model: str) -> None:
         self._update_conversation(conversation_id, provider=provider, model=model)
 

@@ -19,6 +19,7 @@ from .conversation_view import ConversationView
 from .current_user import current_user_id
 from .drafts import add_drafts
 from .header import Header
+from .instructions import Instructions
 from .keyboard import add_keyboard
 from .page_preview import add_preview
 from .preferences import LAST_MODEL, new_chat_model, remember
@@ -79,8 +80,10 @@ def chat_page(engine: ChatEngine, settings: Settings, conversation_id: str | Non
     tab = TabTitle()
     if conversation:
         tab.show(conversation)
-    header = Header(engine.providers, model)
     view: ConversationView | None = None
+    instructions = Instructions(engine, user_id, lambda: view.conversation_id if view else conversation_id,
+                                conversation.system_prompt if conversation else None)
+    header = Header(engine.providers, model, beside_model=instructions.add_button)
     sidebar = Sidebar(engine, user_id, current=lambda: view.conversation_id if view else conversation_id,
                       on_deleted=lambda deleted: deleted == (view and view.conversation_id) and ui.navigate.to('/'))
     sidebar.toggled_by(header.sidebar_button)
@@ -102,7 +105,8 @@ def chat_page(engine: ChatEngine, settings: Settings, conversation_id: str | Non
         new_chat = view.conversation_id is None  # this message makes it a conversation (the page's first only)
         try:
             sent = await engine.send(view.conversation_id, text, header.model, user_id=user_id,
-                                     on_created=view.adopt)
+                                     on_created=view.adopt,
+                                     instructions=instructions.for_new_chat() if new_chat else None)
         except ChatInputError as error:
             ui.notify(str(error), type='warning')
             return False

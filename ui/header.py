@@ -1,6 +1,8 @@
-"""The header: sidebar toggle, the model picker and the dark-mode switch."""
+"""The header: sidebar toggle, the model picker (and what a page puts beside it) and the dark-mode switch."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from nicegui import ui
 
@@ -15,7 +17,8 @@ from .preferences import DARK_MODE, add_dark_mode, remember
 class Header:
     """`model` is the picker's `provider/model` key; options refresh in the background, never blocking the page."""
 
-    def __init__(self, providers: ProviderRegistry, model: str | None) -> None:
+    def __init__(self, providers: ProviderRegistry, model: str | None,
+                 beside_model: Callable[[], None] | None = None) -> None:
         self.providers = providers
         with ui.header().classes('parley-header'):
             self.sidebar_button = ui.button(icon='menu').props('flat round dense')  # see Sidebar.toggled_by
@@ -29,6 +32,8 @@ class Header:
             with self.problems, ui.menu().classes('parley-problems'):
                 self.problem_list = ui.column().classes('gap-1 p-3')
             self._show_problems()
+            if beside_model:
+                beside_model()  # the chat page's instructions button
             ui.space()
             # Handled in the browser (assets/keyboard.js opens the dialog through the same event as the `?` key).
             shortcuts = ui.button(icon='keyboard').props('flat round dense')

@@ -43,6 +43,9 @@ TOGGLE_SIDEBAR = 'Toggle sidebar'
 
 # header
 MODEL = 'Model'
+CHAT_INSTRUCTIONS = 'Chat instructions'  # button beside the model picker, and the dialog it opens
+INSTRUCTIONS = 'Instructions'          # that dialog's textbox: the chat's system prompt
+FOR_NEW_CHATS = 'Use for new chats'    # that dialog's checkbox: new chats start with these instructions
 PROVIDER_PROBLEMS = 'Provider problems'  # shown when a provider's models could not be listed
 DARK_MODE = 'Dark mode'
 

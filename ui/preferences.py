@@ -1,4 +1,5 @@
-"""What Parley remembers of a person between visits (last model, sidebar open or closed, dark mode), on the server.
+"""What Parley remembers of a person between visits (last model, sidebar open or closed, dark mode, instructions for
+new chats), on the server.
 
 Signed in (team mode), each account has its own, kept in the app-wide storage under its id: not in the browser's
 session, which signing in replaces (so a planted session cannot be shared) and signing out clears; the choices
@@ -19,6 +20,7 @@ from .current_user import current_user_id, team_mode
 LAST_MODEL = 'last_model'
 SIDEBAR_OPEN = 'sidebar_open'
 DARK_MODE = 'dark_mode'
+NEW_CHAT_INSTRUCTIONS = 'new_chat_instructions'  # what a new chat's instructions start as (ui/instructions.py)
 BY_ACCOUNT = 'preferences_by_account'  # in the app-wide storage: {user id: {name: value}}
 
 

@@ -389,3 +389,50 @@ async def test_an_edited_last_question_is_answered_again_and_the_old_pair_kept(e
     stored = [(m.role, m.content) for m in engine.repository.get_messages(conversation_id)]
     assert stored[2:] == [('user', 'Capital of Spain? [[echo]]'), ('assistant', 'Capital of Spain?')]
     assert [m.content for m in changed[-2:]] == ['Capital of Spain? [[echo]]', 'Capital of Spain?']
+
+
+async def test_instructions_reach_the_model_from_the_next_answer_on(engine: ChatEngine,
+                                                                   fake_server: FakeServer) -> None:
+    def told() -> list[tuple[str, str]]:  # (role, content) of the system turns of the last request
+        return [(m['role'], m['content']) for m in fake_server.recorder.requests[-1].body['messages']
+                if m['role'] == 'system']
+
+    first = await engine.send(None, 'Hello', MODEL, instructions='  Be brief.\n')
+    conversation_id = first.conversation.id
+    await finish(engine, conversation_id)
+    assert told() == [('system', 'Be brief.')]
+    stored = engine.repository.get_conversation(conversation_id)
+    assert stored is not None and stored.system_prompt == 'Be brief.'
+
+    changed: list[str | None] = []
+    engine.instructions_changed.subscribe(lambda conversation: changed.append(conversation.system_prompt))
+    await engine.set_instructions(conversation_id, 'Answer in French.', user_id=None)
+    await engine.send(conversation_id, 'And now?', MODEL, instructions='ignored: the chat has its own')
+    await finish(engine, conversation_id)
+    assert told() == [('system', 'Answer in French.')]
+    await engine.retry(conversation_id, (await asyncio.to_thread(engine.repository.get_messages,
+                                                                 conversation_id))[-1].id, MODEL)
+    await finish(engine, conversation_id)
+    assert told() == [('system', 'Answer in French.')], 'an answer written again reads them too'
+
+    await engine.set_instructions(conversation_id, ' \n ')  # blank: none at all, not an empty system turn
+    await engine.send(conversation_id, 'Plain now', MODEL)
+    await finish(engine, conversation_id)
+    assert told() == []
+    assert changed == ['Answer in French.', None]
+    stored = engine.repository.get_conversation(conversation_id)
+    assert stored is not None and stored.system_prompt is None
+
+
+async def test_instructions_too_long_or_for_a_missing_chat_are_refused_in_words(engine: ChatEngine) -> None:
+    with pytest.raises(ChatInputError, match='1,001 characters; the limit is 1,000'):
+        await engine.send(None, 'Hello', MODEL, instructions='x' * 1001)
+    assert engine.repository.list_conversations() == [], 'nothing is stored for a refused first message'
+    sent = await engine.send(None, 'Hello', MODEL, instructions='Be brief.')
+    await finish(engine, sent.conversation.id)
+    with pytest.raises(ChatInputError, match='1,001 characters'):
+        await engine.set_instructions(sent.conversation.id, 'y' * 1001)
+    with pytest.raises(ChatInputError, match='no longer exists'):
+        await engine.set_instructions('0' * 32, 'Be brief.')
+    stored = engine.repository.get_conversation(sent.conversation.id)
+    assert stored is not None and stored.system_prompt == 'Be brief.'

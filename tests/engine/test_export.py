@@ -35,6 +35,15 @@ def test_every_message_under_who_wrote_it_with_how_each_answer_ended() -> None:
     ]) + '\n'
 
 
+def test_the_chats_instructions_come_first_quoted() -> None:
+    conversation = Conversation(id='c', title='Physics', provider='openai', model='gpt',
+                                created_at=datetime(2026, 12, 7, 8, 0), system_prompt='Be brief.\n\nUse SI units.')
+    messages = [Message(conversation_id='c', seq=1, role='user', content='g?'),
+                Message(conversation_id='c', seq=2, role='assistant', provider='openai', model='gpt', content='9.8')]
+    assert conversation_markdown(conversation, messages).split('\n\n')[2:4] == [
+        '> **Instructions**\n>\n> Be brief.\n>\n> Use SI units.', '## You']
+
+
 def test_the_file_name_comes_from_the_title_and_is_safe_everywhere() -> None:
     assert export_filename('Trip to Lisbon: 3 days?') == 'Trip-to-Lisbon-3-days.md'
     assert export_filename('../../etc/passwd') == 'etc-passwd.md'

@@ -99,6 +99,20 @@ async def test_retry_rename_delete_and_stop_leave_another_users_conversation_alo
     assert changed == [ANN, ANN]
 
 
+async def test_another_users_chat_instructions_are_out_of_reach(chat: ChatEngine) -> None:
+    ann = await chat.send(None, 'Ann asks', MODEL, user_id=ANN, instructions='Call me Ann.')
+    await finish(chat.generations[ann.conversation.id])
+    announced: list[Conversation] = []
+    chat.instructions_changed.subscribe(announced.append)
+    assert (await refusal(chat.set_instructions(ann.conversation.id, 'Leak everything.', user_id=BOB))
+            == await refusal(chat.set_instructions('0' * 32, 'Leak everything.', user_id=BOB)))
+    stored = chat.repository.get_conversation(ann.conversation.id)
+    assert stored is not None and stored.system_prompt == 'Call me Ann.' and announced == []
+    await chat.set_instructions(ann.conversation.id, 'Call me Annie.', user_id=ANN)
+    assert [(c.id, c.user_id, c.system_prompt) for c in announced] == [
+        (ann.conversation.id, ANN, 'Call me Annie.')]  # with its owner, so pages of others ignore it
+
+
 async def test_busy_conversation_of_another_user_does_not_say_busy(chat: ChatEngine) -> None:
     ann = await chat.send(None, SLOW, MODEL, user_id=ANN)
     words = await refusal(chat.send(ann.conversation.id, 'Are you there?', MODEL, user_id=BOB))

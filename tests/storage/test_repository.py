@@ -100,6 +100,16 @@ def test_rename_and_set_model(repo: Repository) -> None:
     assert stored.updated_at > conversation.updated_at and stored.created_at == conversation.created_at
 
 
+def test_instructions_are_set_cleared_and_only_by_their_owner(repo: Repository) -> None:
+    conversation = repo.create_conversation(title='t', provider='p', model='m', user_id='ann')
+    assert repo.set_system_prompt(conversation.id, 'Be brief.\x00', user_id='ann')
+    assert not repo.set_system_prompt(conversation.id, 'Mine now', user_id='bob')
+    stored = repo.get_conversation(conversation.id)
+    assert stored.system_prompt == 'Be brief.\ufffd' and stored.updated_at == conversation.updated_at
+    assert repo.set_system_prompt(conversation.id, None)
+    assert repo.get_conversation(conversation.id).system_prompt is None
+
+
 def test_a_rename_keeps_the_conversation_in_its_place(repo: Repository) -> None:
     """Renaming is not using: an old conversation renamed stays among the old ones, as in ChatGPT and Claude."""
     older, newer = new_conversation(repo), new_conversation(repo)

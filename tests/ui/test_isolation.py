@@ -21,6 +21,7 @@ from .test_key_scan import PASSWORD, KeyedParley, Wire, patient_expect, team_ser
 pytestmark = pytest.mark.browser
 
 ANN_SECRET = 'Ann plans the surprise party'
+ANN_INSTRUCTIONS = 'Call me Captain Ann.'
 
 
 def sidebar(page: Page):
@@ -123,15 +124,33 @@ def test_each_persons_choices_are_their_own_and_outlast_signing_out(browser: Bro
         expect(conversations).not_to_be_in_viewport()
         ann.wait_for_timeout(300)  # the drawer's slide and the stored choice (no element to wait on: it is gone)
 
+        ann.get_by_role('button', name=names.CHAT_INSTRUCTIONS).click()
+        dialog = ann.get_by_role('dialog', name=names.CHAT_INSTRUCTIONS)
+        dialog.get_by_role('textbox', name=names.INSTRUCTIONS).fill(ANN_INSTRUCTIONS)
+        dialog.get_by_role('checkbox', name=names.FOR_NEW_CHATS).click()
+        expect(dialog.get_by_role('checkbox', name=names.FOR_NEW_CHATS)).to_be_checked()
+        dialog.get_by_role('button', name=names.SAVE).click()
+        expect(dialog).to_be_hidden()
+
         bob.reload()  # Ann's choices are not handed to Bob
         expect(bob.get_by_role('textbox', name=names.MESSAGE)).to_be_visible()
         expect(bob.locator('body')).not_to_have_class(DARK)
         expect(sidebar(bob)).to_be_in_viewport()
+        bob.get_by_role('button', name=names.CHAT_INSTRUCTIONS).click()
+        expect(bob.get_by_role('dialog', name=names.CHAT_INSTRUCTIONS)
+               .get_by_role('textbox', name=names.INSTRUCTIONS)).to_have_value('')
+        bob.keyboard.press('Escape')
 
         sign_out(ann)  # a new session: signing in replaces the browser's session id
         sign_in(ann, url, 'ann', PASSWORD)
         expect(ann.locator('body')).to_have_class(DARK)
         expect(conversations).not_to_be_in_viewport()
+        ann.get_by_role('button', name=names.CHAT_INSTRUCTIONS).click()
+        expect(dialog.get_by_role('textbox', name=names.INSTRUCTIONS)).to_have_value(ANN_INSTRUCTIONS)
+        dialog.get_by_role('checkbox', name=names.FOR_NEW_CHATS).click()  # unchecked: new chats start without
+        expect(dialog.get_by_role('checkbox', name=names.FOR_NEW_CHATS)).not_to_be_checked()
+        dialog.get_by_role('button', name=names.SAVE).click()
+        expect(dialog).to_be_hidden()
     finally:  # the team server is shared: leave Ann's choices as they were
         if ann.get_by_role('switch', name=names.DARK_MODE).is_checked():
             ann.get_by_role('switch', name=names.DARK_MODE).click()

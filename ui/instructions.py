@@ -1,0 +1,118 @@
+"""A chat's instructions (its system prompt): the header's button, marked when the chat has some, and its dialog.
+
+The model reads them before every answer of the chat. A person may keep instructions for new chats too (remembered
+with their other preferences); a new chat starts with those, or with what they set in its dialog before the first
+message, and keeps its own from then on: changing the ones for new chats never changes an existing chat.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from nicegui import ui
+from nicegui.events import GenericEventArguments
+
+from engine.chat import ChatEngine, ChatInputError, visible_to
+from storage.errors import describe
+from storage.models import Conversation
+
+from . import names
+from .box_text import emit_text_of, text_of
+from .preferences import NEW_CHAT_INSTRUCTIONS, remember, remembered
+
+log = logging.getLogger(__name__)
+
+HINT = ('The model reads these before each answer in this chat: who you are, what you need, how it should answer. '
+        'They apply from the next answer on.')
+PLACEHOLDER = 'For example: I teach physics to 15-year-olds. Answer briefly, in SI units, and show the steps.'
+MARKED = 'This chat has instructions'  # read after the button's name by screen readers, shown on hover
+
+
+class Instructions:
+    """The instructions of the chat `conversation_id()` shows (`instructions` as the page opens), or of the new chat
+    the page will start (None); `add_button` makes the button that opens their dialog."""
+
+    def __init__(self, engine: ChatEngine, user_id: str | None, conversation_id: Callable[[], str | None],
+                 instructions: str | None) -> None:
+        self.engine, self.user_id, self.conversation_id = engine, user_id, conversation_id
+        self.set_here: str | None = None  # a new chat's, set in its dialog before the first message ('' for none)
+        self.shown = instructions if conversation_id() else self.for_new_chat()
+
+    def add_button(self) -> None:
+        self.button = ui.button(icon='tune').props('flat round dense').classes('parley-instructions')
+        self.button.props['aria-label'] = names.CHAT_INSTRUCTIONS
+        self.button.on('click', self.open)
+        self._mark(self.shown)
+        self.engine.instructions_changed.subscribe(self._changed)
+
+    def for_new_chat(self) -> str | None:
+        """What the page's new chat starts with: set in its dialog, else the person's instructions for new chats."""
+        text = self.set_here if self.set_here is not None else remembered(NEW_CHAT_INSTRUCTIONS, '')
+        return text or None
+
+    def _mark(self, instructions: str | None) -> None:
+        self.shown = instructions
+        if instructions:
+            self.button.classes(add='parley-instructions-set')
+        else:
+            self.button.classes(remove='parley-instructions-set')
+        for prop in ('title', 'aria-description'):
+            if instructions:
+                self.button.props[prop] = MARKED
+            else:
+                self.button.props.pop(prop, None)
+        self.button.update()
+
+    def _changed(self, conversation: Conversation) -> None:  # set in this chat's dialog, here or in another tab
+        if conversation.id == self.conversation_id() and visible_to(self.user_id, conversation.user_id):
+            self._mark(conversation.system_prompt)
+
+    def open(self) -> None:
+        for_new_chats = remembered(NEW_CHAT_INSTRUCTIONS, '')
+        text = self.shown or ''
+        with ui.dialog() as dialog, ui.card().classes('parley-dialog parley-instructions-dialog'):
+            dialog.props['aria-label'] = names.CHAT_INSTRUCTIONS
+            ui.label('Instructions for this chat').classes('text-h6')
+            ui.label(HINT).classes('parley-dialog-hint')
+            box = ui.textarea(value=text, placeholder=PLACEHOLDER).props('outlined autogrow dense autofocus')
+            box.classes('w-full parley-instructions-box')
+            box.props['aria-label'] = names.INSTRUCTIONS
+            # Checked when these are the ones for new chats: unchecking it then means new chats start without any.
+            kept = bool(for_new_chats) and text.strip() == for_new_chats
+            for_new = ui.checkbox(names.FOR_NEW_CHATS, value=kept)
+            problem = ui.label().classes('parley-problem parley-dialog-problem')
+            problem.props['role'] = 'alert'
+
+            async def save(event: GenericEventArguments) -> None:
+                [typed] = text_of(event, box)
+                problem.text = await self._save(typed)
+                if problem.text:
+                    return  # the dialog stays, with the text as typed
+                if for_new.value:
+                    remember(NEW_CHAT_INSTRUCTIONS, (typed or '').strip())
+                elif kept:
+                    remember(NEW_CHAT_INSTRUCTIONS, '')
+                dialog.close()
+
+            with ui.row().classes('justify-end w-full'):
+                ui.button(names.CANCEL, on_click=dialog.close).props('flat no-caps')
+                ui.button(names.SAVE).props('unelevated no-caps').on('click', save, js_handler=emit_text_of(box))
+        dialog.on('hide', dialog.delete)
+        dialog.open()
+
+    async def _save(self, text: str) -> str:
+        """Store `text` as the chat's instructions (a new chat's until its first message); what went wrong, or ''."""
+        try:
+            instructions = self.engine.validate_instructions(text)
+            if (conversation_id := self.conversation_id()) is None:
+                self.set_here = instructions or ''
+                self._mark(instructions)
+            else:
+                await self.engine.set_instructions(conversation_id, text, user_id=self.user_id)
+        except ChatInputError as error:
+            return str(error)
+        except Exception as error:  # storage failed: the dialog keeps the text and says so
+            log.exception('saving instructions failed')
+            return f'Parley could not save the instructions ({describe(error)}). Try again in a moment.'
+        return ''
