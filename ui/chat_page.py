@@ -12,6 +12,7 @@ from starlette.responses import RedirectResponse
 from engine.chat import ChatEngine, ChatInputError, visible_to
 from engine.settings import Settings
 from storage.errors import describe
+from storage.models import Conversation
 
 from . import names
 from .composer import Composer
@@ -101,11 +102,15 @@ def chat_page(engine: ChatEngine, settings: Settings, conversation_id: str | Non
             if not engine.providers:
                 ui.markdown(NO_PROVIDER).classes('parley-notice')
 
+    def created(conversation: Conversation) -> None:  # the page's first message made its new chat a conversation
+        view.adopt(conversation)
+        instructions.adopt(conversation)
+
     async def send(text: str) -> bool:
         new_chat = view.conversation_id is None  # this message makes it a conversation (the page's first only)
         try:
             sent = await engine.send(view.conversation_id, text, header.model, user_id=user_id,
-                                     on_created=view.adopt,
+                                     on_created=created,
                                      instructions=instructions.for_new_chat() if new_chat else None)
         except ChatInputError as error:
             ui.notify(str(error), type='warning')

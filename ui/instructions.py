@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from nicegui import ui
-from nicegui.events import GenericEventArguments
+from nicegui import background_tasks, ui
+from nicegui.events import GenericEventArguments, ValueChangeEventArguments
 
 from engine.chat import ChatEngine, ChatInputError, visible_to
 from storage.errors import describe
@@ -36,32 +36,37 @@ class Instructions:
     def __init__(self, engine: ChatEngine, user_id: str | None, conversation_id: Callable[[], str | None],
                  instructions: str | None) -> None:
         self.engine, self.user_id, self.conversation_id = engine, user_id, conversation_id
-        self.set_here: str | None = None  # a new chat's, set in its dialog before the first message ('' for none)
-        self.shown = instructions if conversation_id() else self.for_new_chat()
+        self.set_here = False  # a new chat's were set in its dialog (not the ones for new chats, taken as they are)
+        self.shown = instructions if conversation_id() else (remembered(NEW_CHAT_INSTRUCTIONS, '') or None)
 
     def add_button(self) -> None:
         self.button = ui.button(icon='tune').props('flat round dense').classes('parley-instructions')
         self.button.props['aria-label'] = names.CHAT_INSTRUCTIONS
+        with self.button:
+            self.tip = ui.tooltip(names.CHAT_INSTRUCTIONS)
         self.button.on('click', self.open)
         self._mark(self.shown)
         self.engine.instructions_changed.subscribe(self._changed)
 
     def for_new_chat(self) -> str | None:
-        """What the page's new chat starts with: set in its dialog, else the person's instructions for new chats."""
-        text = self.set_here if self.set_here is not None else remembered(NEW_CHAT_INSTRUCTIONS, '')
-        return text or None
+        """What the page's new chat starts with: what its button shows, so the model is told what the page says."""
+        return self.shown
+
+    def adopt(self, conversation: Conversation) -> None:
+        """The page's new chat now exists: instructions saved in its dialog while its first message was on its way
+        (after they were read for it) are given to it now, so the chat has what the button shows."""
+        if self.shown != conversation.system_prompt:
+            background_tasks.create(self._save(self.shown or ''), name='instructions of a new chat')
 
     def _mark(self, instructions: str | None) -> None:
         self.shown = instructions
         if instructions:
             self.button.classes(add='parley-instructions-set')
+            self.button.props['aria-description'] = MARKED
         else:
             self.button.classes(remove='parley-instructions-set')
-        for prop in ('title', 'aria-description'):
-            if instructions:
-                self.button.props[prop] = MARKED
-            else:
-                self.button.props.pop(prop, None)
+            self.button.props.pop('aria-description', None)
+        self.tip.text = MARKED if instructions else names.CHAT_INSTRUCTIONS
         self.button.update()
 
     def _changed(self, conversation: Conversation) -> None:  # set in this chat's dialog, here or in another tab
@@ -70,6 +75,8 @@ class Instructions:
 
     def open(self) -> None:
         for_new_chats = remembered(NEW_CHAT_INSTRUCTIONS, '')
+        if self.conversation_id() is None and not self.set_here:
+            self._mark(for_new_chats or None)  # changed in another tab since this page opened
         text = self.shown or ''
         with ui.dialog() as dialog, ui.card().classes('parley-dialog parley-instructions-dialog'):
             dialog.props['aria-label'] = names.CHAT_INSTRUCTIONS
@@ -78,26 +85,46 @@ class Instructions:
             box = ui.textarea(value=text, placeholder=PLACEHOLDER).props('outlined autogrow dense autofocus')
             box.classes('w-full parley-instructions-box')
             box.props['aria-label'] = names.INSTRUCTIONS
-            # Checked when these are the ones for new chats: unchecking it then means new chats start without any.
+            # Ticked while the text is the one for new chats, until the person ticks or unticks it themselves: an
+            # edit of one chat's text then leaves the ones for new chats alone, and only an untick clears them.
             kept = bool(for_new_chats) and text.strip() == for_new_chats
             for_new = ui.checkbox(names.FOR_NEW_CHATS, value=kept)
+            touched = False
+
+            def follow(event: ValueChangeEventArguments) -> None:
+                if not touched:
+                    for_new.value = bool(for_new_chats) and (event.value or '').strip() == for_new_chats
+
+            def touch() -> None:
+                nonlocal touched
+                touched = True
+
+            box.on_value_change(follow)
+            for_new.on('update:model-value', touch)
             problem = ui.label().classes('parley-problem parley-dialog-problem')
             problem.props['role'] = 'alert'
 
             async def save(event: GenericEventArguments) -> None:
+                if not save_button.enabled:
+                    return  # a second click while the first is saved
                 [typed] = text_of(event, box)
-                problem.text = await self._save(typed)
-                if problem.text:
-                    return  # the dialog stays, with the text as typed
+                save_button.disable()
+                try:
+                    problem.text = await self._save(typed)
+                finally:
+                    save_button.enable()
+                if problem.text or dialog.is_deleted:
+                    return  # the dialog stays, with the text as typed (or was closed: nothing more to do)
                 if for_new.value:
                     remember(NEW_CHAT_INSTRUCTIONS, (typed or '').strip())
-                elif kept:
-                    remember(NEW_CHAT_INSTRUCTIONS, '')
+                elif touched and remembered(NEW_CHAT_INSTRUCTIONS, '') == for_new_chats:
+                    remember(NEW_CHAT_INSTRUCTIONS, '')  # unticked, and not changed elsewhere meanwhile
                 dialog.close()
 
             with ui.row().classes('justify-end w-full'):
                 ui.button(names.CANCEL, on_click=dialog.close).props('flat no-caps')
-                ui.button(names.SAVE).props('unelevated no-caps').on('click', save, js_handler=emit_text_of(box))
+                save_button = ui.button(names.SAVE).props('unelevated no-caps')
+                save_button.on('click', save, js_handler=emit_text_of(box))
         dialog.on('hide', dialog.delete)
         dialog.open()
 
@@ -106,7 +133,7 @@ class Instructions:
         try:
             instructions = self.engine.validate_instructions(text)
             if (conversation_id := self.conversation_id()) is None:
-                self.set_here = instructions or ''
+                self.set_here = True
                 self._mark(instructions)
             else:
                 await self.engine.set_instructions(conversation_id, text, user_id=self.user_id)

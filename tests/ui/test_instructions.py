@@ -113,16 +113,21 @@ def test_instructions_for_new_chats_start_every_new_chat_until_unchecked(page: P
     ask(page, 'Second chat, untouched')
     assert told(fake_server, 'Second chat, untouched') == ['Be brief.\nAnswer in French.']
 
-    open_parley(page, app)  # one chat's own, not for new chats: unchecking means new chats start without any
+    open_parley(page, app)  # one chat's own: the box unticks itself, and new chats keep theirs
     dialog = open_dialog(page)
     expect(box(dialog)).to_have_value('Be brief.\nAnswer in French.')
     box(dialog).fill('Only this chat: answer in Latin.')
-    for_new_chats(dialog).click()
     expect(for_new_chats(dialog)).not_to_be_checked()
     save(dialog)
     ask(page, 'Third chat')
     assert told(fake_server, 'Third chat') == ['Only this chat: answer in Latin.']
 
+    open_parley(page, app)  # unticked by the person: new chats start without any
+    dialog = open_dialog(page)
+    expect(box(dialog)).to_have_value('Be brief.\nAnswer in French.')
+    for_new_chats(dialog).click()
+    expect(for_new_chats(dialog)).not_to_be_checked()
+    save(dialog)
     open_parley(page, app)
     expect_marked(page, False)
     expect(box(open_dialog(page))).to_have_value('')
@@ -142,11 +147,15 @@ def test_changed_in_one_tab_the_next_answer_and_every_tab_follow(context: Browse
     other = context.new_page()
     open_parley(other, app, f'/c/{chat}')
     expect_marked(other, False)
+    elsewhere = context.new_page()  # another chat's page: told nothing of this one's
+    open_parley(elsewhere, app)
+    ask(elsewhere, 'Another chat entirely')
 
     dialog = open_dialog(page)
     box(dialog).fill('Be formal.')
     save(dialog)
     expect_marked(other, True)  # no reload: the other tab hears of it
+    expect_marked(elsewhere, False)
     assert stored_instructions(app, chat) == 'Be formal.'
     expect(box(open_dialog(other))).to_have_value('Be formal.')
     other.keyboard.press('Escape')
@@ -182,3 +191,28 @@ def test_too_long_instructions_are_refused_in_words_and_kept_in_the_box(page: Pa
     save(dialog)
     expect_marked(page, True)
     assert stored_instructions(app, chat) == too_long[:-1].strip()
+
+
+def test_a_new_chat_opened_before_the_ones_for_new_chats_were_set_sends_what_it_shows(
+        context: BrowserContext, app: ParleyApp, fake_server: FakeServer) -> None:
+    early, later = context.new_page(), context.new_page()
+    open_parley(early, app)
+    open_parley(later, app)
+    dialog = open_dialog(later)
+    box(dialog).fill('Use metric units.')
+    for_new_chats(dialog).click()
+    expect(for_new_chats(dialog)).to_be_checked()
+    save(dialog)
+    ask(early, 'Asked from a page opened before')
+    assert told(fake_server, 'Asked from a page opened before') == [], 'the model is told what the page shows'
+    expect_marked(early, False)
+
+    open_parley(early, app)  # a new chat's dialog shows the ones for new chats as they are now
+    later.get_by_role('button', name=names.NEW_CHAT).click()
+    later.wait_for_url(app.url + '/')
+    dialog = open_dialog(early)
+    expect(box(dialog)).to_have_value('Use metric units.')
+    for_new_chats(dialog).click()  # and leaves with them: new chats start without any
+    expect(for_new_chats(dialog)).not_to_be_checked()
+    save(dialog)
+    expect(box(open_dialog(later))).to_have_value('')  # the other page's new chat, at its dialog's opening
