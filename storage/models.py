@@ -79,8 +79,9 @@ class AnswerFields(StorageModel):
 
     @property
     def written_by(self) -> str:
-        """'provider/model' of an answer, as the model picker names it; '' for a message no model wrote."""
-        return f'{self.provider}/{self.model}' if self.provider else ''
+        """'provider/model' of an answer, as the model picker names it; '' for a message no model wrote, and the
+        provider alone for one imported from an export that does not say which model wrote it."""
+        return f'{self.provider}/{self.model}' if self.provider and self.model else self.provider
 
 
 class Message(AnswerFields, table=True):

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlmodel import col
 
+from .imports import ImportedChats
 from .models import Conversation, Message, MessageStatus, SpentTokens, utcnow
 from .text import storable
 from .versions import AnswerVersions, version_tokens_query
@@ -18,7 +19,7 @@ UPDATABLE_MESSAGE_FIELDS = frozenset({
 })
 
 
-class Repository(AnswerVersions):
+class Repository(AnswerVersions, ImportedChats):
     """Synchronous storage API; safe to call from the event loop and worker threads (one session per call)."""
 
     # Conversations

@@ -1,0 +1,202 @@
+"""Other chat apps' exports, read into plain conversations: ChatGPT's and Claude's `conversations.json`.
+
+Each reader takes one conversation of the export (a dict, as the JSON has it) and returns what Parley keeps of it:
+the turns the person saw, in order, with the model's reasoning and the chat's custom instructions where the export
+has them. What Parley cannot show (images, tool calls and their output, searches) is left out; an image leaves a
+note in its place, so a question that showed one still says so.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+IMAGE_NOTE = '*(An image was here; Parley imported the text only.)*'
+FILE_NOTE = '*(A file was attached here: {name}. Parley imported the text only.)*'
+
+
+@dataclass
+class ImportedMessage:
+    role: str  # 'user' or 'assistant'
+    content: str
+    reasoning: str = ''
+    model: str = ''
+    created_at: datetime | None = None
+
+
+@dataclass
+class ImportedConversation:
+    title: str
+    source: str  # 'chatgpt' or 'claude': the provider name its answers are shown with
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    system_prompt: str | None = None
+    messages: list[ImportedMessage] = field(default_factory=list)
+
+
+def read_conversation(item: Any) -> ImportedConversation | None:
+    """One conversation of either export, or None for something that is neither (or has no turn to keep)."""
+    if not isinstance(item, dict):
+        return None
+    if isinstance(item.get('mapping'), dict):
+        conversation = from_chatgpt(item)
+    elif isinstance(item.get('chat_messages'), list):
+        conversation = from_claude(item)
+    else:
+        return None
+    return conversation if conversation.messages else None
+
+
+# ChatGPT
+
+
+def from_chatgpt(item: dict[str, Any]) -> ImportedConversation:
+    """The branch the person last saw (from `current_node` up to the root): edits and regenerations left other
+    branches in the tree, which ChatGPT itself no longer shows."""
+    conversation = ImportedConversation(title=text_of(item.get('title')), source='chatgpt',
+                                        created_at=timestamp(item.get('create_time')),
+                                        updated_at=timestamp(item.get('update_time')))
+    for node in shown_branch(item['mapping'], item.get('current_node')):
+        message = node.get('message')
+        if isinstance(message, dict):
+            take_chatgpt_message(conversation, message)
+    return conversation
+
+
+def shown_branch(mapping: dict[str, Any], current: Any) -> list[dict[str, Any]]:
+    """The nodes from the root to `current`; without a usable `current_node`, the root's latest children."""
+    if not isinstance(current, str) or current not in mapping:
+        roots = [node for node in mapping.values() if isinstance(node, dict) and node.get('parent') not in mapping]
+        current = roots[0].get('id') if roots else None
+        seen: set[Any] = set()
+        while isinstance(current, str) and current not in seen and isinstance(mapping.get(current), dict):
+            seen.add(current)
+            children = [c for c in mapping[current].get('children') or [] if c in mapping]
+            if not children:
+                break
+            current = children[-1]
+    branch: list[dict[str, Any]] = []
+    seen = set()
+    while isinstance(current, str) and current not in seen and isinstance(mapping.get(current), dict):
+        seen.add(current)  # a cycle in a damaged file ends the walk instead of looping
+        branch.append(mapping[current])
+        current = mapping[current].get('parent')
+    branch.reverse()
+    return branch
+
+
+def take_chatgpt_message(conversation: ImportedConversation, message: dict[str, Any]) -> None:
+    role = (message.get('author') or {}).get('role')
+    content = message.get('content') if isinstance(message.get('content'), dict) else {}
+    metadata = message.get('metadata') if isinstance(message.get('metadata'), dict) else {}
+    kind = content.get('content_type')
+    if kind == 'user_editable_context' or (role == 'system' and metadata.get('is_user_system_message')):
+        conversation.system_prompt = custom_instructions(content, metadata) or conversation.system_prompt
+        return
+    if role not in ('user', 'assistant') or metadata.get('is_visually_hidden_from_conversation'):
+        return  # the hidden system turn, tool output, and what ChatGPT itself does not show
+    if role == 'assistant' and message.get('recipient') not in (None, 'all'):
+        return  # a call to a tool (code, search, images), not words to the person
+    text, reasoning = '', ''
+    if kind in ('text', 'multimodal_text'):
+        text = '\n\n'.join(part for part in map(chatgpt_part, content.get('parts') or []) if part)
+    elif kind == 'code' and text_of(content.get('text')):
+        text = fenced(text_of(content.get('text')), text_of(content.get('language')))
+    elif kind == 'thoughts':
+        reasoning = '\n\n'.join(text_of(thought.get('content')) for thought in content.get('thoughts') or []
+                                if isinstance(thought, dict) and text_of(thought.get('content')))
+    if not (text.strip() or reasoning.strip()):
+        return
+    add_turn(conversation, ImportedMessage(role, text, reasoning, text_of(metadata.get('model_slug')),
+                                           timestamp(message.get('create_time'))))
+
+
+def chatgpt_part(part: Any) -> str:
+    if isinstance(part, str):
+        return part
+    if not isinstance(part, dict):
+        return ''
+    if part.get('content_type') == 'audio_transcription':
+        return text_of(part.get('text'))
+    if part.get('content_type') == 'image_asset_pointer':
+        return IMAGE_NOTE
+    return ''
+
+
+def custom_instructions(content: dict[str, Any], metadata: dict[str, Any]) -> str:
+    """ChatGPT's custom instructions ("about you", "how to answer"), as one system prompt."""
+    data = metadata.get('user_context_message_data')
+    data = data if isinstance(data, dict) else {}
+    parts = [content.get('user_profile'), content.get('user_instructions'),
+             data.get('about_user_message'), data.get('about_model_message')]
+    return '\n\n'.join(text_of(part).strip() for part in parts if text_of(part).strip())
+
+
+# Claude
+
+
+def from_claude(item: dict[str, Any]) -> ImportedConversation:
+    conversation = ImportedConversation(title=text_of(item.get('name')), source='claude',
+                                        created_at=timestamp(item.get('created_at')),
+                                        updated_at=timestamp(item.get('updated_at')))
+    for message in item['chat_messages']:
+        if not isinstance(message, dict):
+            continue
+        role = {'human': 'user', 'assistant': 'assistant'}.get(text_of(message.get('sender')))
+        blocks = [block for block in message.get('content') or [] if isinstance(block, dict)]
+        text = '\n\n'.join(text_of(b.get('text')) for b in blocks if b.get('type') == 'text' and text_of(b.get('text')))
+        reasoning = '\n\n'.join(text_of(b.get('thinking')) for b in blocks
+                                if b.get('type') == 'thinking' and text_of(b.get('thinking')))
+        text = text or text_of(message.get('text'))
+        for attachment in message.get('attachments') or []:  # pasted or uploaded text: part of the question
+            if isinstance(attachment, dict) and text_of(attachment.get('extracted_content')).strip():
+                name = text_of(attachment.get('file_name')) or 'attachment'
+                text += f'\n\n**{name}**\n\n' + fenced(text_of(attachment['extracted_content']))
+        for file in message.get('files') or []:
+            if isinstance(file, dict):
+                text += '\n\n' + FILE_NOTE.format(name=text_of(file.get('file_name')) or 'a file')
+        if role and (text.strip() or reasoning.strip()):
+            add_turn(conversation, ImportedMessage(role, text.strip(), reasoning,
+                                                   created_at=timestamp(message.get('created_at'))))
+    return conversation
+
+
+# Shared
+
+
+def add_turn(conversation: ImportedConversation, message: ImportedMessage) -> None:
+    """Append `message`, joined to the last one when the same side spoke twice in a row (an answer that used a tool
+    comes in several pieces; Parley shows questions and answers taking turns)."""
+    last = conversation.messages[-1] if conversation.messages else None
+    if last is None or last.role != message.role:
+        conversation.messages.append(message)
+        return
+    last.content = '\n\n'.join(part for part in (last.content, message.content) if part)
+    last.reasoning = '\n\n'.join(part for part in (last.reasoning, message.reasoning) if part)
+    last.model = last.model or message.model
+
+
+def fenced(text: str, language: str = '') -> str:
+    """`text` as a code block whose fence no backtick run inside it can close."""
+    longest = max((len(run) for run in re.findall(r'`+', text)), default=0)
+    fence = '`' * max(3, longest + 1)
+    return f'{fence}{language}\n{text.rstrip()}\n{fence}'
+
+
+def text_of(value: Any) -> str:
+    return value if isinstance(value, str) else ''
+
+
+def timestamp(value: Any) -> datetime | None:
+    """A naive UTC datetime from ChatGPT's epoch seconds or Claude's ISO 8601 text; None if it is neither."""
+    try:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return datetime.fromtimestamp(value, UTC).replace(tzinfo=None)
+        if isinstance(value, str) and value:
+            parsed = datetime.fromisoformat(value.replace('Z', '+00:00'))
+            return parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
+    except (ValueError, OverflowError, OSError):
+        pass
+    return None

@@ -1,0 +1,26 @@
+"""Conversations brought in from another chat app's export, stored whole, with their own dates."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlmodel import col
+
+from .models import Conversation, Message
+from .store import Store
+
+
+class ImportedChats(Store):
+    def store_imported(self, conversation: Conversation, messages: list[Message]) -> bool:
+        """Store a conversation and its messages in one transaction, unless this person already has it: the same
+        title started at the same moment (an export imported twice, or two exports that overlap). False then."""
+        owner = (col(Conversation.user_id).is_(None) if conversation.user_id is None
+                 else col(Conversation.user_id) == conversation.user_id)
+        same = (select(Conversation.id).where(owner, col(Conversation.title) == conversation.title,
+                                              col(Conversation.created_at) == conversation.created_at).limit(1))
+        with self._session() as session:
+            if session.scalar(same) is not None:
+                return False
+            session.add(conversation)
+            session.flush()  # the conversation's row first: the messages' foreign key points at it
+            session.add_all(messages)
+        return True

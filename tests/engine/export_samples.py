@@ -1,0 +1,79 @@
+"""Small exports in the shapes ChatGPT and Claude write them (`conversations.json`), for the import tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# 2026-12-01 09:00:00 UTC and on, as ChatGPT writes times (epoch seconds, with a fraction)
+T0 = 1_764_579_600.25
+
+
+def node(node_id: str, parent: str | None, children: list[str], message: dict[str, Any] | None) -> dict[str, Any]:
+    return {'id': node_id, 'message': message, 'parent': parent, 'children': children}
+
+
+def chatgpt_message(node_id: str, role: str, content: dict[str, Any], *, at: float | None = None,
+                    recipient: str = 'all', **metadata: Any) -> dict[str, Any]:
+    return {'id': node_id, 'author': {'role': role, 'name': None, 'metadata': {}}, 'create_time': at,
+            'update_time': None, 'content': content, 'status': 'finished_successfully', 'end_turn': True,
+            'weight': 1.0, 'metadata': metadata, 'recipient': recipient}
+
+
+def text(*parts: Any) -> dict[str, Any]:
+    return {'content_type': 'text', 'parts': list(parts)}
+
+
+def chatgpt_conversation() -> dict[str, Any]:
+    """Custom instructions, a question with an image, an answer regenerated once (the second kept), and a question
+    answered with reasoning, a run of Python and words after it."""
+    mapping = {
+        'root': node('root', None, ['sys'], None),
+        'sys': node('sys', 'root', ['ctx'], chatgpt_message('sys', 'system', text(''),
+                                                              is_visually_hidden_from_conversation=True)),
+        'ctx': node('ctx', 'sys', ['q1'], chatgpt_message('ctx', 'user', {
+            'content_type': 'user_editable_context', 'user_profile': 'I teach physics.',
+            'user_instructions': 'Answer briefly, in SI units.'}, is_visually_hidden_from_conversation=True)),
+        'q1': node('q1', 'ctx', ['a1-old', 'a1'], chatgpt_message('q1', 'user', {
+            'content_type': 'multimodal_text',
+            'parts': [{'content_type': 'image_asset_pointer', 'asset_pointer': 'file-service://file-1'},
+                      'What is on this slide?']}, at=T0)),
+        'a1-old': node('a1-old', 'q1', [], chatgpt_message('a1-old', 'assistant', text('A first try.'), at=T0 + 5,
+                                                           model_slug='gpt-4o')),
+        'a1': node('a1', 'q1', ['q2'], chatgpt_message('a1', 'assistant', text('Newton\'s second law: $F = ma$.'),
+                                                       at=T0 + 9, model_slug='gpt-4o')),
+        'q2': node('q2', 'a1', ['think'], chatgpt_message('q2', 'user', text('Compute 2**10 <script>x</script>'),
+                                                          at=T0 + 60)),
+        'think': node('think', 'q2', ['call'], chatgpt_message('think', 'assistant', {
+            'content_type': 'thoughts', 'thoughts': [{'summary': 'Plan', 'content': 'Use Python.'}],
+            'source_analysis_msg_id': 'x'}, at=T0 + 61, model_slug='o3')),
+        'call': node('call', 'think', ['out'], chatgpt_message('call', 'assistant', {
+            'content_type': 'code', 'language': 'unknown', 'text': 'print(2**10)'}, at=T0 + 62, recipient='python',
+            model_slug='o3')),
+        'out': node('out', 'call', ['a2'], chatgpt_message('out', 'tool', {
+            'content_type': 'execution_output', 'text': '1024'}, at=T0 + 63)),
+        'a2': node('a2', 'out', [], chatgpt_message('a2', 'assistant', text('It is **1024**.'), at=T0 + 64,
+                                                    model_slug='o3')),
+    }
+    return {'title': 'Physics slide', 'create_time': T0, 'update_time': T0 + 64, 'mapping': mapping,
+            'current_node': 'a2', 'conversation_id': 'c-1', 'id': 'c-1', 'is_archived': False}
+
+
+def claude_conversation() -> dict[str, Any]:
+    """A question with a pasted file and an uploaded image, answered with thinking."""
+    return {
+        'uuid': 'd-1', 'name': 'Log question', 'created_at': '2026-12-02T10:00:00.000000Z',
+        'updated_at': '2026-12-02T10:01:00.000000Z', 'account': {'uuid': 'acct'},
+        'chat_messages': [
+            {'uuid': 'm1', 'sender': 'human', 'text': 'Why does this fail?',
+             'content': [{'type': 'text', 'text': 'Why does this fail?'}],
+             'attachments': [{'file_name': 'app.log', 'file_type': 'txt', 'file_size': 40,
+                              'extracted_content': 'ERROR ```boom``` at line 3'}],
+             'files': [{'file_name': 'screen.png'}],
+             'created_at': '2026-12-02T10:00:00.000000Z', 'updated_at': '2026-12-02T10:00:00.000000Z'},
+            {'uuid': 'm2', 'sender': 'assistant', 'text': '',
+             'content': [{'type': 'thinking', 'thinking': 'The log shows a fence.'},
+                         {'type': 'text', 'text': 'Line 3 raises.'}],
+             'attachments': [], 'files': [],
+             'created_at': '2026-12-02T10:00:30+00:00', 'updated_at': '2026-12-02T10:00:30+00:00'},
+        ],
+    }

@@ -1,0 +1,163 @@
+"""Importing ChatGPT's and Claude's exports: what is kept of each conversation, and how a file is stored."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from engine.chat import ChatEngine
+from engine.import_formats import FILE_NOTE, IMAGE_NOTE, read_conversation
+from engine.importer import NO_CONVERSATIONS, NOT_AN_EXPORT, ImportRefused, ImportResult, import_chats
+from providers.openai import openai_provider
+from providers.registry import ProviderRegistry
+from storage.database import create_db_engine, migrate
+from storage.repository import Repository
+from tests.fakes.server import FakeServer
+
+from .export_samples import chatgpt_conversation, claude_conversation
+
+
+@pytest.fixture
+def engine(tmp_path: Path, fake_server: FakeServer) -> ChatEngine:
+    database = create_db_engine(f'sqlite:///{tmp_path / "parley.db"}')
+    migrate(database)
+    registry = ProviderRegistry()
+    registry.add(openai_provider('openai', 'test-key', f'{fake_server.url}/openai/v1', key_hint='OPENAI_API_KEY'))
+    return ChatEngine(Repository(database), registry, max_message_chars=1000)
+
+
+def test_chatgpt_keeps_the_branch_shown_with_instructions_reasoning_and_words_not_tool_calls() -> None:
+    conversation = read_conversation(chatgpt_conversation())
+    assert conversation is not None
+    assert (conversation.title, conversation.source, conversation.created_at) == (
+        'Physics slide', 'chatgpt', datetime(2025, 12, 1, 9, 0, 0, 250000))
+    assert conversation.system_prompt == 'I teach physics.\n\nAnswer briefly, in SI units.'
+    assert [(m.role, m.content, m.reasoning, m.model) for m in conversation.messages] == [
+        ('user', f'{IMAGE_NOTE}\n\nWhat is on this slide?', '', ''),
+        ('assistant', "Newton's second law: $F = ma$.", '', 'gpt-4o'),  # the regenerated answer, not the first try
+        ('user', 'Compute 2**10 <script>x</script>', '', ''),
+        ('assistant', 'It is **1024**.', 'Use Python.', 'o3'),  # the code sent to Python and its output left out
+    ]
+
+
+def test_chatgpt_without_a_current_node_follows_the_latest_answers() -> None:
+    export = chatgpt_conversation()
+    del export['current_node']
+    conversation = read_conversation(export)
+    assert conversation is not None
+    assert [m.content for m in conversation.messages][1] == "Newton's second law: $F = ma$."
+
+
+def test_claude_keeps_attachments_text_files_names_and_thinking() -> None:
+    conversation = read_conversation(claude_conversation())
+    assert conversation is not None
+    assert (conversation.title, conversation.source, conversation.created_at, conversation.system_prompt) == (
+        'Log question', 'claude', datetime(2026, 12, 2, 10, 0), None)
+    [question, answer] = conversation.messages
+    assert question.content == ('Why does this fail?\n\n**app.log**\n\n````\nERROR ```boom``` at line 3\n````\n\n'
+                                + FILE_NOTE.format(name='screen.png'))
+    assert (answer.role, answer.content, answer.reasoning, answer.created_at) == (
+        'assistant', 'Line 3 raises.', 'The log shows a fence.', datetime(2026, 12, 2, 10, 0, 30))
+
+
+@pytest.mark.parametrize('entry', [None, 3, 'text', {}, {'mapping': {}}, {'chat_messages': []},
+                                   {'mapping': {'a': {'id': 'a', 'parent': 'a', 'children': ['a']}},
+                                    'current_node': 'a'}])
+def test_entries_that_are_no_conversation_give_none(entry: object) -> None:
+    assert read_conversation(entry) is None
+
+
+def write(path: Path, items: list[object]) -> Path:
+    path.write_text(json.dumps(items), encoding='utf-8')
+    return path
+
+
+async def test_an_export_is_stored_with_its_dates_once_however_often_it_is_imported(engine: ChatEngine,
+                                                                                    tmp_path: Path) -> None:
+    changed: list[str | None] = []
+    engine.conversations_changed.subscribe(changed.append)
+    export = write(tmp_path / 'conversations.json', [chatgpt_conversation(), {'not': 'a chat'}, claude_conversation()])
+    result = await import_chats(engine, export, user_id='ann', model_key='openai/gpt-4o-mini', result=ImportResult())
+    assert (result.imported, result.already_here, result.unreadable) == (2, 0, 1)
+    assert changed == ['ann']
+
+    repo = engine.repository
+    claude, chatgpt = repo.list_conversations(user_id='ann')  # by when each was last used, in its own app
+    assert (chatgpt.title, chatgpt.provider, chatgpt.model, chatgpt.created_at, chatgpt.system_prompt) == (
+        'Physics slide', 'openai', 'gpt-4o-mini', datetime(2025, 12, 1, 9, 0, 0, 250000),
+        'I teach physics.\n\nAnswer briefly, in SI units.')  # it goes on with the model picked when importing
+    messages = repo.get_messages(chatgpt.id)
+    assert [(m.seq, m.role, m.written_by, m.status) for m in messages] == [
+        (1, 'user', '', 'complete'), (2, 'assistant', 'chatgpt/gpt-4o', 'complete'),
+        (3, 'user', '', 'complete'), (4, 'assistant', 'chatgpt/o3', 'complete')]
+    assert [m.parent_id for m in messages] == [None, messages[0].id, None, messages[2].id]
+    assert messages[3].reasoning == 'Use Python.'
+    assert [m.written_by for m in repo.get_messages(claude.id)] == ['', 'claude']
+    assert repo.search_conversations('second law', user_id='ann') == [chatgpt]
+    assert repo.list_conversations(user_id='bob') == []
+
+    again = await import_chats(engine, export, user_id='ann', model_key=None, result=ImportResult())
+    assert (again.imported, again.already_here) == (0, 2)
+    assert len(repo.list_conversations(user_id='ann')) == 2 and changed == ['ann']
+    bob = await import_chats(engine, export, user_id='bob', model_key=None, result=ImportResult())
+    assert bob.imported == 2, "Ann's copy is not Bob's"
+    [bobs_chatgpt] = [c for c in repo.list_conversations(user_id='bob') if c.title == 'Physics slide']
+    assert (bobs_chatgpt.provider, bobs_chatgpt.model) == ('chatgpt', 'gpt-4o')  # no model picked: its own
+
+
+async def test_a_zip_is_read_for_its_own_conversations_json(engine: ChatEngine, tmp_path: Path) -> None:
+    archive = tmp_path / 'export.zip'
+    with zipfile.ZipFile(archive, 'w') as zipped:
+        zipped.writestr('chat.html', '<html></html>')
+        zipped.writestr('conversations/c-1/conversations.json', json.dumps([claude_conversation()]))
+        zipped.writestr('conversations.json', json.dumps([chatgpt_conversation()]))
+    result = await import_chats(engine, archive, user_id=None, model_key=None, result=ImportResult())
+    assert result.imported == 1
+    assert [c.title for c in engine.repository.list_conversations()] == ['Physics slide']
+
+    empty = tmp_path / 'photos.zip'
+    with zipfile.ZipFile(empty, 'w') as zipped:
+        zipped.writestr('a.txt', 'x')
+    with pytest.raises(ImportRefused, match=NO_CONVERSATIONS.split(':')[0]):
+        await import_chats(engine, empty, user_id=None, model_key=None, result=ImportResult())
+
+
+async def test_a_damaged_file_keeps_what_came_before_and_says_so(engine: ChatEngine, tmp_path: Path) -> None:
+    whole = json.dumps([claude_conversation(), chatgpt_conversation()])
+    cut = tmp_path / 'cut.json'
+    cut.write_text(whole[:len(whole) - 200], encoding='utf-8')
+    result = ImportResult()
+    said = r'breaks off or is damaged after 1 conversation \(parse error: premature EOF\); those were kept'
+    with pytest.raises(ImportRefused, match=said):
+        await import_chats(engine, cut, user_id=None, model_key=None, result=result)
+    assert result.imported == 1
+    assert [c.title for c in engine.repository.list_conversations()] == ['Log question']
+
+
+@pytest.mark.parametrize('content', [b'hello', b'', b'\x89PNG\r\n', b'{"a": ', '\ufeff["x"]'.encode()])
+async def test_a_file_that_is_no_export_is_refused_in_words(engine: ChatEngine, tmp_path: Path,
+                                                            content: bytes) -> None:
+    path = tmp_path / 'file'
+    path.write_bytes(content)
+    try:
+        result = await import_chats(engine, path, user_id=None, model_key=None, result=ImportResult())
+    except ImportRefused as refused:
+        assert str(refused) == NOT_AN_EXPORT
+    else:  # a list of things that are no conversation: read, and none kept
+        assert (result.imported, result.unreadable) == (0, 1)
+    assert engine.repository.list_conversations() == []
+
+
+async def test_one_conversation_on_its_own_and_a_list_under_conversations(engine: ChatEngine,
+                                                                          tmp_path: Path) -> None:
+    single = tmp_path / 'one.json'
+    single.write_text(json.dumps(chatgpt_conversation()), encoding='utf-8')
+    wrapped = tmp_path / 'wrapped.json'
+    wrapped.write_text(json.dumps({'conversations': [claude_conversation()]}), encoding='utf-8')
+    for path in (single, wrapped):
+        assert (await import_chats(engine, path, user_id=None, model_key=None, result=ImportResult())).imported == 1
+    assert len(engine.repository.list_conversations()) == 2
