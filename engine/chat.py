@@ -97,10 +97,11 @@ class ChatEngine:
 
     def validate_instructions(self, text: str) -> str | None:
         """The instructions as stored: None for none (blank), refused in words when too long."""
+        text = text.strip()  # what is trimmed anyway does not count against the limit
         if len(text) > self.max_message_chars:
             raise ChatInputError(f'These instructions have {len(text):,} characters; the limit is '
                                  f'{self.max_message_chars:,} (PARLEY_MAX_MESSAGE_CHARS).')
-        return text.strip() or None
+        return text or None
 
     async def send(self, conversation_id: str | None, text: str, model_key: str | None, *,
                    user_id: str | None = None, on_created: Callable[[Conversation], None] | None = None,

@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-IMAGE_NOTE = '*(An image was here; Parley imported the text only.)*'
-FILE_NOTE = '*(A file was attached here: {name}. Parley imported the text only.)*'
+# Plain text, as questions are shown as typed (not as markdown); the model reads them in later turns too.
+IMAGE_NOTE = '(An image was here; Parley imported the text only.)'
+FILE_NOTE = '(A file was attached here: {name}. Parley imported the text only.)'
+ATTACHED = '[Attached: {name}]'
 
 
 @dataclass
@@ -152,8 +154,8 @@ def from_claude(item: dict[str, Any]) -> ImportedConversation:
         text = text or text_of(message.get('text'))
         for attachment in message.get('attachments') or []:  # pasted or uploaded text: part of the question
             if isinstance(attachment, dict) and text_of(attachment.get('extracted_content')).strip():
-                name = text_of(attachment.get('file_name')) or 'attachment'
-                text += f'\n\n**{name}**\n\n' + fenced(text_of(attachment['extracted_content']))
+                name = text_of(attachment.get('file_name')) or 'a file'
+                text += '\n\n' + ATTACHED.format(name=name) + '\n' + text_of(attachment['extracted_content']).strip()
         for file in message.get('files') or []:
             if isinstance(file, dict):
                 text += '\n\n' + FILE_NOTE.format(name=text_of(file.get('file_name')) or 'a file')

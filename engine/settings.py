@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     database_url: str | None = Field(None, validation_alias='DATABASE_URL')
     default_model: str | None = Field(None, validation_alias='PARLEY_DEFAULT_MODEL')
     max_message_chars: int = Field(200_000, validation_alias='PARLEY_MAX_MESSAGE_CHARS')
+    max_import_mb: int = Field(1024, ge=1, validation_alias='PARLEY_MAX_IMPORT_MB')  # an export file on /import
     retry_attempts: int = Field(4, ge=1, validation_alias='PARLEY_RETRY_ATTEMPTS')
     idle_timeout: float = Field(90.0, gt=0, validation_alias='PARLEY_IDLE_TIMEOUT')
     # Per-user limits (engine/limits.py); unset: 20 a minute and 2 at once in team mode, none in personal mode; 0: off.

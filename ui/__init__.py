@@ -9,6 +9,7 @@ from storage.connections import ConnectionStore
 
 from .chat_page import register as register_chat
 from .export import register_export
+from .import_page import register_import
 from .not_found import register_not_found
 from .settings_page import register_settings
 from .theme import serve_assets
@@ -20,6 +21,7 @@ def register(engine: ChatEngine, settings: Settings) -> None:
     connections.load()
     register_chat(engine, settings)
     register_export(engine)
+    register_import(engine, settings)
     register_settings(connections)
     register_not_found()
 

@@ -66,7 +66,7 @@ class Instructions:
         else:
             self.button.classes(remove='parley-instructions-set')
             self.button.props.pop('aria-description', None)
-        self.tip.text = MARKED if instructions else names.CHAT_INSTRUCTIONS
+        self.tip.text = f'{names.CHAT_INSTRUCTIONS} ({MARKED.lower()})' if instructions else names.CHAT_INSTRUCTIONS
         self.button.update()
 
     def _changed(self, conversation: Conversation) -> None:  # set in this chat's dialog, here or in another tab
@@ -78,13 +78,17 @@ class Instructions:
         if self.conversation_id() is None and not self.set_here:
             self._mark(for_new_chats or None)  # changed in another tab since this page opened
         text = self.shown or ''
-        with ui.dialog() as dialog, ui.card().classes('parley-dialog parley-instructions-dialog'):
+        self.tip.run_method('hide')  # a touch screen leaves it shown after the tap, over the dialog's title
+        # Persistent: a click beside it does not throw away what was typed; Esc and Cancel still leave.
+        with ui.dialog().props('persistent') as dialog, ui.card().classes('parley-dialog parley-instructions-dialog'):
             dialog.props['aria-label'] = names.CHAT_INSTRUCTIONS
             ui.label('Instructions for this chat').classes('text-h6')
-            ui.label(HINT).classes('parley-dialog-hint')
+            hint = ui.label(HINT).classes('parley-dialog-hint')
             box = ui.textarea(value=text, placeholder=PLACEHOLDER).props('outlined autogrow dense autofocus')
             box.classes('w-full parley-instructions-box')
             box.props['aria-label'] = names.INSTRUCTIONS
+            box.props['aria-describedby'] = f'c{hint.id}'
+            box.props['dir'] = 'auto'  # right-to-left text sits on the right
             # Ticked while the text is the one for new chats, until the person ticks or unticks it themselves: an
             # edit of one chat's text then leaves the ones for new chats alone, and only an untick clears them.
             kept = bool(for_new_chats) and text.strip() == for_new_chats
@@ -125,6 +129,9 @@ class Instructions:
                 ui.button(names.CANCEL, on_click=dialog.close).props('flat no-caps')
                 save_button = ui.button(names.SAVE).props('unelevated no-caps')
                 save_button.on('click', save, js_handler=emit_text_of(box))
+            # Enter is a new line here (instructions are paragraphs); Ctrl/Cmd+Enter saves, as in most editors.
+            box.on('keydown', save, js_handler='(e) => { if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {'
+                                               f' e.preventDefault(); ({emit_text_of(box)})(); }} }}')
         dialog.on('hide', dialog.delete)
         dialog.open()
 

@@ -82,6 +82,11 @@ REMOVE_ADMIN = 'Remove administrator'  # admin page: take it away
 NEW_PASSWORD = 'New password'
 ADMIN_PAGE = 'Admin'                   # link in the header for admins
 
+# import (/import): chats from ChatGPT or Claude
+IMPORT_CHATS = 'Import chats'          # link in the sidebar beside Search, and the page's title
+EXPORT_FILE = 'Choose the export file'  # the page's file picker button (a ChatGPT or Claude export)
+IMPORT_STATUS = 'Import status'        # role=status: how far the import has come, and what it found
+
 # keyboard
 KEYBOARD_HELP = 'Keyboard shortcuts'   # dialog listing the shortcuts (opened with ? or the header button)
 SEARCH_CONVERSATIONS = 'Search conversations'  # Ctrl/Cmd+K dialog's textbox

@@ -15,6 +15,7 @@ from storage.models import Conversation, utcnow
 
 from . import names
 from .conversation_list import ConversationList, Entry
+from .import_page import IMPORT_PATH
 from .page_preview import PreviewEntry
 from .preferences import SIDEBAR_OPEN, remember, remembered
 
@@ -81,6 +82,11 @@ class Sidebar:
                 search.props['aria-label'] = names.SEARCH
                 search.props['title'] = 'Search (Ctrl/Cmd+K)'
                 search.on('click', js_handler='() => emitEvent("parley-search")')
+                # A link, not a button: the import page is a page of its own (and opens in a new tab as any link).
+                with ui.link(target=IMPORT_PATH).classes('parley-import-link') as link:
+                    ui.icon('upload_file')
+                link.props['aria-label'] = names.IMPORT_CHATS
+                link.props['title'] = names.IMPORT_CHATS
             with ui.element('nav').classes('parley-conversations') as self.nav:
                 self.nav.props['aria-label'] = names.CONVERSATIONS
                 self.entries = ConversationList(on_action=self._act, on_more=self._more)

@@ -58,7 +58,7 @@ def test_claude_keeps_attachments_text_files_names_and_thinking() -> None:
     assert (conversation.title, conversation.source, conversation.created_at, conversation.system_prompt) == (
         'Log question', 'claude', datetime(2026, 12, 2, 10, 0), None)
     [question, answer] = conversation.messages
-    assert question.content == ('Why does this fail?\n\n**app.log**\n\n````\nERROR ```boom``` at line 3\n````\n\n'
+    assert question.content == ('Why does this fail?\n\n[Attached: app.log]\nERROR ```boom``` at line 3\n\n'
                                 + FILE_NOTE.format(name='screen.png'))
     assert (answer.role, answer.content, answer.reasoning, answer.created_at) == (
         'assistant', 'Line 3 raises.', 'The log shows a fence.', datetime(2026, 12, 2, 10, 0, 30))

@@ -13,7 +13,7 @@ from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from tests.fakes.server import FakeServer
 from ui import names
-from ui.instructions import MARKED
+from ui.instructions import HINT, MARKED
 
 from .conftest import ParleyApp, start_parley
 from .helpers import answers, conversation_id, open_parley, send, wait_for_status
@@ -186,9 +186,13 @@ def test_too_long_instructions_are_refused_in_words_and_kept_in_the_box(page: Pa
     expect(dialog).to_be_visible()
     expect(box(dialog)).to_have_value(too_long)
     assert stored_instructions(app, chat) is None
+    page.mouse.click(5, 400)  # a click beside the dialog does not throw the text away
+    expect(box(dialog)).to_have_value(too_long)
+    expect(box(dialog)).to_have_accessible_description(HINT)
     box(dialog).press('End')
     box(dialog).press('Backspace')
-    save(dialog)
+    box(dialog).press('Control+Enter')  # saves, as Save does
+    expect(dialog).to_be_hidden()
     expect_marked(page, True)
     assert stored_instructions(app, chat) == too_long[:-1].strip()
 

@@ -1,0 +1,130 @@
+"""`/import`: a person brings their chats from ChatGPT or Claude (their export's zip, or its conversations.json).
+
+Every signed-in person may import into their own history; nothing here is an administrator's. The import itself
+is engine/importer.py's; the page takes the file, says how far it has come, and what it found.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+
+from nicegui import ui
+from nicegui.events import UploadEventArguments
+
+from engine.chat import ChatEngine
+from engine.importer import ImportRefused, ImportResult, import_chats
+from engine.settings import Settings
+from storage.errors import describe
+
+from . import names
+from .current_user import current_user_id
+from .preferences import new_chat_model
+from .side_page import side_page
+
+log = logging.getLogger(__name__)
+
+IMPORT_PATH = '/import'
+HOW = [
+    ('ChatGPT', 'Settings → Data controls → Export data. The link to a zip comes by email.'),
+    ('Claude', 'Settings → Privacy → Export data. The link to a zip comes by email.'),
+]
+
+
+def register_import(engine: ChatEngine, settings: Settings) -> None:
+    @ui.page(IMPORT_PATH, title='Import chats · Parley')
+    def import_page() -> None:
+        side_page(names.IMPORT_CHATS)
+        ImportPage(engine, settings)
+
+
+def said(result: ImportResult) -> str:
+    """What an import did, in words."""
+    count = result.imported
+    words = [f'Imported {count:,} conversation{"" if count == 1 else "s"}.']
+    if result.already_here:
+        words.append(f'{result.already_here:,} {"was" if result.already_here == 1 else "were"} already here, '
+                     'and left as they are.')
+    if result.unreadable:
+        words.append(f'{result.unreadable:,} entr{"y" if result.unreadable == 1 else "ies"} of the file '
+                     f'{"was" if result.unreadable == 1 else "were"} not a conversation Parley can read.')
+    return ' '.join(words)
+
+
+class ImportPage:
+    def __init__(self, engine: ChatEngine, settings: Settings) -> None:
+        self.engine, self.user_id = engine, current_user_id()  # read in the page's context: imports are theirs
+        self.model = new_chat_model(engine.providers, settings.default_model)  # imported chats go on with it
+        self.result: ImportResult | None = None
+        self.limit_mb = settings.max_import_mb
+        with ui.column().classes('parley-import w-full max-w-3xl mx-auto gap-4 p-4'):
+            ui.label('Bring your chats from ChatGPT or Claude').classes('text-h6')
+            ui.label('Export your data there, then choose the zip you get (or the conversations.json inside it). '
+                     'Each chat keeps its dates, its answers and its custom instructions; images and tool runs '
+                     'stay behind. A chat imported before is not imported twice.')
+            with ui.element('ul').classes('parley-import-how'):
+                for app_name, steps in HOW:
+                    with ui.element('li'):
+                        ui.label(f'{app_name}: ').classes('inline text-weight-medium')
+                        ui.label(steps).classes('inline')
+            self.upload = ui.upload(auto_upload=True, max_file_size=self.limit_mb * 1024 * 1024,
+                                    on_upload=self.imported, on_rejected=self.rejected)
+            self.upload.props('accept=".zip,.json,application/zip,application/json" flat bordered')
+            self.upload.classes('w-full parley-import-upload')
+            # One plain button (a file can also be dropped on it), and how much has been sent while it is sent:
+            # QUploader's own header is a small "+" and its file list a byte count.
+            self.upload.add_slot('header', f'''
+                <div class="parley-import-pick">
+                  <q-btn v-if="props.canAddFiles" unelevated no-caps color="primary" icon="upload_file"
+                         label="{names.EXPORT_FILE}" @click="props.pickFiles"><q-uploader-add-trigger /></q-btn>
+                  <span v-if="props.isUploading">Sending the file… {{{{ props.uploadProgressLabel }}}}</span>
+                  <span v-else class="parley-import-drop">or drop it here (.zip or .json)</span>
+                </div>''')
+            self.status = ui.label().classes('parley-import-status')
+            self.status.props['role'] = 'status'
+            self.status.props['aria-label'] = names.IMPORT_STATUS
+            self.progress = ui.timer(0.5, self._show_progress, active=False)
+            self.done = ui.link('Back to your chats', '/').classes('parley-import-done')
+            self.done.visible = False
+
+    def rejected(self) -> None:
+        self._say(f'That file is over {self.limit_mb:,} MB (PARLEY_MAX_IMPORT_MB), so it was not sent. Choose the '
+                  'conversations.json inside the zip: it holds the chats without the images.', problem=True)
+
+    async def imported(self, event: UploadEventArguments) -> None:
+        """The file has arrived: import it, saying how many conversations so far every half second."""
+        self.result = ImportResult()
+        self._say('Importing…')
+        self.progress.active = True
+        suffix = Path(event.file.name).suffix if event.file.name else ''
+        with tempfile.TemporaryDirectory(prefix='parley-import-') as folder:
+            path = Path(folder) / f'export{suffix}'
+            try:
+                await event.file.save(path)
+                await import_chats(self.engine, path, user_id=self.user_id, model_key=self.model, result=self.result)
+            except ImportRefused as refused:
+                self._say(f'{refused} {said(self.result)}' if self.result.imported else str(refused), problem=True)
+                return
+            except Exception as error:  # storage failed: what was stored stays, and the page says so
+                log.exception('importing chats failed')
+                self._say(f'The import stopped: {describe(error)}. {said(self.result)} Try the file again: '
+                          'chats already imported are skipped.', problem=True)
+                return
+            finally:
+                self.progress.active = False
+                self.upload.reset()
+        self._say(said(self.result))
+        self.done.visible = True
+
+    def _show_progress(self) -> None:
+        if self.result is not None:
+            found = self.result.imported + self.result.already_here
+            self._say(f'Importing… {found:,} conversation{"" if found == 1 else "s"} so far.')
+
+    def _say(self, text: str, *, problem: bool = False) -> None:
+        self.status.text = text
+        if problem:
+            self.status.classes(add='parley-problem')
+        else:
+            self.status.classes(remove='parley-problem')
