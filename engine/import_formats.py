@@ -8,6 +8,7 @@ note in its place, so a question that showed one still says so.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,6 +18,13 @@ from typing import Any
 IMAGE_NOTE = '(An image was here; Parley imported the text only.)'
 FILE_NOTE = '(A file was attached here: {name}. Parley imported the text only.)'
 ATTACHED = '[Attached: {name}]'
+# In answers (markdown):
+IMAGE_MADE = '*(An image was made here; Parley imported the text only.)*'
+CANVAS_EDITED = '*(The canvas document was edited here.)*'
+ARTIFACT_EDITED = '*(The artifact was edited here.)*'
+NO_ANSWER = '*(No answer in words was imported here: it was made with a tool Parley does not import.)*'
+# ChatGPT's web-search citations are private-use characters around a reference: \ue200cite\ue202turn0search0\ue201
+CITATION = re.compile('\ue200[^\ue201]*\ue201|[\ue200-\ue206]')
 
 
 @dataclass
@@ -97,18 +105,34 @@ def take_chatgpt_message(conversation: ImportedConversation, message: dict[str, 
     if kind == 'user_editable_context' or (role == 'system' and metadata.get('is_user_system_message')):
         conversation.system_prompt = custom_instructions(content, metadata) or conversation.system_prompt
         return
-    if role not in ('user', 'assistant') or metadata.get('is_visually_hidden_from_conversation'):
-        return  # the hidden system turn, tool output, and what ChatGPT itself does not show
-    if role == 'assistant' and message.get('recipient') not in (None, 'all'):
-        return  # a call to a tool (code, search, images), not words to the person
+    if metadata.get('is_visually_hidden_from_conversation'):
+        return  # the hidden system turn, and what ChatGPT itself does not show
+    parts = content.get('parts') if isinstance(content.get('parts'), list) else []
+    if role == 'tool':  # a tool's output is for the model, except an image it made, which the person saw
+        if any(isinstance(part, dict) and part.get('content_type') == 'image_asset_pointer' for part in parts):
+            add_turn(conversation, ImportedMessage('assistant', IMAGE_MADE))
+        return
+    recipient = message.get('recipient')
+    if role == 'assistant' and isinstance(recipient, str) and recipient.startswith('canmore.'):
+        add_turn(conversation, ImportedMessage('assistant', canvas(recipient, text_of(content.get('text'))),
+                                               model=text_of(metadata.get('model_slug'))))
+        return
+    if role not in ('user', 'assistant') or (role == 'assistant' and recipient not in (None, 'all')):
+        return  # a call to a tool (code, search, images): not words to the person
     text, reasoning = '', ''
     if kind in ('text', 'multimodal_text'):
-        text = '\n\n'.join(part for part in map(chatgpt_part, content.get('parts') or []) if part)
+        text = '\n\n'.join(part for part in map(chatgpt_part, parts) if part)
+        if role == 'assistant':
+            text = CITATION.sub('', text)
     elif kind == 'code' and text_of(content.get('text')):
         text = fenced(text_of(content.get('text')), text_of(content.get('language')))
     elif kind == 'thoughts':
         reasoning = '\n\n'.join(text_of(thought.get('content')) for thought in content.get('thoughts') or []
                                 if isinstance(thought, dict) and text_of(thought.get('content')))
+    if role == 'user':  # files attached to the question: their names, where their text is not in the export
+        attached = metadata.get('attachments') if isinstance(metadata.get('attachments'), list) else []
+        notes = [FILE_NOTE.format(name=text_of(a.get('name')) or 'a file') for a in attached if isinstance(a, dict)]
+        text = '\n\n'.join(part for part in (text, *notes) if part)
     if not (text.strip() or reasoning.strip()):
         return
     add_turn(conversation, ImportedMessage(role, text, reasoning, text_of(metadata.get('model_slug')),
@@ -127,6 +151,20 @@ def chatgpt_part(part: Any) -> str:
     return ''
 
 
+def canvas(recipient: str, call: str) -> str:
+    """A canvas document ChatGPT wrote (its `canmore.create_textdoc` call), titled; code as a code block."""
+    try:
+        document = json.loads(call)
+    except ValueError:
+        document = None
+    if recipient != 'canmore.create_textdoc' or not isinstance(document, dict):
+        return CANVAS_EDITED
+    body, kind = text_of(document.get('content')), text_of(document.get('type'))
+    if kind.startswith('code/'):
+        body = fenced(body, kind.removeprefix('code/'))
+    return f'**{text_of(document.get("name")) or "Canvas"}**\n\n{body}'
+
+
 def custom_instructions(content: dict[str, Any], metadata: dict[str, Any]) -> str:
     """ChatGPT's custom instructions ("about you", "how to answer"), as one system prompt."""
     data = metadata.get('user_context_message_data')
@@ -143,12 +181,10 @@ def from_claude(item: dict[str, Any]) -> ImportedConversation:
     conversation = ImportedConversation(title=text_of(item.get('name')), source='claude',
                                         created_at=timestamp(item.get('created_at')),
                                         updated_at=timestamp(item.get('updated_at')))
-    for message in item['chat_messages']:
-        if not isinstance(message, dict):
-            continue
+    for message in claude_branch([m for m in item['chat_messages'] if isinstance(m, dict)]):
         role = {'human': 'user', 'assistant': 'assistant'}.get(text_of(message.get('sender')))
         blocks = [block for block in message.get('content') or [] if isinstance(block, dict)]
-        text = '\n\n'.join(text_of(b.get('text')) for b in blocks if b.get('type') == 'text' and text_of(b.get('text')))
+        text = '\n\n'.join(filter(None, map(claude_block, blocks)))
         reasoning = '\n\n'.join(text_of(b.get('thinking')) for b in blocks
                                 if b.get('type') == 'thinking' and text_of(b.get('thinking')))
         text = text or text_of(message.get('text'))
@@ -165,13 +201,44 @@ def from_claude(item: dict[str, Any]) -> ImportedConversation:
     return conversation
 
 
+def claude_branch(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The branch that ends with the last message written: an answer written again or an edited question leaves
+    the earlier one in the export, linked by `parent_message_uuid` (older exports are one line, in order)."""
+    by_id = {m.get('uuid'): m for m in messages if isinstance(m.get('uuid'), str)}
+    if not messages or not any(m.get('parent_message_uuid') in by_id for m in messages):
+        return messages
+    branch, seen, current = [], set(), messages[-1]
+    while isinstance(current, dict) and id(current) not in seen:
+        seen.add(id(current))
+        branch.append(current)
+        current = by_id.get(current.get('parent_message_uuid'))
+    return branch[::-1]
+
+
+def claude_block(block: dict[str, Any]) -> str:
+    """A block's words: its text, or an artifact Claude wrote (titled; code as a code block)."""
+    if block.get('type') == 'text':
+        return text_of(block.get('text'))
+    made = block.get('input') if block.get('type') == 'tool_use' and block.get('name') == 'artifacts' else None
+    if not isinstance(made, dict) or made.get('command') not in ('create', 'rewrite'):
+        return ARTIFACT_EDITED if isinstance(made, dict) else ''
+    body, kind = text_of(made.get('content')), text_of(made.get('type'))
+    if kind == 'application/vnd.ant.code' or text_of(made.get('language')):
+        body = fenced(body, text_of(made.get('language')))
+    return f'**{text_of(made.get("title")) or "Artifact"}**\n\n{body}'
+
+
 # Shared
 
 
 def add_turn(conversation: ImportedConversation, message: ImportedMessage) -> None:
-    """Append `message`, joined to the last one when the same side spoke twice in a row (an answer that used a tool
-    comes in several pieces; Parley shows questions and answers taking turns)."""
+    """Append `message`, joined to the last answer when that spoke twice in a row (an answer that used a tool comes
+    in several pieces); two questions in a row get a note between them (Parley shows questions and answers taking
+    turns, and a question is never glued to the next)."""
     last = conversation.messages[-1] if conversation.messages else None
+    if last is not None and last.role == message.role == 'user':  # an answer left out: say so, keep the turns
+        conversation.messages.append(ImportedMessage('assistant', NO_ANSWER, created_at=message.created_at))
+        last = conversation.messages[-1]
     if last is None or last.role != message.role:
         conversation.messages.append(message)
         return

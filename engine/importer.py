@@ -1,19 +1,16 @@
 """Import a person's chats from ChatGPT or Claude: their export's `conversations.json`, or the zip it comes in.
 
-The file is read one conversation at a time (ijson), so an export of hundreds of megabytes never sits in memory
-whole, and each conversation is stored in its own transaction: a file that breaks off keeps what came before.
+The file is read one conversation at a time (engine/export_reader.py), and each conversation is stored in its own
+transaction: a file that breaks off keeps what came before it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
 
 import ijson
 
@@ -21,16 +18,13 @@ from storage.models import Conversation, Message, MessageStatus, utcnow
 from storage.text import storable
 
 from .chat import ChatEngine, title_from
+from .export_reader import ImportRefused, conversations_in
 from .import_formats import ImportedConversation, read_conversation
 
-NOT_AN_EXPORT = ('This file is not a ChatGPT or Claude export. Choose the zip the export came in, or the '
-                 'conversations.json inside it.')
-NO_CONVERSATIONS = 'This zip has no conversations.json: is it a ChatGPT or Claude export?'
+__all__ = ['ImportRefused', 'ImportResult', 'import_chats']
+
 UNTITLED = 'Imported chat'
-
-
-class ImportRefused(ValueError):
-    """A file that cannot be imported (or no further), with the reason in plain words."""
+DAMAGED_AT_ONCE = 'The file breaks off or is damaged before its first conversation, so nothing was imported.'
 
 
 @dataclass
@@ -61,69 +55,22 @@ def import_file(engine: ChatEngine, path: Path, user_id: str | None, model: tupl
     with conversations_in(path) as items:
         try:
             for item in items:
-                conversation = read_conversation(item)
+                try:
+                    conversation = read_conversation(item)
+                except (AttributeError, TypeError, ValueError, KeyError):  # an entry in a shape neither app writes
+                    conversation = None
                 if conversation is None:
                     result.unreadable += 1
                 elif engine.repository.store_imported(*rows(conversation, user_id, model)):
                     result.imported += 1
                 else:
                     result.already_here += 1
-        except (ijson.JSONError, UnicodeDecodeError) as error:
+        except (ijson.JSONError, UnicodeDecodeError, zipfile.BadZipFile, zlib.error, EOFError) as error:
             read = result.imported + result.already_here
-            why = str(error).splitlines()[0] if str(error) else type(error).__name__
+            if not read:
+                raise ImportRefused(DAMAGED_AT_ONCE) from error
             raise ImportRefused(f'The file breaks off or is damaged after {read:,} conversation'
-                                f'{"" if read == 1 else "s"} ({why}); those were kept.') from error
-
-
-@contextmanager
-def conversations_in(path: Path) -> Iterator[Iterator[Any]]:
-    """The conversations of an export file, one by one, as the JSON has them."""
-    if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as archive:
-            # The export's own file, not one in a folder of per-conversation copies or another app's data.
-            names = sorted((n for n in archive.namelist() if n.rsplit('/', 1)[-1] == 'conversations.json'),
-                           key=lambda n: (n.count('/'), n))
-            if not names:
-                raise ImportRefused(NO_CONVERSATIONS)
-            with archive.open(names[0]) as file:
-                yield items_of(file)
-        return
-    with path.open('rb') as file:
-        yield items_of(file)
-
-
-def items_of(file: IO[bytes]) -> Iterator[Any]:
-    """A JSON list is read item by item; an object is one conversation, or holds them under `conversations`."""
-    head = file.read(1024).lstrip()
-    if head.startswith(b'\xef\xbb\xbf'):  # a byte-order mark, as some editors save JSON
-        head = head[3:].lstrip()
-    rest = _Rejoined(head, file)
-    if head.startswith(b'['):
-        return ijson.items(rest, 'item', use_float=True)
-    if head.startswith(b'{'):
-        try:
-            whole = json.loads(rest.read())
-        except (ValueError, UnicodeDecodeError) as error:
-            raise ImportRefused(NOT_AN_EXPORT) from error
-        listed = whole.get('conversations')
-        return iter(listed if isinstance(listed, list) else [whole])
-    raise ImportRefused(NOT_AN_EXPORT)
-
-
-class _Rejoined:
-    """The bytes already read to look at the file's start, then the rest of the file (zip members cannot seek)."""
-
-    def __init__(self, head: bytes, file: IO[bytes]) -> None:
-        self.head, self.file = head, file
-
-    def read(self, size: int = -1) -> bytes:
-        if not self.head:
-            return self.file.read(size)
-        if size < 0:
-            data, self.head = self.head + self.file.read(), b''
-            return data
-        data, self.head = self.head[:size], self.head[size:]
-        return data
+                                f'{"" if read == 1 else "s"}; those were kept.') from error
 
 
 def rows(imported: ImportedConversation, user_id: str | None,

@@ -10,7 +10,7 @@ import logging
 import tempfile
 from pathlib import Path
 
-from nicegui import ui
+from nicegui import app, ui
 from nicegui.events import UploadEventArguments
 
 from engine.chat import ChatEngine
@@ -22,6 +22,7 @@ from . import names
 from .current_user import current_user_id
 from .preferences import new_chat_model
 from .side_page import side_page
+from .upload_limit import UploadLimit
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,8 @@ HOW = [
 
 
 def register_import(engine: ChatEngine, settings: Settings) -> None:
+    app.add_middleware(UploadLimit, max_bytes=settings.max_import_mb * 1024 * 1024)
+
     @ui.page(IMPORT_PATH, title='Import chats · Parley')
     def import_page() -> None:
         side_page(names.IMPORT_CHATS)
@@ -70,6 +73,7 @@ class ImportPage:
                         ui.label(steps).classes('inline')
             self.upload = ui.upload(auto_upload=True, max_file_size=self.limit_mb * 1024 * 1024,
                                     on_upload=self.imported, on_rejected=self.rejected)
+            self.upload.on('failed', self.failed)
             self.upload.props('accept=".zip,.json,application/zip,application/json" flat bordered')
             self.upload.classes('w-full parley-import-upload')
             # One plain button (a file can also be dropped on it), and how much has been sent while it is sent:
@@ -92,11 +96,16 @@ class ImportPage:
         self._say(f'That file is over {self.limit_mb:,} MB (PARLEY_MAX_IMPORT_MB), so it was not sent. Choose the '
                   'conversations.json inside the zip: it holds the chats without the images.', problem=True)
 
+    def failed(self) -> None:
+        self._say('The file could not be sent: it is over the size Parley takes, or the connection broke. Try '
+                  'again.', problem=True)
+
     async def imported(self, event: UploadEventArguments) -> None:
         """The file has arrived: import it, saying how many conversations so far every half second."""
         self.result = ImportResult()
         self._say('Importing…')
         self.progress.active = True
+        self.upload.disable()  # one import at a time from this page: a second would mix up the counts
         suffix = Path(event.file.name).suffix if event.file.name else ''
         with tempfile.TemporaryDirectory(prefix='parley-import-') as folder:
             path = Path(folder) / f'export{suffix}'
@@ -114,6 +123,7 @@ class ImportPage:
             finally:
                 self.progress.active = False
                 self.upload.reset()
+                self.upload.enable()
         self._say(said(self.result))
         self.done.visible = True
 

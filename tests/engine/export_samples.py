@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-# 2026-12-01 09:00:00 UTC and on, as ChatGPT writes times (epoch seconds, with a fraction)
+# 2025-12-01 09:00:00 UTC and on, as ChatGPT writes times (epoch seconds, with a fraction)
 T0 = 1_764_579_600.25
 
 
@@ -77,3 +78,53 @@ def claude_conversation() -> dict[str, Any]:
              'created_at': '2026-12-02T10:00:30+00:00', 'updated_at': '2026-12-02T10:00:30+00:00'},
         ],
     }
+
+
+def chatgpt_with_tools() -> dict[str, Any]:
+    """A canvas essay, an image made with DALL-E, a question whose only answer was a run of code, a file attached to
+    a question, and a searched answer with its citation markers."""
+    turns = [
+        ('q1', chatgpt_message('q1', 'user', text('Write my essay in canvas'), at=T0)),
+        ('c1', chatgpt_message('c1', 'assistant', {'content_type': 'code', 'language': 'json', 'text': json.dumps(
+            {'name': 'Essay', 'type': 'document', 'content': 'Cats are *great*.'})}, at=T0 + 1,
+            recipient='canmore.create_textdoc', model_slug='gpt-4o')),
+        ('q2', chatgpt_message('q2', 'user', text('Now draw a cat'), at=T0 + 10)),
+        ('d2', chatgpt_message('d2', 'assistant', {'content_type': 'code', 'language': 'json', 'text': '{"prompt": 1}'},
+                               at=T0 + 11, recipient='dalle.text2im')),
+        ('i2', chatgpt_message('i2', 'tool', {'content_type': 'multimodal_text', 'parts': [
+            {'content_type': 'image_asset_pointer', 'asset_pointer': 'file-service://file-2'}]}, at=T0 + 12)),
+        ('q3', chatgpt_message('q3', 'user', text('Plot it'), at=T0 + 20)),
+        ('p3', chatgpt_message('p3', 'assistant', {'content_type': 'code', 'language': 'python', 'text': 'plot()'},
+                               at=T0 + 21, recipient='python')),
+        ('q4', chatgpt_message('q4', 'user', text('Where is Paris?'), at=T0 + 30,
+                               attachments=[{'id': 'file-3', 'name': 'map.pdf'}])),
+        ('a4', chatgpt_message('a4', 'assistant', text('In France.\ue200cite\ue202turn0search0\ue201'), at=T0 + 31,
+                               model_slug='gpt-4o')),
+    ]
+    mapping = {}
+    for index, (node_id, message) in enumerate(turns):
+        parent = turns[index - 1][0] if index else None
+        child = [turns[index + 1][0]] if index + 1 < len(turns) else []
+        mapping[node_id] = node(node_id, parent, child, message)
+    return {'title': 'Tools', 'create_time': T0, 'update_time': T0 + 31, 'mapping': mapping, 'current_node': 'a4'}
+
+
+def claude_with_branches() -> dict[str, Any]:
+    """An answer written again (both kept in the export, the second shown), with an artifact, then an edit of it."""
+    def message(uuid: str, parent: str, sender: str, content: list[dict[str, Any]]) -> dict[str, Any]:
+        return {'uuid': uuid, 'parent_message_uuid': parent, 'sender': sender, 'text': '', 'content': content,
+                'attachments': [], 'files': [], 'created_at': '2026-12-03T10:00:00Z'}
+    code = {'command': 'create', 'id': 'x', 'type': 'application/vnd.ant.code', 'language': 'python',
+            'title': 'Hello script', 'content': 'print("hi")'}
+    return {'uuid': 'e-1', 'name': 'Script', 'created_at': '2026-12-03T10:00:00Z', 'updated_at': '2026-12-03T10:05:00Z',
+            'chat_messages': [
+                message('h1', '00000000-0000-4000-8000-000000000000', 'human', [{'type': 'text', 'text': 'A script?'}]),
+                message('a1', 'h1', 'assistant', [{'type': 'text', 'text': 'First try.'}]),
+                message('a1b', 'h1', 'assistant', [{'type': 'text', 'text': 'Here it is:'},
+                                                   {'type': 'tool_use', 'name': 'artifacts', 'input': code},
+                                                   {'type': 'tool_result', 'content': [{'type': 'text', 'text': 'OK'}]},
+                                                   {'type': 'text', 'text': 'Run it.'}]),
+                message('h2', 'a1b', 'human', [{'type': 'text', 'text': 'Shorter?'}]),
+                message('a2', 'h2', 'assistant', [{'type': 'tool_use', 'name': 'artifacts', 'input': {
+                    'command': 'update', 'id': 'x', 'old_str': 'hi', 'new_str': 'yo'}}]),
+            ]}

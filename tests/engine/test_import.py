@@ -9,16 +9,18 @@ from pathlib import Path
 
 import pytest
 
+from engine import export_reader
 from engine.chat import ChatEngine
-from engine.import_formats import FILE_NOTE, IMAGE_NOTE, read_conversation
-from engine.importer import NO_CONVERSATIONS, NOT_AN_EXPORT, ImportRefused, ImportResult, import_chats
+from engine.export_reader import NO_CONVERSATIONS, NOT_AN_EXPORT, ImportRefused
+from engine.import_formats import ARTIFACT_EDITED, FILE_NOTE, IMAGE_MADE, IMAGE_NOTE, NO_ANSWER, read_conversation
+from engine.importer import DAMAGED_AT_ONCE, ImportResult, import_chats
 from providers.openai import openai_provider
 from providers.registry import ProviderRegistry
 from storage.database import create_db_engine, migrate
 from storage.repository import Repository
 from tests.fakes.server import FakeServer
 
-from .export_samples import chatgpt_conversation, claude_conversation
+from .export_samples import chatgpt_conversation, chatgpt_with_tools, claude_conversation, claude_with_branches
 
 
 @pytest.fixture
@@ -42,6 +44,25 @@ def test_chatgpt_keeps_the_branch_shown_with_instructions_reasoning_and_words_no
         ('user', 'Compute 2**10 <script>x</script>', '', ''),
         ('assistant', 'It is **1024**.', 'Use Python.', 'o3'),  # the code sent to Python and its output left out
     ]
+
+
+def test_chatgpt_tools_leave_their_documents_images_and_notes_and_never_glue_questions() -> None:
+    conversation = read_conversation(chatgpt_with_tools())
+    assert conversation is not None
+    assert [(m.role, m.content) for m in conversation.messages] == [
+        ('user', 'Write my essay in canvas'), ('assistant', '**Essay**\n\nCats are *great*.'),
+        ('user', 'Now draw a cat'), ('assistant', IMAGE_MADE),
+        ('user', 'Plot it'), ('assistant', NO_ANSWER),
+        ('user', 'Where is Paris?\n\n' + FILE_NOTE.format(name='map.pdf')), ('assistant', 'In France.')]
+
+
+def test_claude_shows_the_branch_last_written_with_its_artifacts() -> None:
+    conversation = read_conversation(claude_with_branches())
+    assert conversation is not None
+    assert [(m.role, m.content) for m in conversation.messages] == [
+        ('user', 'A script?'),
+        ('assistant', 'Here it is:\n\n**Hello script**\n\n```python\nprint("hi")\n```\n\nRun it.'),
+        ('user', 'Shorter?'), ('assistant', ARTIFACT_EDITED)]
 
 
 def test_chatgpt_without_a_current_node_follows_the_latest_answers() -> None:
@@ -131,14 +152,18 @@ async def test_a_damaged_file_keeps_what_came_before_and_says_so(engine: ChatEng
     cut = tmp_path / 'cut.json'
     cut.write_text(whole[:len(whole) - 200], encoding='utf-8')
     result = ImportResult()
-    said = r'breaks off or is damaged after 1 conversation \(parse error: premature EOF\); those were kept'
-    with pytest.raises(ImportRefused, match=said):
+    with pytest.raises(ImportRefused) as refused:
         await import_chats(engine, cut, user_id=None, model_key=None, result=result)
+    assert str(refused.value) == 'The file breaks off or is damaged after 1 conversation; those were kept.'
     assert result.imported == 1
     assert [c.title for c in engine.repository.list_conversations()] == ['Log question']
+    (tmp_path / 'start.json').write_text('{"a": ', encoding='utf-8')
+    with pytest.raises(ImportRefused) as refused:
+        await import_chats(engine, tmp_path / 'start.json', user_id=None, model_key=None, result=ImportResult())
+    assert str(refused.value) == DAMAGED_AT_ONCE
 
 
-@pytest.mark.parametrize('content', [b'hello', b'', b'\x89PNG\r\n', b'{"a": ', '\ufeff["x"]'.encode()])
+@pytest.mark.parametrize('content', [b'hello', b'', b'\x89PNG\r\n', '\ufeff["x"]'.encode(), b'[' * 100_000])
 async def test_a_file_that_is_no_export_is_refused_in_words(engine: ChatEngine, tmp_path: Path,
                                                             content: bytes) -> None:
     path = tmp_path / 'file'
@@ -161,3 +186,30 @@ async def test_one_conversation_on_its_own_and_a_list_under_conversations(engine
     for path in (single, wrapped):
         assert (await import_chats(engine, path, user_id=None, model_key=None, result=ImportResult())).imported == 1
     assert len(engine.repository.list_conversations()) == 2
+
+
+@pytest.mark.parametrize('limit', ['MAX_STRING_BYTES', 'MAX_ITEM_CHARS'])
+async def test_a_conversation_too_large_stops_the_import_there(engine: ChatEngine, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch, limit: str) -> None:
+    """Bounded memory whatever the file: one huge text (read whole by the parser) or one huge conversation."""
+    monkeypatch.setattr(export_reader, limit, 3000)
+    huge = {**claude_conversation(), 'name': 'Huge'}
+    huge['chat_messages'][0]['text'] = 'x' * 4000
+    export = write(tmp_path / 'conversations.json', [chatgpt_conversation(), huge, claude_conversation()])
+    result = ImportResult()
+    with pytest.raises(ImportRefused) as refused:
+        await import_chats(engine, export, user_id=None, model_key=None, result=result)
+    assert str(refused.value) == export_reader.TOO_BIG_ITEM
+    kept = [c.title for c in engine.repository.list_conversations()]
+    # What came before is kept: the text's bound is checked as the file is read, a megabyte at a time, so there
+    # the refusal comes before the conversations read with it.
+    assert kept == (['Physics slide'] if limit == 'MAX_ITEM_CHARS' else [])
+
+
+async def test_an_entry_in_an_odd_shape_is_counted_not_fatal(engine: ChatEngine, tmp_path: Path) -> None:
+    odd = chatgpt_conversation()
+    odd['mapping']['q1']['message']['author'] = 'me'  # a string where both apps write an object
+    unhashable = {**chatgpt_conversation(), 'title': 'Unhashable', 'current_node': ['a2']}
+    export = write(tmp_path / 'conversations.json', [odd, unhashable, claude_conversation()])
+    result = await import_chats(engine, export, user_id=None, model_key=None, result=ImportResult())
+    assert (result.imported, result.unreadable) == (2, 1)

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from engine.export_reader import NOT_AN_EXPORT
 from engine.import_formats import IMAGE_NOTE
-from engine.importer import NOT_AN_EXPORT
 from tests.engine.export_samples import chatgpt_conversation, claude_conversation
 from tests.fakes.server import FakeServer
 from ui import names
@@ -99,6 +99,16 @@ def test_a_file_that_is_no_export_or_too_big_is_refused_in_words(page: Page, app
     big.write_text(json.dumps([claude_conversation()] * 1) + ' ' * 1_100_000, encoding='utf-8')
     choose(page, big)
     expect(status(page)).to_contain_text('That file is over 1 MB (PARLEY_MAX_IMPORT_MB), so it was not sent.')
+    # A script that skips the browser's check is refused before its body is read, and the page goes on.
+    sent = page.evaluate('''async () => {
+        const element = document.querySelector(".parley-import-upload").id.slice(1);
+        const form = new FormData();
+        form.append("file", new Blob(["[" + " ".repeat(1200000) + "]"]), "conversations.json");
+        const answer = await fetch(`${window.path_prefix}/_nicegui/client/${window.clientId}/upload/${element}`,
+                                   {method: "POST", body: form});
+        return answer.status;
+    }''')
+    assert sent == 413
     page.goto(f'{app.url}/import')  # and the page still takes a file that fits
     small = tmp_path / 'small.json'
     small.write_text(json.dumps([{**claude_conversation(), 'name': 'A small export'}]), encoding='utf-8')
