@@ -25,6 +25,11 @@ MODEL = 'openai/gpt-4o-mini'
 
 @pytest.fixture
 def engine(tmp_path: Path, fake_server: FakeServer) -> ChatEngine:
+    return sqlite_chat_engine(tmp_path, fake_server)
+
+
+def sqlite_chat_engine(tmp_path: Path, fake_server: FakeServer) -> ChatEngine:
+    """The conversation engine on a fresh SQLite database, with OpenAI and Anthropic pointed at the fakes."""
     database = create_db_engine(f'sqlite:///{tmp_path / "parley.db"}')
     migrate(database)
     registry = ProviderRegistry()

@@ -14,22 +14,15 @@ from engine.chat import ChatEngine
 from engine.export_reader import NO_CONVERSATIONS, NOT_AN_EXPORT, ImportRefused
 from engine.import_formats import ARTIFACT_EDITED, FILE_NOTE, IMAGE_MADE, IMAGE_NOTE, NO_ANSWER, read_conversation
 from engine.importer import DAMAGED_AT_ONCE, ImportResult, import_chats
-from providers.openai import openai_provider
-from providers.registry import ProviderRegistry
-from storage.database import create_db_engine, migrate
-from storage.repository import Repository
 from tests.fakes.server import FakeServer
 
 from .export_samples import chatgpt_conversation, chatgpt_with_tools, claude_conversation, claude_with_branches
+from .test_chat_engine import sqlite_chat_engine
 
 
 @pytest.fixture
 def engine(tmp_path: Path, fake_server: FakeServer) -> ChatEngine:
-    database = create_db_engine(f'sqlite:///{tmp_path / "parley.db"}')
-    migrate(database)
-    registry = ProviderRegistry()
-    registry.add(openai_provider('openai', 'test-key', f'{fake_server.url}/openai/v1', key_hint='OPENAI_API_KEY'))
-    return ChatEngine(Repository(database), registry, max_message_chars=1000)
+    return sqlite_chat_engine(tmp_path, fake_server)
 
 
 def test_chatgpt_keeps_the_branch_shown_with_instructions_reasoning_and_words_not_tool_calls() -> None:
