@@ -40,6 +40,7 @@ class ImportedMessage:
 class ImportedConversation:
     title: str
     source: str  # 'chatgpt' or 'claude': the provider name its answers are shown with
+    source_id: str = ''  # its id in that app, if the export gives one
     created_at: datetime | None = None
     updated_at: datetime | None = None
     system_prompt: str | None = None
@@ -66,6 +67,7 @@ def from_chatgpt(item: dict[str, Any]) -> ImportedConversation:
     """The branch the person last saw (from `current_node` up to the root): edits and regenerations left other
     branches in the tree, which ChatGPT itself no longer shows."""
     conversation = ImportedConversation(title=text_of(item.get('title')), source='chatgpt',
+                                        source_id=text_of(item.get('conversation_id')) or text_of(item.get('id')),
                                         created_at=timestamp(item.get('create_time')),
                                         updated_at=timestamp(item.get('update_time')))
     for node in shown_branch(item['mapping'], item.get('current_node')):
@@ -166,12 +168,23 @@ def canvas(recipient: str, call: str) -> str:
 
 
 def custom_instructions(content: dict[str, Any], metadata: dict[str, Any]) -> str:
-    """ChatGPT's custom instructions ("about you", "how to answer"), as one system prompt."""
+    """ChatGPT's custom instructions ("about you", "how to answer"), as one system prompt: the person's own words,
+    without the text ChatGPT wraps them in for its model."""
     data = metadata.get('user_context_message_data')
     data = data if isinstance(data, dict) else {}
-    parts = [content.get('user_profile'), content.get('user_instructions'),
-             data.get('about_user_message'), data.get('about_model_message')]
-    return '\n\n'.join(text_of(part).strip() for part in parts if text_of(part).strip())
+    about, how = text_of(data.get('about_user_message')), text_of(data.get('about_model_message'))
+    if not (about.strip() or how.strip()):  # only the wrapped text: the person's words are in its code fence
+        about = unwrapped(text_of(content.get('user_profile')))
+        how = unwrapped(text_of(content.get('user_instructions')))
+    parts = [f'{label}\n{text.strip()}' for label, text in (('About me:', about), ('How to respond:', how))
+             if text.strip()]
+    return '\n\n'.join(parts)
+
+
+def unwrapped(text: str) -> str:
+    """The inside of the first ``` fence of `text`, or all of it when it has none."""
+    fence = re.search(r'```(.*?)```', text, re.DOTALL)
+    return fence.group(1) if fence else text
 
 
 # Claude
@@ -179,6 +192,7 @@ def custom_instructions(content: dict[str, Any], metadata: dict[str, Any]) -> st
 
 def from_claude(item: dict[str, Any]) -> ImportedConversation:
     conversation = ImportedConversation(title=text_of(item.get('name')), source='claude',
+                                        source_id=text_of(item.get('uuid')),
                                         created_at=timestamp(item.get('created_at')),
                                         updated_at=timestamp(item.get('updated_at')))
     for message in claude_branch([m for m in item['chat_messages'] if isinstance(m, dict)]):

@@ -19,12 +19,18 @@ from storage.text import storable
 
 from .chat import ChatEngine, title_from
 from .export_reader import ImportRefused, conversations_in
-from .import_formats import ImportedConversation, read_conversation
+from .import_formats import IMAGE_NOTE, ImportedConversation, read_conversation
 
 __all__ = ['ImportRefused', 'ImportResult', 'import_chats']
 
 UNTITLED = 'Imported chat'
 DAMAGED_AT_ONCE = 'The file breaks off or is damaged before its first conversation, so nothing was imported.'
+ALREADY_IMPORTING = ('An import of yours is still running (from another tab, or from before a reload). Wait until it '
+                     'has finished, then import again: chats already here are skipped.')
+
+# Whose import is running, process-wide: two at once would each find a chat missing and store it twice, and would
+# race for the same database rows besides.
+_importing: set[str | None] = set()
 
 
 @dataclass
@@ -40,11 +46,15 @@ async def import_chats(engine: ChatEngine, path: Path, *, user_id: str | None, m
                        result: ImportResult) -> ImportResult:
     """Import the export at `path` into the person's history; every page's list hears of the new conversations.
     They continue with `model_key` (the model picked when importing) if it is configured."""
+    if user_id in _importing:
+        raise ImportRefused(ALREADY_IMPORTING)
+    _importing.add(user_id)
     resolved = engine.providers.resolve(model_key)
     model = (resolved[0].name, resolved[1]) if resolved else None
     try:
         await asyncio.to_thread(import_file, engine, path, user_id, model, result)
     finally:
+        _importing.discard(user_id)
         if result.imported:
             engine.conversations_changed.emit(user_id)
     return result
@@ -76,12 +86,14 @@ def import_file(engine: ChatEngine, path: Path, user_id: str | None, model: tupl
 def rows(imported: ImportedConversation, user_id: str | None,
          model: tuple[str, str] | None) -> tuple[Conversation, list[Message]]:
     """The conversation and message rows of an imported conversation, with its own dates."""
-    first_question = next((m.content for m in imported.messages if m.role == 'user'), '')
+    # A title from the first question's words, not from the note of an image that opened it
+    first_question = next((m.content.replace(IMAGE_NOTE, '') for m in imported.messages if m.role == 'user'), '')
     dates = [m.created_at for m in imported.messages if m.created_at]
     started = imported.created_at or (dates[0] if dates else None) or utcnow()
     provider, model_name = model or (imported.source, next((m.model for m in imported.messages if m.model), ''))
     conversation = Conversation(title=storable(imported.title.strip() or title_from(first_question) or UNTITLED),
                                 provider=provider, model=model_name, user_id=user_id,
+                                imported_from=f'{imported.source}:{imported.source_id}' if imported.source_id else None,
                                 system_prompt=storable(imported.system_prompt) if imported.system_prompt else None,
                                 created_at=started, updated_at=imported.updated_at or (dates[-1] if dates else started))
     messages: list[Message] = []

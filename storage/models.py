@@ -60,6 +60,8 @@ class Conversation(StorageModel, table=True):
     system_prompt: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow, sa_type=TIMESTAMP)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=TIMESTAMP, index=True)
+    # 'chatgpt:<id>' or 'claude:<uuid>' for a conversation imported from an export (storage/imports.py)
+    imported_from: str | None = Field(default=None, index=True)
 
 
 class AnswerFields(StorageModel):

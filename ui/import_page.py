@@ -48,10 +48,10 @@ def said(result: ImportResult) -> str:
     words = [f'Imported {count:,} conversation{"" if count == 1 else "s"}.']
     if result.already_here:
         words.append(f'{result.already_here:,} {"was" if result.already_here == 1 else "were"} already here, '
-                     'and left as they are.')
+                     'and left as Parley has them.')
     if result.unreadable:
         words.append(f'{result.unreadable:,} entr{"y" if result.unreadable == 1 else "ies"} of the file '
-                     f'{"was" if result.unreadable == 1 else "were"} not a conversation Parley can read.')
+                     f'{"was" if result.unreadable == 1 else "were"} empty or not a conversation Parley can read.')
     return ' '.join(words)
 
 
@@ -83,18 +83,20 @@ class ImportPage:
                   <q-btn v-if="props.canAddFiles" unelevated no-caps color="primary" icon="upload_file"
                          label="{names.EXPORT_FILE}" @click="props.pickFiles"><q-uploader-add-trigger /></q-btn>
                   <span v-if="props.isUploading">Sending the file… {{{{ props.uploadProgressLabel }}}}</span>
-                  <span v-else class="parley-import-drop">or drop it here (.zip or .json)</span>
+                  <span v-else-if="props.canAddFiles" class="parley-import-drop">or drop it here (.zip or .json)</span>
                 </div>''')
             self.status = ui.label().classes('parley-import-status')
             self.status.props['role'] = 'status'
             self.status.props['aria-label'] = names.IMPORT_STATUS
-            self.progress = ui.timer(0.5, self._show_progress, active=False)
+            # Every two seconds: often enough to see it move, not so often that a screen reader reads nothing else.
+            self.progress = ui.timer(2.0, self._show_progress, active=False)
             self.done = ui.link('Back to your chats', '/').classes('parley-import-done')
             self.done.visible = False
 
     def rejected(self) -> None:
-        self._say(f'That file is over {self.limit_mb:,} MB (PARLEY_MAX_IMPORT_MB), so it was not sent. Choose the '
-                  'conversations.json inside the zip: it holds the chats without the images.', problem=True)
+        self._say(f'That file was not taken: Import chats takes the .zip or .json file of an export, of up to '
+                  f'{self.limit_mb:,} MB. (If your zip is larger, choose the conversations.json inside it.)',
+                  problem=True)
 
     def failed(self) -> None:
         self._say('The file could not be sent: it is over the size Parley takes, or the connection broke. Try '
@@ -113,7 +115,8 @@ class ImportPage:
                 await event.file.save(path)
                 await import_chats(self.engine, path, user_id=self.user_id, model_key=self.model, result=self.result)
             except ImportRefused as refused:
-                self._say(f'{refused} {said(self.result)}' if self.result.imported else str(refused), problem=True)
+                self._say(str(refused), problem=True)
+                self.done.visible = bool(self.result.imported)
                 return
             except Exception as error:  # storage failed: what was stored stays, and the page says so
                 log.exception('importing chats failed')
@@ -124,8 +127,9 @@ class ImportPage:
                 self.progress.active = False
                 self.upload.reset()
                 self.upload.enable()
-        self._say(said(self.result))
-        self.done.visible = True
+        found = self.result.imported + self.result.already_here
+        self._say(said(self.result) if found else 'This file holds no conversation Parley can read.', problem=not found)
+        self.done.visible = bool(found)
 
     def _show_progress(self) -> None:
         if self.result is not None:

@@ -79,8 +79,9 @@ class Instructions:
             self._mark(for_new_chats or None)  # changed in another tab since this page opened
         text = self.shown or ''
         self.tip.run_method('hide')  # a touch screen leaves it shown after the tap, over the dialog's title
-        # Persistent: a click beside it does not throw away what was typed; Esc and Cancel still leave.
-        with ui.dialog().props('persistent') as dialog, ui.card().classes('parley-dialog parley-instructions-dialog'):
+        # A click beside it does not throw away what was typed; Esc and Cancel still leave.
+        with ui.dialog().props('no-backdrop-dismiss') as dialog, \
+                ui.card().classes('parley-dialog parley-instructions-dialog'):
             dialog.props['aria-label'] = names.CHAT_INSTRUCTIONS
             ui.label('Instructions for this chat').classes('text-h6')
             hint = ui.label(HINT).classes('parley-dialog-hint')

@@ -32,8 +32,11 @@ def chatgpt_conversation() -> dict[str, Any]:
         'sys': node('sys', 'root', ['ctx'], chatgpt_message('sys', 'system', text(''),
                                                               is_visually_hidden_from_conversation=True)),
         'ctx': node('ctx', 'sys', ['q1'], chatgpt_message('ctx', 'user', {
-            'content_type': 'user_editable_context', 'user_profile': 'I teach physics.',
-            'user_instructions': 'Answer briefly, in SI units.'}, is_visually_hidden_from_conversation=True)),
+            'content_type': 'user_editable_context',
+            'user_profile': 'The user provided the following information about themselves. This user profile is '
+                            'shown to you in all conversations they have.\nUser profile:\n```I teach physics.```',
+            'user_instructions': 'The user provided the additional info about how they would like you to respond:\n'
+                                 '```Answer briefly, in SI units.```'}, is_visually_hidden_from_conversation=True)),
         'q1': node('q1', 'ctx', ['a1-old', 'a1'], chatgpt_message('q1', 'user', {
             'content_type': 'multimodal_text',
             'parts': [{'content_type': 'image_asset_pointer', 'asset_pointer': 'file-service://file-1'},
@@ -84,6 +87,8 @@ def chatgpt_with_tools() -> dict[str, Any]:
     """A canvas essay, an image made with DALL-E, a question whose only answer was a run of code, a file attached to
     a question, and a searched answer with its citation markers."""
     turns = [
+        ('sys', chatgpt_message('sys', 'system', text('wrapped'), is_user_system_message=True,
+                                user_context_message_data={'about_model_message': 'Be kind.'})),
         ('q1', chatgpt_message('q1', 'user', text('Write my essay in canvas'), at=T0)),
         ('c1', chatgpt_message('c1', 'assistant', {'content_type': 'code', 'language': 'json', 'text': json.dumps(
             {'name': 'Essay', 'type': 'document', 'content': 'Cats are *great*.'})}, at=T0 + 1,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import zipfile
 from datetime import datetime
@@ -13,7 +14,7 @@ from engine import export_reader
 from engine.chat import ChatEngine
 from engine.export_reader import NO_CONVERSATIONS, NOT_AN_EXPORT, ImportRefused
 from engine.import_formats import ARTIFACT_EDITED, FILE_NOTE, IMAGE_MADE, IMAGE_NOTE, NO_ANSWER, read_conversation
-from engine.importer import DAMAGED_AT_ONCE, ImportResult, import_chats
+from engine.importer import ALREADY_IMPORTING, DAMAGED_AT_ONCE, ImportResult, import_chats
 from tests.fakes.server import FakeServer
 
 from .export_samples import chatgpt_conversation, chatgpt_with_tools, claude_conversation, claude_with_branches
@@ -30,7 +31,7 @@ def test_chatgpt_keeps_the_branch_shown_with_instructions_reasoning_and_words_no
     assert conversation is not None
     assert (conversation.title, conversation.source, conversation.created_at) == (
         'Physics slide', 'chatgpt', datetime(2025, 12, 1, 9, 0, 0, 250000))
-    assert conversation.system_prompt == 'I teach physics.\n\nAnswer briefly, in SI units.'
+    assert conversation.system_prompt == 'About me:\nI teach physics.\n\nHow to respond:\nAnswer briefly, in SI units.'
     assert [(m.role, m.content, m.reasoning, m.model) for m in conversation.messages] == [
         ('user', f'{IMAGE_NOTE}\n\nWhat is on this slide?', '', ''),
         ('assistant', "Newton's second law: $F = ma$.", '', 'gpt-4o'),  # the regenerated answer, not the first try
@@ -41,7 +42,7 @@ def test_chatgpt_keeps_the_branch_shown_with_instructions_reasoning_and_words_no
 
 def test_chatgpt_tools_leave_their_documents_images_and_notes_and_never_glue_questions() -> None:
     conversation = read_conversation(chatgpt_with_tools())
-    assert conversation is not None
+    assert conversation is not None and conversation.system_prompt == 'How to respond:\nBe kind.'
     assert [(m.role, m.content) for m in conversation.messages] == [
         ('user', 'Write my essay in canvas'), ('assistant', '**Essay**\n\nCats are *great*.'),
         ('user', 'Now draw a cat'), ('assistant', IMAGE_MADE),
@@ -103,7 +104,7 @@ async def test_an_export_is_stored_with_its_dates_once_however_often_it_is_impor
     claude, chatgpt = repo.list_conversations(user_id='ann')  # by when each was last used, in its own app
     assert (chatgpt.title, chatgpt.provider, chatgpt.model, chatgpt.created_at, chatgpt.system_prompt) == (
         'Physics slide', 'openai', 'gpt-4o-mini', datetime(2025, 12, 1, 9, 0, 0, 250000),
-        'I teach physics.\n\nAnswer briefly, in SI units.')  # it goes on with the model picked when importing
+        'About me:\nI teach physics.\n\nHow to respond:\nAnswer briefly, in SI units.')  # and the model picked
     messages = repo.get_messages(chatgpt.id)
     assert [(m.seq, m.role, m.written_by, m.status) for m in messages] == [
         (1, 'user', '', 'complete'), (2, 'assistant', 'chatgpt/gpt-4o', 'complete'),
@@ -206,3 +207,23 @@ async def test_an_entry_in_an_odd_shape_is_counted_not_fatal(engine: ChatEngine,
     export = write(tmp_path / 'conversations.json', [odd, unhashable, claude_conversation()])
     result = await import_chats(engine, export, user_id=None, model_key=None, result=ImportResult())
     assert (result.imported, result.unreadable) == (2, 1)
+
+
+async def test_a_renamed_chat_is_known_by_its_id_and_one_import_runs_at_a_time(engine: ChatEngine,
+                                                                              tmp_path: Path) -> None:
+    export = write(tmp_path / 'conversations.json', [chatgpt_conversation(), claude_conversation()])
+    first = asyncio.create_task(import_chats(engine, export, user_id='ann', model_key=None, result=ImportResult()))
+    await asyncio.sleep(0)  # the first has begun
+    with pytest.raises(ImportRefused) as refused:  # a second tab, or the page again after a reload
+        await import_chats(engine, export, user_id='ann', model_key=None, result=ImportResult())
+    assert str(refused.value) == ALREADY_IMPORTING
+    bob = await import_chats(engine, export, user_id='bob', model_key=None, result=ImportResult())
+    assert (await first).imported == bob.imported == 2, "another person's import is not held up"
+
+    [claude] = [c for c in engine.repository.list_conversations(user_id='ann') if c.title == 'Log question']
+    engine.rename(claude.id, 'Renamed here', user_id='ann')
+    untitled = {**chatgpt_conversation(), 'create_time': None, 'title': None}  # no date, no title: by its id
+    write(export, [untitled, claude_conversation()])
+    again = await import_chats(engine, export, user_id='ann', model_key=None, result=ImportResult())
+    assert (again.imported, again.already_here) == (0, 2)
+    assert len(engine.repository.list_conversations(user_id='ann')) == 2

@@ -53,8 +53,8 @@ def test_an_export_becomes_chats_that_go_on_and_is_taken_once(page: Page, app: P
     page.get_by_role('link', name=names.IMPORT_CHATS).click()
     page.wait_for_url('**/import')
     choose(page, export)
-    expect(status(page)).to_have_text('Imported 2 conversations. 1 entry of the file was not a conversation '
-                                      'Parley can read.', timeout=15_000)
+    expect(status(page)).to_have_text('Imported 2 conversations. 1 entry of the file was empty or not a '
+                                      'conversation Parley can read.', timeout=15_000)
     page.get_by_role('link', name='Back to your chats').click()
     expect(sidebar(page).get_by_role('link', name='Log question')).to_be_visible()
 
@@ -73,15 +73,16 @@ def test_an_export_becomes_chats_that_go_on_and_is_taken_once(page: Page, app: P
     [request] = [r for r in fake_server.recorder.requests if r.provider == 'openai' and 'messages' in r.body
                  and r.body['messages'][-1]['content'] == 'Go on from the imported chat']
     assert [(m['role'], m['content']) for m in request.body['messages']] == [
-        ('system', 'I teach physics.\n\nAnswer briefly, in SI units.'),
+        ('system', 'About me:\nI teach physics.\n\nHow to respond:\nAnswer briefly, in SI units.'),
         ('user', f'{IMAGE_NOTE}\n\nWhat is on this slide?'), ('assistant', "Newton's second law: $F = ma$."),
         ('user', 'Compute 2**10 <script>x</script>'), ('assistant', 'It is **1024**.'),
         ('user', 'Go on from the imported chat')]
 
     page.goto(f'{app.url}/import')  # the same export again: nothing doubled
     choose(page, export)
-    expect(status(page)).to_have_text('Imported 0 conversations. 2 were already here, and left as they are. 1 entry '
-                                      'of the file was not a conversation Parley can read.', timeout=15_000)
+    expect(status(page)).to_have_text('Imported 0 conversations. 2 were already here, and left as Parley has them. '
+                                      '1 entry of the file was empty or not a conversation Parley can read.',
+                                      timeout=15_000)
     page.get_by_role('link', name='Back to your chats').click()
     expect(sidebar(page).get_by_role('link')).to_have_count(2)
 
@@ -98,7 +99,8 @@ def test_a_file_that_is_no_export_or_too_big_is_refused_in_words(page: Page, app
     big = tmp_path / 'conversations.json'
     big.write_text(json.dumps([claude_conversation()] * 1) + ' ' * 1_100_000, encoding='utf-8')
     choose(page, big)
-    expect(status(page)).to_contain_text('That file is over 1 MB (PARLEY_MAX_IMPORT_MB), so it was not sent.')
+    expect(status(page)).to_contain_text('That file was not taken: Import chats takes the .zip or .json file of an '
+                                         'export, of up to 1 MB.')
     # A script that skips the browser's check is refused before its body is read, and the page goes on.
     sent = page.evaluate('''async () => {
         const element = document.querySelector(".parley-import-upload").id.slice(1);
@@ -111,6 +113,6 @@ def test_a_file_that_is_no_export_or_too_big_is_refused_in_words(page: Page, app
     assert sent == 413
     page.goto(f'{app.url}/import')  # and the page still takes a file that fits
     small = tmp_path / 'small.json'
-    small.write_text(json.dumps([{**claude_conversation(), 'name': 'A small export'}]), encoding='utf-8')
+    small.write_text(json.dumps([{**claude_conversation(), 'uuid': 'd-2', 'name': 'A small export'}]), encoding='utf-8')
     choose(page, small)
     expect(status(page)).to_have_text('Imported 1 conversation.', timeout=15_000)

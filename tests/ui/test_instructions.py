@@ -131,7 +131,8 @@ def test_instructions_for_new_chats_start_every_new_chat_until_unchecked(page: P
     open_parley(page, app)
     expect_marked(page, False)
     expect(box(open_dialog(page))).to_have_value('')
-    page.keyboard.press('Escape')
+    page.keyboard.press('Escape')  # Esc leaves the dialog (only a click beside it does not)
+    expect(page.get_by_role('dialog', name=names.CHAT_INSTRUCTIONS)).to_be_hidden()
     ask(page, 'Fourth chat, plain')
     assert told(fake_server, 'Fourth chat, plain') == []
     assert stored_instructions(app, first) == 'Be brief.\nAnswer in French.', 'a chat keeps its own'
