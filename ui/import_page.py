@@ -103,7 +103,7 @@ class ImportPage:
                   'again.', problem=True)
 
     async def imported(self, event: UploadEventArguments) -> None:
-        """The file has arrived: import it, saying how many conversations so far every half second."""
+        """The file has arrived: import it, saying how many conversations so far every two seconds."""
         self.result = ImportResult()
         self._say('Importing…')
         self.progress.active = True
