@@ -13,7 +13,7 @@ from nicegui import Event
 
 from providers.base import ChatMessage, GenerationParams, Provider
 from providers.registry import ProviderRegistry
-from storage.models import Conversation, Message, MessageStatus
+from storage.models import Conversation, Message, MessageStatus, utcnow
 from storage.repository import Repository
 
 from .generation import Generation, StreamPolicy, produce
@@ -148,6 +148,7 @@ class ChatEngine:
         self.message_added.emit(user_message)
         self.message_added.emit(answer)
         self._start(conversation, answer, history, provider, model)
+        conversation.updated_at = answer.created_at  # as stored: read before, it still had the last use's time
         self.conversation_touched.emit(conversation)
         return Sent(conversation, user_message, answer)
 
@@ -191,6 +192,7 @@ class ChatEngine:
             if again is None:
                 raise ChatInputError('That answer no longer exists.')
             await asyncio.to_thread(self.repository.touch_conversation, conversation.id)
+            conversation.updated_at = utcnow()  # its list entry goes under Today, not under its last use's day
             history = await asyncio.to_thread(self._history, conversation, again)
             await self._changed(again)
             generation = self._start(conversation, again, history, provider, model)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -132,3 +135,23 @@ def test_a_burst_of_new_chats_in_other_tabs_all_appear_once(page: Page, parley: 
     expect(links.first).to_have_text(topics[0])
     expect(sidebar(page).get_by_role('link', name=topics[0])).to_have_count(1)
     wait_for_status(answers(others[0]).last, 'complete')
+
+
+def test_an_old_chat_taken_up_again_moves_under_today(page: Page, parley: ParleyApp) -> None:
+    """Continued (or regenerated) today, an old chat's entry goes to the top under Today, not with its old day's
+    heading above Today's; say, a chat imported from years ago."""
+    open_parley(page, parley)
+    send(page, 'A chat from long ago')
+    old = conversation_id(page)
+    wait_for_status(answers(page).last, 'complete')
+    with sqlite3.connect(Path(parley.data_dir) / 'parley.db') as db:
+        db.execute("update conversation set updated_at = datetime('now', '-30 days') where id = ?", (old,))
+    page.reload()
+    entry = sidebar(page).get_by_role('link', name='A chat from long ago')
+    expect(entry).to_be_visible()
+    expect(sidebar(page).locator('.parley-group').last).to_have_text('Older')
+    send(page, 'Taken up again today')
+    expect(sidebar(page).get_by_role('link').first).to_have_text('A chat from long ago')
+    expect(sidebar(page).locator('.parley-group').first).to_have_text('Today')
+    expect(sidebar(page).locator('.parley-group', has_text='Older')).to_have_count(0)
+    wait_for_status(answers(page).last, 'complete')
