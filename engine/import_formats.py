@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -123,18 +124,18 @@ def take_chatgpt_message(conversation: ImportedConversation, message: dict[str, 
         return  # a call to a tool (code, search, images): not words to the person
     text, reasoning = '', ''
     if kind in ('text', 'multimodal_text'):
-        text = '\n\n'.join(part for part in map(chatgpt_part, parts) if part)
+        text = paragraphs(map(chatgpt_part, parts))
         if role == 'assistant':
             text = CITATION.sub('', text)
     elif kind == 'code' and text_of(content.get('text')):
         text = fenced(text_of(content.get('text')), text_of(content.get('language')))
     elif kind == 'thoughts':
-        reasoning = '\n\n'.join(text_of(thought.get('content')) for thought in content.get('thoughts') or []
-                                if isinstance(thought, dict) and text_of(thought.get('content')))
+        reasoning = paragraphs(text_of(thought.get('content')) for thought in content.get('thoughts') or []
+                               if isinstance(thought, dict))
     if role == 'user':  # files attached to the question: their names, where their text is not in the export
         attached = metadata.get('attachments') if isinstance(metadata.get('attachments'), list) else []
         notes = [FILE_NOTE.format(name=text_of(a.get('name')) or 'a file') for a in attached if isinstance(a, dict)]
-        text = '\n\n'.join(part for part in (text, *notes) if part)
+        text = paragraphs([text, *notes])
     if not (text.strip() or reasoning.strip()):
         return
     add_turn(conversation, ImportedMessage(role, text, reasoning, text_of(metadata.get('model_slug')),
@@ -161,10 +162,9 @@ def canvas(recipient: str, call: str) -> str:
         document = None
     if recipient != 'canmore.create_textdoc' or not isinstance(document, dict):
         return CANVAS_EDITED
-    body, kind = text_of(document.get('content')), text_of(document.get('type'))
-    if kind.startswith('code/'):
-        body = fenced(body, kind.removeprefix('code/'))
-    return f'**{text_of(document.get("name")) or "Canvas"}**\n\n{body}'
+    kind = text_of(document.get('type'))
+    return titled(text_of(document.get('name')) or 'Canvas', text_of(document.get('content')),
+                  kind.removeprefix('code/') if kind.startswith('code/') else None)
 
 
 def custom_instructions(content: dict[str, Any], metadata: dict[str, Any]) -> str:
@@ -198,9 +198,8 @@ def from_claude(item: dict[str, Any]) -> ImportedConversation:
     for message in claude_branch([m for m in item['chat_messages'] if isinstance(m, dict)]):
         role = {'human': 'user', 'assistant': 'assistant'}.get(text_of(message.get('sender')))
         blocks = [block for block in message.get('content') or [] if isinstance(block, dict)]
-        text = '\n\n'.join(filter(None, map(claude_block, blocks)))
-        reasoning = '\n\n'.join(text_of(b.get('thinking')) for b in blocks
-                                if b.get('type') == 'thinking' and text_of(b.get('thinking')))
+        text = paragraphs(map(claude_block, blocks))
+        reasoning = paragraphs(text_of(b.get('thinking')) for b in blocks if b.get('type') == 'thinking')
         text = text or text_of(message.get('text'))
         for attachment in message.get('attachments') or []:  # pasted or uploaded text: part of the question
             if isinstance(attachment, dict) and text_of(attachment.get('extracted_content')).strip():
@@ -236,10 +235,9 @@ def claude_block(block: dict[str, Any]) -> str:
     made = block.get('input') if block.get('type') == 'tool_use' and block.get('name') == 'artifacts' else None
     if not isinstance(made, dict) or made.get('command') not in ('create', 'rewrite'):
         return ARTIFACT_EDITED if isinstance(made, dict) else ''
-    body, kind = text_of(made.get('content')), text_of(made.get('type'))
-    if kind == 'application/vnd.ant.code' or text_of(made.get('language')):
-        body = fenced(body, text_of(made.get('language')))
-    return f'**{text_of(made.get("title")) or "Artifact"}**\n\n{body}'
+    language = text_of(made.get('language'))
+    code = made.get('type') == 'application/vnd.ant.code' or language
+    return titled(text_of(made.get('title')) or 'Artifact', text_of(made.get('content')), language if code else None)
 
 
 # Shared
@@ -256,9 +254,20 @@ def add_turn(conversation: ImportedConversation, message: ImportedMessage) -> No
     if last is None or last.role != message.role:
         conversation.messages.append(message)
         return
-    last.content = '\n\n'.join(part for part in (last.content, message.content) if part)
-    last.reasoning = '\n\n'.join(part for part in (last.reasoning, message.reasoning) if part)
+    last.content = paragraphs([last.content, message.content])
+    last.reasoning = paragraphs([last.reasoning, message.reasoning])
     last.model = last.model or message.model
+
+
+def paragraphs(parts: Iterable[str]) -> str:
+    """The parts that have text, a blank line between each."""
+    return '\n\n'.join(part for part in parts if part)
+
+
+def titled(title: str, body: str, language: str | None) -> str:
+    """A document an assistant wrote beside its answer (a canvas, an artifact): its title in bold, then its text, as
+    a code block when it is code (`language` not None, possibly '')."""
+    return f'**{title}**\n\n{fenced(body, language) if language is not None else body}'
 
 
 def fenced(text: str, language: str = '') -> str:

@@ -111,7 +111,7 @@ def chat_page(engine: ChatEngine, settings: Settings, conversation_id: str | Non
         try:
             sent = await engine.send(view.conversation_id, text, header.model, user_id=user_id,
                                      on_created=created,
-                                     instructions=instructions.for_new_chat() if new_chat else None)
+                                     instructions=instructions.shown if new_chat else None)
         except ChatInputError as error:
             ui.notify(str(error), type='warning')
             return False

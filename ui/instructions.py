@@ -37,6 +37,7 @@ class Instructions:
                  instructions: str | None) -> None:
         self.engine, self.user_id, self.conversation_id = engine, user_id, conversation_id
         self.set_here = False  # a new chat's were set in its dialog (not the ones for new chats, taken as they are)
+        # What the button shows: a new chat starts with exactly these, so the model is told what the page says.
         self.shown = instructions if conversation_id() else (remembered(NEW_CHAT_INSTRUCTIONS, '') or None)
 
     def add_button(self) -> None:
@@ -47,10 +48,6 @@ class Instructions:
         self.button.on('click', self.open)
         self._mark(self.shown)
         self.engine.instructions_changed.subscribe(self._changed)
-
-    def for_new_chat(self) -> str | None:
-        """What the page's new chat starts with: what its button shows, so the model is told what the page says."""
-        return self.shown
 
     def adopt(self, conversation: Conversation) -> None:
         """The page's new chat now exists: instructions saved in its dialog while its first message was on its way
