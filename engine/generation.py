@@ -14,6 +14,8 @@ from providers.base import ChatMessage, Done, Error, Event, GenerationParams, Pr
 from providers.errors import ProviderError, StreamError
 from storage.models import MessageStatus
 
+from .usage import cost_of
+
 log = logging.getLogger(__name__)
 
 SAVE_INTERVAL = 0.5  # a crash loses at most this much of an answer
@@ -33,6 +35,7 @@ class Generation:
     error: str | None = None
     stop_reason: str | None = None
     usage: Usage | None = None
+    cost_usd: float | None = None  # the usage priced (engine/usage.py); None when the price list does not know it
     started_at: float = field(default_factory=time.monotonic)
     finished: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
@@ -67,7 +70,8 @@ class Generation:
         usage = self.usage or Usage()
         return {'content': self.text, 'reasoning': self.reasoning, 'status': self.status, 'error': self.error,
                 'stop_reason': self.stop_reason, 'input_tokens': usage.input_tokens,
-                'output_tokens': usage.output_tokens, 'reasoning_tokens': usage.reasoning_tokens}
+                'output_tokens': usage.output_tokens, 'reasoning_tokens': usage.reasoning_tokens,
+                'cached_tokens': usage.cached_tokens, 'cost_usd': self.cost_usd}
 
 
 Saver = Callable[[Generation], Awaitable[None]]
@@ -175,6 +179,7 @@ async def _read_once(generation: Generation, provider: Provider, history: list[C
                     generation.reasoning += text
                 case Usage():
                     generation.usage = event
+                    generation.cost_usd = cost_of(provider, generation.model, event)
                 case Done(stop_reason=reason):
                     generation.stop_reason = reason
                 case Error(error=error):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import anthropic
 import httpx2
@@ -32,11 +32,28 @@ class _Tally:
 
     input_tokens: int | None = None
     cached_tokens: int | None = None
+    cache_write_tokens: int | None = None
     output_tokens: int | None = None
     reasoning_tokens: int | None = None
     stop_reason: str | None = None
     started: bool = False
     finished: bool = False
+
+    uncached_tokens: int | None = None
+
+    def count_input(self, usage: Any) -> None:
+        """Merge the input counts of message_start or a message_delta: a delta's counts are cumulative, and one it
+        leaves out keeps its earlier value (as the SDK's own accumulator does)."""
+        if usage.input_tokens is not None:
+            self.uncached_tokens = usage.input_tokens
+        if usage.cache_read_input_tokens is not None:
+            self.cached_tokens = usage.cache_read_input_tokens
+        if usage.cache_creation_input_tokens is not None:
+            self.cache_write_tokens = usage.cache_creation_input_tokens
+        # Anthropic's input_tokens leaves out the tokens read from or written to the prompt cache; Parley's count,
+        # like OpenAI's and Gemini's, is every token the model read.
+        if self.uncached_tokens is not None:
+            self.input_tokens = self.uncached_tokens + (self.cached_tokens or 0) + (self.cache_write_tokens or 0)
 
 
 class AnthropicProvider:
@@ -44,6 +61,7 @@ class AnthropicProvider:
 
     name = 'anthropic'
     key_hint = 'ANTHROPIC_API_KEY'
+    prices_as: ClassVar[dict[str, str]] = {'provider_id': 'anthropic'}  # see engine/usage.py
 
     def __init__(self, client: anthropic.AsyncAnthropic, fallback_models: list[str] | None = None) -> None:
         self.client = client
@@ -75,9 +93,7 @@ class AnthropicProvider:
         """Parley's events for one SDK stream event (most map to none or one)."""
         match raw.type:
             case 'message_start':
-                usage = raw.message.usage
-                tally.input_tokens = usage.input_tokens
-                tally.cached_tokens = usage.cache_read_input_tokens
+                tally.count_input(raw.message.usage)
             case 'content_block_delta' if raw.delta.type == 'text_delta' and raw.delta.text:
                 return [TextDelta(raw.delta.text)]
             case 'content_block_delta' if raw.delta.type == 'thinking_delta' and raw.delta.thinking:
@@ -85,14 +101,14 @@ class AnthropicProvider:
             case 'message_delta':
                 tally.stop_reason = raw.delta.stop_reason or tally.stop_reason
                 tally.output_tokens = raw.usage.output_tokens
-                if raw.usage.cache_read_input_tokens is not None:
-                    tally.cached_tokens = raw.usage.cache_read_input_tokens
+                tally.count_input(raw.usage)
                 if details := raw.usage.output_tokens_details:
                     tally.reasoning_tokens = details.thinking_tokens
             case 'message_stop':
                 tally.finished = True
                 return [Usage(input_tokens=tally.input_tokens, output_tokens=tally.output_tokens,
-                              reasoning_tokens=tally.reasoning_tokens, cached_tokens=tally.cached_tokens),
+                              reasoning_tokens=tally.reasoning_tokens, cached_tokens=tally.cached_tokens,
+                              cache_write_tokens=tally.cache_write_tokens),
                         Done(tally.stop_reason)]
         return []
 

@@ -40,10 +40,14 @@ class ReasoningDelta:
 
 @dataclass(frozen=True, slots=True)
 class Usage:
+    """Tokens of one answer, counted alike for every provider: input includes the cached and cache-written tokens,
+    output includes the reasoning tokens."""
+
     input_tokens: int | None = None
     output_tokens: int | None = None
     reasoning_tokens: int | None = None
-    cached_tokens: int | None = None
+    cached_tokens: int | None = None  # read from the provider's prompt cache (cheaper)
+    cache_write_tokens: int | None = None  # written to it (Anthropic; dearer)
     kind: Literal['usage'] = 'usage'
 
 

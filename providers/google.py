@@ -9,7 +9,7 @@ import os
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from google import genai
 from google.genai import errors as genai_errors
@@ -76,6 +76,7 @@ class GoogleProvider:
     """Streams `generate_content_stream` through a `google.genai.Client` (tests point it at a fake by base URL)."""
 
     name = 'google'
+    prices_as: ClassVar[dict[str, str]] = {'provider_id': 'google'}  # see engine/usage.py
     key_hint = KEY_HINT
 
     def __init__(self, client: genai.Client, *, fallback_models: list[str] | None = None,
@@ -239,8 +240,9 @@ def events_of(chunk: types.GenerateContentResponse, progress: Progress, provider
 
 def usage_of(meta: types.GenerateContentResponseUsageMetadata) -> Usage:
     # Like OpenAI's and Anthropic's counts, output includes the (billed) thinking tokens.
-    thoughts = meta.thoughts_token_count
-    output = None if meta.candidates_token_count is None else meta.candidates_token_count + (thoughts or 0)
+    thoughts, written = meta.thoughts_token_count, meta.candidates_token_count
+    # Thinking can use up the whole output limit, leaving no candidate count: those tokens were billed all the same.
+    output = None if written is None and thoughts is None else (written or 0) + (thoughts or 0)
     return Usage(input_tokens=meta.prompt_token_count, output_tokens=output, reasoning_tokens=thoughts,
                  cached_tokens=meta.cached_content_token_count)
 

@@ -56,6 +56,9 @@ class OpenAIProvider:
         # connection saved on the Settings page may be OpenAI under another name, so this can be said explicitly.
         self.official = name == 'openai' if official is None else official
         self.client = client
+        # How genai-prices finds this server's prices (engine/usage.py): a compatible server by its address, which it
+        # knows for OpenRouter, Groq and the like and not for a local Ollama, which is then left unpriced.
+        self.prices_as = {'provider_id': 'openai'} if self.official else {'provider_api_url': str(client.base_url)}
         self.key_hint = key_hint
         self.fallback_models = list(fallback_models or [])
 
@@ -214,9 +217,15 @@ def usage_of(usage: dict[str, Any]) -> Usage:
     """Token counts of the final chunk; either details object may be null or missing (compatible servers)."""
     completion_details = usage.get('completion_tokens_details') or {}
     prompt_details = usage.get('prompt_tokens_details') or {}
-    return Usage(input_tokens=usage.get('prompt_tokens'), output_tokens=usage.get('completion_tokens'),
-                 reasoning_tokens=completion_details.get('reasoning_tokens'),
-                 cached_tokens=prompt_details.get('cached_tokens'))
+    return Usage(input_tokens=count(usage.get('prompt_tokens')), output_tokens=count(usage.get('completion_tokens')),
+                 reasoning_tokens=count(completion_details.get('reasoning_tokens')),
+                 cached_tokens=count(prompt_details.get('cached_tokens')),
+                 cache_write_tokens=count(prompt_details.get('cache_write_tokens')))  # OpenRouter's
+
+
+def count(value: Any) -> int | None:
+    """A token count as a compatible server sent it, if it is one: anything else would fail the answer's save."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
 def detail_of(exc: openai.APIStatusError) -> str:

@@ -78,6 +78,8 @@ class AnswerFields(StorageModel):
     input_tokens: int | None = None
     output_tokens: int | None = None
     reasoning_tokens: int | None = None
+    cached_tokens: int | None = None  # of input_tokens, read from the provider's prompt cache
+    cost_usd: float | None = None  # estimated when the answer ended (engine/usage.py); None when no price was known
 
     @property
     def written_by(self) -> str:

@@ -11,15 +11,16 @@ from sqlmodel import col
 from .imports import ImportedChats
 from .models import Conversation, Message, MessageStatus, SpentTokens, utcnow
 from .text import storable
+from .usage import ChatUsages
 from .versions import AnswerVersions, version_tokens_query
 
 UPDATABLE_MESSAGE_FIELDS = frozenset({
     'content', 'reasoning', 'status', 'error', 'stop_reason', 'input_tokens', 'output_tokens', 'reasoning_tokens',
-    'provider', 'model',  # a retry may answer with another model
+    'cached_tokens', 'cost_usd', 'provider', 'model',  # a retry may answer with another model
 })
 
 
-class Repository(AnswerVersions, ImportedChats):
+class Repository(AnswerVersions, ImportedChats, ChatUsages):
     """Synchronous storage API; safe to call from the event loop and worker threads (one session per call)."""
 
     # Conversations

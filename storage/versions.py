@@ -41,7 +41,7 @@ class AnswerVersions(Store):
                 message.version = message.versions
             for name, value in dict(content='', reasoning='', error=None, status=MessageStatus.STREAMING.value,
                                     stop_reason=None, input_tokens=None, output_tokens=None, reasoning_tokens=None,
-                                    provider=provider, model=model).items():
+                                    cached_tokens=None, cost_usd=None, provider=provider, model=model).items():
                 setattr(message, name, value)
             message.updated_at = utcnow()
             if question is not None and asked is not None:

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
-from nicegui import events, ui
+from nicegui import background_tasks, events, ui
 
 from engine.chat import ChatEngine, ChatInputError
 from engine.generation import Generation
 from storage.models import Conversation, Message, MessageStatus
+from storage.usage import ChatUsage
 
 from . import names
 from .message_view import STATUS_WORDS, MessageView
 from .streaming_markdown import may_hold_math
 from .theme import math_preloads
+from .usage_words import answer_usage, chat_usage
 
 PAGE = 40  # messages shown on opening; older ones load as the reader scrolls up
 
@@ -43,6 +46,12 @@ class ConversationView:
             self.log.props['role'] = 'log'
             self.log.props['aria-label'] = names.MESSAGES
             self.log.on('parley-trim', self._trim, args=['detail'])
+            # The text is a child of its own: a change sends that text alone, not the note's name and hint again.
+            with ui.element('div').classes('parley-chat-usage') as self.usage:
+                self.usage.props['role'] = 'note'
+                self.usage.props['aria-label'] = names.CHAT_USAGE
+                self.usage_text = ui.label()
+            self.usage.visible = False
             # Announced once per answer (start and end), never per token.
             self.status = ui.element('div').classes('parley-sr-only')
             self.status.props['role'] = 'status'
@@ -72,6 +81,28 @@ class ConversationView:
             self._attach(generation)
         elif any(m.status == MessageStatus.STREAMING for m in messages):
             self._reload_finished(messages)
+        self._show_usage()
+
+    def _show_usage(self, usage: ChatUsage | None = None) -> None:
+        """The chat's total below its last answer (every answer's tokens and cost, earlier versions included)."""
+        if usage is None and self.conversation_id is not None:
+            usage = self.engine.repository.conversation_usage(self.conversation_id, user_id=self.user_id)
+        line = chat_usage(usage) if usage is not None else None
+        if line:
+            self.usage_text.text = line.words
+            if self.usage.props.get('title') != line.hint:
+                self.usage.props['title'] = line.hint
+                self.usage.update()
+        self.usage.visible = line is not None
+
+    async def _update_usage(self) -> None:
+        # Off the event loop: every tab of the chat asks at once when an answer ends, while others may be streaming.
+        if self.conversation_id is None:
+            return
+        usage = await asyncio.to_thread(self.engine.repository.conversation_usage, self.conversation_id,
+                                        user_id=self.user_id)
+        if not self.usage.is_deleted:
+            self._show_usage(usage)
 
     def _older_available(self, loaded: list[Message]) -> None:
         """Put a sentinel above the oldest message while older ones exist; it loads them when scrolled to."""
@@ -123,6 +154,7 @@ class ConversationView:
             if message.status == MessageStatus.STREAMING and (saved := self.engine.repository.get_message(message.id)):
                 view = self.views[message.id]
                 view.body.reset(saved.content, streaming=False)
+                view.usage = answer_usage(saved)
                 view.show_status(saved.status, saved.error)
 
     def _add(self, message: Message) -> MessageView:
@@ -158,6 +190,7 @@ class ConversationView:
     def _on_finished(self, generation: Generation) -> None:
         self.status_text.text = STATUS_WORDS.get(generation.status, names.STATUS_COMPLETE)
         self.on_busy(False)
+        background_tasks.create(self._update_usage(), name='chat usage')
 
     async def retry(self, message_id: str) -> None:
         if self.conversation_id is None:

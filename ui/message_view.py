@@ -9,11 +9,12 @@ from collections.abc import Awaitable, Callable
 from nicegui import ui
 
 from engine.generation import Generation
-from storage.models import Message, MessageStatus
+from storage.models import AnswerFields, Message, MessageStatus
 
 from . import names
 from .message_edit import MessageEditor
 from .streaming_markdown import StreamingMarkdown
+from .usage_words import answer_usage
 from .version_switch import VersionSwitch
 
 PUMP_INTERVAL = 0.04  # at most 25 updates a second per stream, however fast the provider is
@@ -42,6 +43,7 @@ class MessageView:
         self.role = message.role
         self.version, self.versions = message.version, message.versions
         self.model = message.written_by
+        self.usage = answer_usage(message)
         self.switch: VersionSwitch | None = None
         self.on_retry = on_retry
         self.on_version = on_version
@@ -112,6 +114,7 @@ class MessageView:
             # One tick after the last text: NiceGUI sends element updates before method calls within a flush,
             # so the status changes only once the browser has the whole answer.
             self._stop_following()
+            self.usage = answer_usage(AnswerFields(**generation.snapshot()))
             self.show_status(generation.status, generation.error)
             self.on_finished(generation)
             return
@@ -198,6 +201,7 @@ class MessageView:
             self.on_finished(self.generation)
         self.version, self.versions = message.version, message.versions
         self.model = message.written_by
+        self.usage = answer_usage(message)
         if self.body.text != message.content or self.body.streaming != streaming:
             self.body.reset(message.content, streaming=streaming)
         if self.reasoning is not None and self.reasoning_box is not None and (
@@ -236,3 +240,5 @@ class MessageView:
             if status in RETRYABLE:
                 retry = ui.button(names.RETRY, icon='refresh', on_click=lambda: self.on_retry(self.message_id))
                 retry.props('flat dense no-caps').props['aria-label'] = names.RETRY
+            if self.usage:
+                ui.label(self.usage).classes('parley-usage')

@@ -27,6 +27,7 @@ ANSWER_VERSIONS = 'Answer versions'    # role=group around the switch of an answ
 PREVIOUS_VERSION = 'Previous version'
 NEXT_VERSION = 'Next version'
 REASONING = 'Reasoning'
+CHAT_USAGE = 'Chat usage'              # role=note below the last answer: the chat's tokens and estimated cost
 
 # conversations
 NEW_CHAT = 'New chat'

@@ -92,7 +92,9 @@ def text_of(content: Any) -> str:
 
 
 def usage(script: Script, output_tokens: int) -> dict[str, Any]:
-    return {'input_tokens': script.input_tokens, 'cache_creation_input_tokens': 0, 'cache_read_input_tokens': 0,
+    # Anthropic's input_tokens leaves out what was read from or written to the prompt cache.
+    return {'input_tokens': script.input_tokens, 'cache_creation_input_tokens': script.cache_write,
+            'cache_read_input_tokens': script.cached,
             'output_tokens': output_tokens, 'service_tier': 'standard'}
 
 

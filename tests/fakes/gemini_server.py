@@ -117,9 +117,12 @@ def includes_thoughts(body: dict[str, Any]) -> bool:
 
 
 def usage(script: Script, sent: int) -> dict[str, Any]:
-    result: dict[str, Any] = {'promptTokenCount': script.input_tokens, 'candidatesTokenCount': sent,
-                              'totalTokenCount': script.input_tokens + sent + len(script.reasoning),
-                              'promptTokensDetails': [{'modality': 'TEXT', 'tokenCount': script.input_tokens}]}
+    prompt = script.input_tokens + script.cached
+    result: dict[str, Any] = {'promptTokenCount': prompt, 'candidatesTokenCount': sent,
+                              'totalTokenCount': prompt + sent + len(script.reasoning),
+                              'promptTokensDetails': [{'modality': 'TEXT', 'tokenCount': prompt}]}
+    if script.cached:
+        result['cachedContentTokenCount'] = script.cached
     if script.reasoning:
         result['thoughtsTokenCount'] = len(script.reasoning)
     return result

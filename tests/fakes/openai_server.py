@@ -75,9 +75,9 @@ def text_of(content: Any) -> str:
 def usage(script: Script) -> dict[str, Any]:
     completion = len(script.sent_tokens) + len(script.reasoning)
     return {
-        'prompt_tokens': script.input_tokens, 'completion_tokens': completion,
-        'total_tokens': script.input_tokens + completion,
-        'prompt_tokens_details': {'cached_tokens': 0, 'audio_tokens': 0},
+        'prompt_tokens': script.input_tokens + script.cached, 'completion_tokens': completion,
+        'total_tokens': script.input_tokens + script.cached + completion,
+        'prompt_tokens_details': {'cached_tokens': script.cached, 'audio_tokens': 0},
         'completion_tokens_details': {'reasoning_tokens': len(script.reasoning), 'audio_tokens': 0,
                                       'accepted_prediction_tokens': 0, 'rejected_prediction_tokens': 0},
     }

@@ -99,6 +99,8 @@ class Script:
     fail_after: int = 5
     stall: float = 0.0
     input_tokens: int = 0
+    cached: int = 0  # more prompt tokens, read from the provider's cache ([[cached=N]]); each fake reports them its way
+    cache_write: int = 0  # prompt tokens written to the cache ([[cache-write=N]]; Anthropic alone reports them)
 
     @property
     def text(self) -> str:
@@ -174,4 +176,6 @@ def script_for(message: str, input_tokens: int = 0) -> Script:
         script.stall = float(found['stall'] or 5)
     if found.get('after'):
         script.fail_after = int(found['after'])
+    script.cached = int(found.get('cached') or 0)
+    script.cache_write = int(found.get('cache-write') or 0)
     return script

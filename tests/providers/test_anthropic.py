@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from types import SimpleNamespace
 
 import pytest
 
-from providers.anthropic import DEFAULT_MAX_TOKENS, AnthropicProvider, anthropic_provider
+from providers.anthropic import DEFAULT_MAX_TOKENS, AnthropicProvider, _Tally, anthropic_provider
 from providers.base import (
     ChatMessage,
     Done,
@@ -63,8 +64,30 @@ async def test_text_arrives_in_several_deltas_with_usage_and_stop_reason(provide
     assert answer.text == script_for(message).text
     assert sum(isinstance(event, TextDelta) for event in answer.events) == 30
     assert answer.stop_reason == 'end_turn'
-    assert answer.usage == Usage(input_tokens=4, output_tokens=30, cached_tokens=0)
+    assert answer.usage == Usage(input_tokens=4, output_tokens=30, cached_tokens=0, cache_write_tokens=0)
     assert isinstance(answer.events[-1], Done) and isinstance(answer.events[-2], Usage)
+
+
+async def test_input_counts_the_tokens_read_from_and_written_to_the_prompt_cache(
+        provider: AnthropicProvider) -> None:
+    # Anthropic's input_tokens leaves them out; Parley's input count is every token the model read, as elsewhere.
+    plain = await collect(provider.stream(ask('cache me [[cached=0]] [[cache-write=0]]'), MODEL))
+    cached = await collect(provider.stream(ask('cache me [[cached=700]] [[cache-write=300]]'), MODEL))
+    assert plain.usage is not None and cached.usage is not None and plain.usage.input_tokens is not None
+    assert cached.usage.input_tokens == plain.usage.input_tokens + 1000
+    assert (cached.usage.cached_tokens, cached.usage.cache_write_tokens) == (700, 300)
+
+
+def test_a_deltas_counts_add_to_message_starts_and_one_it_leaves_out_keeps_its_value() -> None:
+    def counts(uncached: int | None, read: int | None, written: int | None) -> SimpleNamespace:
+        return SimpleNamespace(input_tokens=uncached, cache_read_input_tokens=read, cache_creation_input_tokens=written)
+
+    tally = _Tally()
+    tally.count_input(counts(10, 700, 300))  # message_start
+    tally.count_input(counts(12, None, None))  # a message_delta that leaves the cache counts out
+    assert (tally.input_tokens, tally.cached_tokens, tally.cache_write_tokens) == (1012, 700, 300)
+    tally.count_input(counts(None, None, None))  # one without any input count
+    assert tally.input_tokens == 1012
 
 
 async def test_system_prompt_is_top_level_and_turns_alternate(provider: AnthropicProvider,

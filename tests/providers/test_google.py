@@ -23,7 +23,7 @@ from providers.errors import (
     ServerError,
     StreamError,
 )
-from providers.google import GoogleProvider, google_provider
+from providers.google import GoogleProvider, google_provider, usage_of
 from tests.fakes.gemini_server import includes_thoughts
 from tests.fakes.script import script_for
 from tests.fakes.server import BAD_KEY, FakeServer, free_port
@@ -91,6 +91,19 @@ async def test_unset_knobs_are_not_sent(provider: GoogleProvider, fake_server: F
     sent = fake_server.recorder.last('gemini')
     assert 'systemInstruction' not in sent.body
     assert not sent.body.get('generationConfig')  # no temperature, limit or thinking config for a non-thinker
+
+
+async def test_thinking_that_used_up_the_output_limit_is_still_output() -> None:
+    meta = types.GenerateContentResponseUsageMetadata(prompt_token_count=5, thoughts_token_count=700)
+    assert usage_of(meta) == Usage(input_tokens=5, output_tokens=700, reasoning_tokens=700)
+    assert usage_of(types.GenerateContentResponseUsageMetadata(prompt_token_count=5)).output_tokens is None
+
+
+async def test_cached_prompt_tokens_are_part_of_the_input(provider: GoogleProvider) -> None:
+    plain = await collect(provider.stream(ask(unique('[[cached=0]]')), MODEL))
+    cached = await collect(provider.stream(ask(unique('[[cached=700]]')), MODEL))
+    assert plain.usage is not None and cached.usage is not None and plain.usage.input_tokens is not None
+    assert (cached.usage.input_tokens, cached.usage.cached_tokens) == (plain.usage.input_tokens + 700, 700)
 
 
 async def test_reasoning_arrives_before_text(provider: GoogleProvider) -> None:

@@ -7,7 +7,17 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from providers.base import ChatMessage, Done, Error, GenerationParams, Provider, ReasoningDelta, TextDelta, collect
+from providers.base import (
+    ChatMessage,
+    Done,
+    Error,
+    GenerationParams,
+    Provider,
+    ReasoningDelta,
+    TextDelta,
+    Usage,
+    collect,
+)
 from providers.errors import (
     AuthenticationError,
     ContextTooLongError,
@@ -19,7 +29,7 @@ from providers.errors import (
     ServerError,
     StreamError,
 )
-from providers.openai import OpenAIProvider, openai_provider
+from providers.openai import OpenAIProvider, openai_provider, usage_of
 from tests.fakes.script import script_for
 from tests.fakes.server import BAD_KEY, FakeServer, free_port
 
@@ -51,6 +61,22 @@ def provider(make_provider: MakeProvider) -> OpenAIProvider:
 
 def ask(text: str) -> list[ChatMessage]:
     return [ChatMessage('user', text)]
+
+
+def test_a_compatible_servers_counts_are_taken_only_as_counts() -> None:
+    # OpenRouter reports cache writes (priced above plain input); a careless server may send anything at all.
+    told = {'prompt_tokens': 1000, 'completion_tokens': 50,
+            'prompt_tokens_details': {'cached_tokens': 600, 'cache_write_tokens': 300}}
+    assert usage_of(told) == Usage(input_tokens=1000, output_tokens=50, cached_tokens=600, cache_write_tokens=300)
+    odd = {'prompt_tokens': '1000', 'completion_tokens': -3, 'completion_tokens_details': {'reasoning_tokens': True}}
+    assert usage_of(odd) == Usage()
+
+
+async def test_cached_prompt_tokens_are_part_of_the_input(provider: OpenAIProvider) -> None:
+    plain = await collect(provider.stream(ask('cache me [[cached=0]]'), MODEL))
+    cached = await collect(provider.stream(ask('cache me [[cached=700]]'), MODEL))
+    assert plain.usage is not None and cached.usage is not None and plain.usage.input_tokens is not None
+    assert (cached.usage.input_tokens, cached.usage.cached_tokens) == (plain.usage.input_tokens + 700, 700)
 
 
 async def test_it_is_a_provider(provider: OpenAIProvider) -> None:
