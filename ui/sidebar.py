@@ -19,7 +19,6 @@ from .import_page import IMPORT_PATH
 from .page_preview import PreviewEntry
 from .preferences import SIDEBAR_OPEN, remember, remembered
 
-GROUPS = ('Today', 'Yesterday', 'Previous 7 days', 'Older')
 PAGE = 40  # entries built at once (two screens of them); more load as the list scrolls
 # A list hears every conversation that gets a message (in personal mode all of them, from every tab): it moves
 # their entries at once, then at most this often, several at a time. Twenty answers starting together made every
@@ -47,14 +46,25 @@ class BrowserDrawer(ui.left_drawer):
         return None
 
 
+# English, as the rest of the page; not strftime's %B, which follows the server's locale
+MONTHS = ('January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October',
+          'November', 'December')
+
+
 def group_of(updated_at: datetime, now: datetime) -> str:
-    """The sidebar heading for a conversation last touched at `updated_at` (both naive UTC)."""
+    """The sidebar heading for a conversation last touched at `updated_at` (both naive UTC): the last days, then a
+    month of this year, then a year, as ChatGPT and Claude group them, so a long (or imported) history is not one
+    endless group. Each range lies wholly before the one above it, so headings follow the list's newest-first order."""
     days = (now.date() - updated_at.date()).days
     if days <= 0:
-        return GROUPS[0]
+        return 'Today'
     if days == 1:
-        return GROUPS[1]
-    return GROUPS[2] if days <= 7 else GROUPS[3]
+        return 'Yesterday'
+    if days <= 7:
+        return 'Previous 7 days'
+    if days <= 30:
+        return 'Previous 30 days'
+    return MONTHS[updated_at.month - 1] if updated_at.year == now.year else str(updated_at.year)
 
 
 class Sidebar:

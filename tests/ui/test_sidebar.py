@@ -146,10 +146,10 @@ def test_an_old_chat_taken_up_again_moves_under_today(page: Page, parley: Parley
     wait_for_status(answers(page).last, 'complete')
     with sqlite3.connect(Path(parley.data_dir) / 'parley.db') as db:
         db.execute("update conversation set updated_at = datetime('now', '-30 days') where id = ?", (old,))
-    page.reload()  # its entry under Older now, further down than the first page of the list, in a full suite
+    page.reload()  # its entry under Previous 30 days now, further down than the first page of the list, in a full suite
     expect(page.get_by_role('article', name=names.USER_MESSAGE)).to_have_count(1)
     send(page, 'Taken up again today')
     expect(sidebar(page).get_by_role('link').first).to_have_text('A chat from long ago')
     expect(sidebar(page).locator('.parley-group').first).to_have_text('Today')
-    expect(sidebar(page).locator('.parley-group', has_text='Older')).to_have_count(0)
+    expect(sidebar(page).locator('.parley-group', has_text='Previous 30 days')).to_have_count(0)
     wait_for_status(answers(page).last, 'complete')
