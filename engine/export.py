@@ -9,6 +9,9 @@ import re
 from collections.abc import Iterable
 
 from storage.models import Conversation, Message, MessageStatus
+from storage.usage import ChatUsage
+
+from .usage_words import answer_usage, chat_usage
 
 NOTES = {
     MessageStatus.STOPPED: 'Stopped.',
@@ -17,9 +20,10 @@ NOTES = {
 }
 
 
-def conversation_markdown(conversation: Conversation, messages: Iterable[Message]) -> str:
+def conversation_markdown(conversation: Conversation, messages: Iterable[Message],
+                          usage: ChatUsage | None = None) -> str:
     """The title, the chat's instructions if it has any, then every message under a heading that says who wrote it
-    (and which model)."""
+    (and which model), each answer's tokens and cost as the page shows them, and the chat's total (`usage`) last."""
     parts = [f'# {one_line(conversation.title) or "Untitled"}',
              f'*Exported from Parley · {conversation.created_at:%Y-%m-%d %H:%M} UTC*']
     if conversation.system_prompt:  # what the model was told before every answer: part of what it wrote
@@ -37,6 +41,10 @@ def conversation_markdown(conversation: Conversation, messages: Iterable[Message
             parts.append(f'*Failed: {one_line(message.error or "the answer failed.")}*')
         elif note := NOTES.get(message.status):  # type: ignore[call-overload]
             parts.append(f'*{note}*')
+        if message.role != 'user' and (spent := answer_usage(message)):
+            parts.append(f'*{spent}*')
+    if usage is not None and (total := chat_usage(usage)):
+        parts.append(f'*{total.words}*')
     return '\n\n'.join(parts) + '\n'
 
 

@@ -9,6 +9,7 @@ from nicegui import background_tasks, events, ui
 
 from engine.chat import ChatEngine, ChatInputError
 from engine.generation import Generation
+from engine.usage_words import answer_usage, chat_usage
 from storage.models import Conversation, Message, MessageStatus
 from storage.usage import ChatUsage
 
@@ -16,7 +17,6 @@ from . import names
 from .message_view import STATUS_WORDS, MessageView
 from .streaming_markdown import may_hold_math
 from .theme import math_preloads
-from .usage_words import answer_usage, chat_usage
 
 PAGE = 40  # messages shown on opening; older ones load as the reader scrolls up
 

@@ -29,11 +29,12 @@ def register_export(engine: ChatEngine) -> None:
         if conversation is None:  # deleted, never there or someone else's: the same answer for all three
             raise HTTPException(status_code=404)
         messages = await asyncio.to_thread(repository.get_messages, conversation_id)
+        usage = await asyncio.to_thread(repository.conversation_usage, conversation_id, user_id=user_id)
         if generation := engine.generation_for(conversation_id, user_id=user_id):
             for message in messages:  # storage lags the answer being written by up to half a second
                 if message.id == generation.message_id:
                     message.content, message.reasoning = generation.text, generation.reasoning
         filename = export_filename(conversation.title)
-        return Response(conversation_markdown(conversation, messages), media_type='text/markdown; charset=utf-8',
+        return Response(conversation_markdown(conversation, messages, usage), media_type='text/markdown; charset=utf-8',
                         headers={'Content-Disposition': f"attachment; filename*=UTF-8''{quote(filename)}",
                                  'Cache-Control': 'no-store'})

@@ -9,12 +9,12 @@ from collections.abc import Awaitable, Callable
 from nicegui import ui
 
 from engine.generation import Generation
+from engine.usage_words import answer_usage
 from storage.models import AnswerFields, Message, MessageStatus
 
 from . import names
 from .message_edit import MessageEditor
 from .streaming_markdown import StreamingMarkdown
-from .usage_words import answer_usage
 from .version_switch import VersionSwitch
 
 PUMP_INTERVAL = 0.04  # at most 25 updates a second per stream, however fast the provider is

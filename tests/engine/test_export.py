@@ -6,6 +6,7 @@ from datetime import datetime
 
 from engine.export import conversation_markdown, export_filename
 from storage.models import Conversation, Message
+from storage.usage import ChatUsage
 
 
 def test_every_message_under_who_wrote_it_with_how_each_answer_ended() -> None:
@@ -14,24 +15,28 @@ def test_every_message_under_who_wrote_it_with_how_each_answer_ended() -> None:
     messages = [
         Message(conversation_id='c', seq=1, role='user', content='Plan <b>3</b> days\n'),
         Message(conversation_id='c', seq=2, role='assistant', provider='openai', model='gpt',
-                content='## Day 1\n\n<script>alert(1)</script> Alfama', reasoning='First the map.\nThen food.'),
+                content='## Day 1\n\n<script>alert(1)</script> Alfama', reasoning='First the map.\nThen food.',
+                input_tokens=1204, output_tokens=356, cached_tokens=800, cost_usd=0.0041),
         Message(conversation_id='c', seq=3, role='user', content='More?'),
         Message(conversation_id='c', seq=4, role='assistant', provider='anthropic', model='claude', content='Day 4',
-                status='stopped'),
+                status='stopped', input_tokens=10, output_tokens=2),
         Message(conversation_id='c', seq=5, role='user', content='Again'),
         Message(conversation_id='c', seq=6, role='assistant', provider='openai', model='gpt', content='',
                 status='error', error='Bad key:\nset OPENAI_API_KEY'),
     ]
-    assert conversation_markdown(conversation, messages) == '\n\n'.join([
+    usage = ChatUsage(answers=3, input_tokens=1214, output_tokens=358, cached_tokens=800, priced=2, cost_usd=0.005)
+    assert conversation_markdown(conversation, messages, usage) == '\n\n'.join([
         '# Trip to Lisbon',
         '*Exported from Parley · 2026-12-06 09:30 UTC*',
         '## You', 'Plan <b>3</b> days',
         '## Assistant (openai/gpt)', '> **Reasoning**\n>\n> First the map.\n> Then food.',
-        '## Day 1\n\n<script>alert(1)</script> Alfama',
+        '## Day 1\n\n<script>alert(1)</script> Alfama', '*1,204 tokens in (800 cached), 356 out, about $0.0041*',
         '## You', 'More?',
-        '## Assistant (anthropic/claude)', 'Day 4', '*Stopped.*',
+        '## Assistant (anthropic/claude)', 'Day 4', '*Stopped.*', '*10 tokens in, 2 out*',
         '## You', 'Again',
         '## Assistant (openai/gpt)', '*(no text)*', '*Failed: Bad key: set OPENAI_API_KEY*',
+        '*This chat: 1,214 tokens in (800 cached), 358 out, about $0.005 for the 2 of 3 answers with a known price '
+        '(3 answers written)*',
     ]) + '\n'
 
 

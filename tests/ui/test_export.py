@@ -36,8 +36,12 @@ def test_a_conversation_exports_as_markdown(page: Page, parley: ParleyApp) -> No
     name, text = export_from_the_menu(page, conversation_id(page))
     assert name == 'Export-this-chat-markdown.md'
     assert text.startswith('# Export this chat [[markdown]]\n\n*Exported from Parley · ')
+    # Each answer's usage and the chat's total, as the page shows them
+    first, second = (answers(page).nth(index).locator('.parley-usage').inner_text() for index in (0, 1))
+    total = page.get_by_role('note', name=names.CHAT_USAGE).inner_text()
     assert (f'## You\n\n{prompt}\n\n## Assistant (openai/gpt-4o-mini)\n\n{script_for(prompt).text.strip()}\n\n'
-            '## You\n\nAnd once more [[echo]]\n\n## Assistant (openai/gpt-4o-mini)\n\nAnd once more\n') in text
+            f'*{first}*\n\n## You\n\nAnd once more [[echo]]\n\n## Assistant (openai/gpt-4o-mini)\n\nAnd once more\n\n'
+            f'*{second}*\n\n*{total}*\n') in text
     expect(page.get_by_role('link', name=names.EXPORT)).to_be_hidden()  # the menu closed
 
 

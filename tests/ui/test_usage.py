@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
+from engine.usage_words import dollars
 from ui import names
-from ui.usage_words import dollars
 
 from .conftest import ParleyApp
 from .helpers import answers, conversation_id, open_parley, send, wait_for_status

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from engine.usage_words import COUNTED_HINT, ESTIMATE_HINT, answer_usage, chat_usage, dollars
 from storage.models import AnswerFields
 from storage.usage import ChatUsage
-from ui.usage_words import COUNTED_HINT, ESTIMATE_HINT, answer_usage, chat_usage, dollars
 
 
 def test_costs_read_as_dollars_rounded_to_what_matters() -> None:
