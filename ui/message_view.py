@@ -224,6 +224,9 @@ class MessageView:
         if self.versions > 1 and self.switch is None:
             with self.footer:
                 self.switch = VersionSwitch(lambda number: self.on_version(self.message_id, number))
+        elif self.versions <= 1 and self.switch is not None:  # a regeneration stopped before its first word: gone
+            self.switch.root.delete()
+            self.switch = None
         if self.switch is not None:
             self.switch.show(self.version, self.versions, self.model, writing=status == MessageStatus.STREAMING)
         if status == MessageStatus.STREAMING:

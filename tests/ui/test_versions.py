@@ -88,6 +88,21 @@ def test_regenerate_keeps_the_first_answer_and_both_can_be_shown(page: Page, par
     other.close()
 
 
+def test_a_regeneration_stopped_before_its_first_word_leaves_no_switch(page: Page, parley: ParleyApp) -> None:
+    open_parley(page, parley)
+    send(page, 'Slow to start [[stall=1.5]] [[after=0]] [[take]]')
+    answer = answers(page).last
+    wait_for_status(answer, 'complete')
+    kept = answer.locator('.parley-markdown').inner_text()
+    answer.get_by_role('button', name=names.REGENERATE).click()
+    expect(switch(answer)).to_contain_text('2 / 2')  # while the new version is being written
+    page.get_by_role('button', name=names.STOP).click()  # before its first word (1.5 s away)
+    wait_for_status(answer, 'complete')
+    expect(answer.locator('.parley-markdown')).to_have_text(kept)
+    expect(switch(answer)).to_have_count(0)  # one version again: nothing to switch between
+    assert stored_versions(parley, conversation_id(page))[0][1:3] == (1, 1)
+
+
 def test_retry_of_a_failed_answer_keeps_what_it_had_written(page: Page, parley: ParleyApp) -> None:
     open_parley(page, parley)
     send(page, 'Write a limerick [[take]] [[delay=20]] [[fail=error]] [[after=3]]')
