@@ -21,14 +21,17 @@ class UsageLine(NamedTuple):
     hint: str
 
 
+NBSP = '\u00a0'  # keeps "about $0.0041" and "3 answers" on one line where a line wraps (phones)
+
+
 def dollars(amount: float) -> str:
     if amount == 0:
         return '$0'  # a free model (OpenRouter's :free ones): not "under" anything
     if amount < 0.0001:
-        return 'under $0.0001'
+        return f'under{NBSP}$0.0001'
     # Two significant figures below ten cents (cents would round most answers to nothing), cents above.
     figures = f'{amount:.2g}'
-    return f'about ${figures}' if float(figures) < 0.1 else f'about ${amount:,.2f}'
+    return f'about{NBSP}${figures}' if float(figures) < 0.1 else f'about{NBSP}${amount:,.2f}'
 
 
 def _tokens(input_tokens: int, output_tokens: int, cached: int | None, reasoning: int | None) -> str:
@@ -53,9 +56,14 @@ def chat_usage(usage: ChatUsage) -> UsageLine | None:
     """The chat's total once it has more than one counted answer (with one, that answer's own line says it all)."""
     if usage.answers < 2:
         return None
+    # "Counted", not "written": an answer stopped or cut off has no count from its provider, so it is not in here.
     words = f'This chat: {_tokens(usage.input_tokens, usage.output_tokens, usage.cached_tokens, None)}'
+    counted = f'({usage.answers}{NBSP}answers counted)'
     if usage.priced == usage.answers:
-        words += f', {dollars(usage.cost_usd)}'
+        words += f', {dollars(usage.cost_usd)} {counted}'
     elif usage.priced:
-        words += f', {dollars(usage.cost_usd)} for the {usage.priced} of {usage.answers} answers with a known price'
-    return UsageLine(f'{words} ({usage.answers} answers written)', ESTIMATE_HINT if usage.priced else COUNTED_HINT)
+        which = 'the one' if usage.priced == 1 else f'the {usage.priced}'
+        words += f' {counted}; {dollars(usage.cost_usd)} for {which} with a known price'
+    else:
+        words += f' {counted}'
+    return UsageLine(words, ESTIMATE_HINT if usage.priced else COUNTED_HINT)

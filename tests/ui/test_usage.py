@@ -34,7 +34,7 @@ def total_words(rows: list[tuple[int, int, float]], cached: int) -> str:
     tokens_out = sum(row[1] for row in rows)
     cost = dollars(sum(row[2] for row in rows))
     return (f'This chat: {tokens_in:,} tokens in ({cached:,} cached), {tokens_out:,} out, {cost} '
-            f'({len(rows)} answers written)')
+            f'({len(rows)}\xa0answers counted)')
 
 
 def test_each_answer_shows_what_it_used_and_the_chat_adds_them_up(page: Page, context: BrowserContext,
@@ -44,14 +44,14 @@ def test_each_answer_shows_what_it_used_and_the_chat_adds_them_up(page: Page, co
     first = answers(page).nth(0)
     wait_for_status(first, 'complete')
     expect(first.locator('.parley-usage')).to_have_text(
-        re.compile(r'^1,2\d\d tokens in \(1,200 cached\), 40 out, about \$0\.000\d+$'))
+        re.compile(r'^1,2\d\d tokens in \(1,200 cached\), 40 out, about\s\$0\.000\d+$'))
     total = page.get_by_role('note', name=names.CHAT_USAGE)
     expect(total).to_be_hidden()  # one answer: its own line says it all
 
     send(page, 'And a few more [[tokens=10]]')
     second = answers(page).nth(1)
     wait_for_status(second, 'complete')
-    expect(second.locator('.parley-usage')).to_have_text(re.compile(r'^\d+ tokens in, 10 out, (about|under) \$0\.'))
+    expect(second.locator('.parley-usage')).to_have_text(re.compile(r'^\d+ tokens in, 10 out, (about|under)\s\$0\.'))
     chat = conversation_id(page)
     expect(total).to_have_text(total_words(spent(parley, chat), 1200))
 
