@@ -14,6 +14,7 @@ from pathlib import Path
 
 import ijson
 
+from storage.imports import Stored
 from storage.models import Conversation, Message, MessageStatus, utcnow
 from storage.text import storable
 
@@ -38,7 +39,13 @@ class ImportResult:
     """How far an import has come; a page shows it while the import runs (it is updated from the import's thread)."""
 
     imported: int = 0
-    already_here: int = 0  # imported before: left as they are
+    extended: int = 0  # imported before and gone on since in the other app: the new turns were added
+    already_here: int = 0  # imported before: left as they are (nothing new, or taken up or changed in Parley)
+
+    @property
+    def read(self) -> int:
+        """Conversations read so far, whatever became of them."""
+        return self.imported + self.extended + self.already_here
     unreadable: int = 0  # entries that are not a conversation either reader knows, or that have no turn to keep
 
 
@@ -55,7 +62,7 @@ async def import_chats(engine: ChatEngine, path: Path, *, user_id: str | None, m
         await asyncio.to_thread(import_file, engine, path, user_id, model, result)
     finally:
         _importing.discard(user_id)
-        if result.imported:
+        if result.imported or result.extended:
             engine.conversations_changed.emit(user_id)
     return result
 
@@ -71,12 +78,16 @@ def import_file(engine: ChatEngine, path: Path, user_id: str | None, model: tupl
                     conversation = None
                 if conversation is None:
                     result.unreadable += 1
-                elif engine.repository.store_imported(*rows(conversation, user_id, model)):
-                    result.imported += 1
                 else:
-                    result.already_here += 1
+                    stored = engine.repository.store_imported(*rows(conversation, user_id, model))
+                    if stored == Stored.NEW:
+                        result.imported += 1
+                    elif stored == Stored.EXTENDED:
+                        result.extended += 1
+                    else:
+                        result.already_here += 1
         except (ijson.JSONError, UnicodeDecodeError, zipfile.BadZipFile, zlib.error, EOFError) as error:
-            read = result.imported + result.already_here
+            read = result.read
             if not read:
                 raise ImportRefused(DAMAGED_AT_ONCE) from error
             raise ImportRefused(f'The file breaks off or is damaged after {read:,} conversation'

@@ -46,6 +46,9 @@ def said(result: ImportResult) -> str:
     """What an import did, in words."""
     count = result.imported
     words = [f'Imported {count:,} conversation{"" if count == 1 else "s"}.']
+    if result.extended:
+        words.append(f'{result.extended:,} imported before {"was" if result.extended == 1 else "were"} brought up to '
+                     'date with the messages written since.')
     if result.already_here:
         words.append(f'{result.already_here:,} {"was" if result.already_here == 1 else "were"} already here, '
                      'and left as Parley has them.')
@@ -116,7 +119,7 @@ class ImportPage:
                 await import_chats(self.engine, path, user_id=self.user_id, model_key=self.model, result=self.result)
             except ImportRefused as refused:
                 self._say(str(refused), problem=True)
-                self.done.visible = bool(self.result.imported)
+                self.done.visible = bool(self.result.imported or self.result.extended)
                 return
             except Exception as error:  # storage failed: what was stored stays, and the page says so
                 log.exception('importing chats failed')
@@ -127,13 +130,13 @@ class ImportPage:
                 self.progress.active = False
                 self.upload.reset()
                 self.upload.enable()
-        found = self.result.imported + self.result.already_here
+        found = self.result.read
         self._say(said(self.result) if found else 'This file holds no conversation Parley can read.', problem=not found)
         self.done.visible = bool(found)
 
     def _show_progress(self) -> None:
         if self.result is not None:
-            found = self.result.imported + self.result.already_here
+            found = self.result.read
             self._say(f'Importing… {found:,} conversation{"" if found == 1 else "s"} so far.')
 
     def _say(self, text: str, *, problem: bool = False) -> None:

@@ -227,3 +227,25 @@ async def test_a_renamed_chat_is_known_by_its_id_and_one_import_runs_at_a_time(e
     again = await import_chats(engine, export, user_id='ann', model_key=None, result=ImportResult())
     assert (again.imported, again.already_here) == (0, 2)
     assert len(engine.repository.list_conversations(user_id='ann')) == 2
+
+
+async def test_a_chat_gone_on_since_the_last_export_gets_its_new_turns(engine: ChatEngine, tmp_path: Path) -> None:
+    export = write(tmp_path / 'conversations.json', [chatgpt_conversation(), claude_conversation()])
+    await import_chats(engine, export, user_id='ann', model_key=None, result=ImportResult())
+    changed: list[str | None] = []
+    engine.conversations_changed.subscribe(changed.append)
+    later = claude_conversation()
+    later['updated_at'] = '2026-12-05T08:00:00.000000Z'
+    later['chat_messages'] += [
+        {'uuid': 'm3', 'sender': 'human', 'text': 'And line 4?', 'content': [{'type': 'text', 'text': 'And line 4?'}],
+         'attachments': [], 'files': [], 'created_at': '2026-12-05T07:59:00Z', 'updated_at': '2026-12-05T07:59:00Z'},
+        {'uuid': 'm4', 'sender': 'assistant', 'text': 'Fine.', 'content': [{'type': 'text', 'text': 'Fine.'}],
+         'attachments': [], 'files': [], 'created_at': '2026-12-05T08:00:00Z', 'updated_at': '2026-12-05T08:00:00Z'}]
+    write(export, [chatgpt_conversation(), later])
+    result = await import_chats(engine, export, user_id='ann', model_key=None, result=ImportResult())
+    assert (result.imported, result.extended, result.already_here) == (0, 1, 1)
+    assert changed == ['ann']  # the lists hear of it: the chat moves up to where its new turns put it
+    claude, _ = engine.repository.list_conversations(user_id='ann')
+    assert claude.title == 'Log question' and claude.updated_at == datetime(2026, 12, 5, 8, 0)
+    assert [(m.role, m.content) for m in engine.repository.get_messages(claude.id)][2:] == [
+        ('user', 'And line 4?'), ('assistant', 'Fine.')]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from storage.imports import Stored
 from storage.models import Conversation, Message
 from storage.repository import Repository
 
@@ -20,13 +21,50 @@ def chat(user_id: str | None, title: str = 'Imported') -> tuple[Conversation, li
 
 
 def test_stored_whole_with_its_dates_and_once_per_person(repo: Repository) -> None:
-    assert repo.store_imported(*chat('ann'))
-    assert not repo.store_imported(*chat('ann')), 'the same chat again is left alone'
-    assert repo.store_imported(*chat('bob')), "Ann's copy is not Bob's"
-    assert repo.store_imported(*chat('ann', title='Another title'))
-    assert repo.store_imported(*chat(None)) and not repo.store_imported(*chat(None))  # personal mode
+    assert repo.store_imported(*chat('ann')) == Stored.NEW
+    assert repo.store_imported(*chat('ann')) == Stored.ALREADY, 'the same chat again is left alone'
+    assert repo.store_imported(*chat('bob')) == Stored.NEW, "Ann's copy is not Bob's"
+    assert repo.store_imported(*chat('ann', title='Another title')) == Stored.NEW
+    assert repo.store_imported(*chat(None)) == Stored.NEW  # personal mode
+    assert repo.store_imported(*chat(None)) == Stored.ALREADY
     [stored] = [c for c in repo.list_conversations(user_id='ann') if c.title == 'Imported']
     assert (stored.created_at, stored.updated_at) == (STARTED, datetime(2025, 12, 2))
     messages = repo.get_messages(stored.id)
     assert [(m.role, m.content, m.parent_id) for m in messages] == [
         ('user', 'Hi', None), ('assistant', 'Hello', messages[0].id)]
+
+
+def known(user_id: str, turns: list[tuple[str, str]], updated: datetime) -> tuple[Conversation, list[Message]]:
+    """A chat known by its ChatGPT id, with `turns` (role, text), answers linked to their questions."""
+    conversation = Conversation(title='Known', provider='chatgpt', model='gpt-4o', user_id=user_id,
+                                imported_from='chatgpt:abc', created_at=STARTED, updated_at=updated)
+    messages: list[Message] = []
+    for seq, (role, content) in enumerate(turns, start=1):
+        parent = messages[-1].id if role == 'assistant' and messages else None
+        messages.append(Message(conversation_id=conversation.id, seq=seq, role=role, content=content,
+                                parent_id=parent, created_at=STARTED))
+    return conversation, messages
+
+
+def test_a_chat_gone_on_in_the_other_app_gets_its_new_turns_unless_parley_changed_it(repo: Repository) -> None:
+    begun = [('user', 'Hi'), ('assistant', 'Hello')]
+    assert repo.store_imported(*known('ann', begun, datetime(2025, 12, 2))) == Stored.NEW
+    went_on = [*begun, ('user', 'And then?'), ('assistant', 'Then this.')]
+    assert repo.store_imported(*known('ann', went_on, datetime(2025, 12, 9))) == Stored.EXTENDED
+    [stored] = repo.list_conversations(user_id='ann')
+    assert stored.updated_at == datetime(2025, 12, 9)  # moved to where its last turn puts it
+    messages = repo.get_messages(stored.id)
+    assert [(m.seq, m.role, m.content) for m in messages] == [(1, 'user', 'Hi'), (2, 'assistant', 'Hello'),
+                                                               (3, 'user', 'And then?'), (4, 'assistant', 'Then this.')]
+    assert [m.parent_id for m in messages] == [None, messages[0].id, None, messages[2].id]
+    assert repo.store_imported(*known('ann', went_on, datetime(2025, 12, 9))) == Stored.ALREADY  # nothing new
+
+    # Taken up in Parley: the export's newer turns would not follow what is here, so nothing changes.
+    repo.add_message(stored.id, role='user', content='Asked in Parley')
+    further = [*went_on, ('user', 'Asked in ChatGPT'), ('assistant', 'Answered there')]
+    assert repo.store_imported(*known('ann', further, datetime(2025, 12, 10))) == Stored.ALREADY
+    assert [m.content for m in repo.get_messages(stored.id)][-1] == 'Asked in Parley'
+    # An answer changed in ChatGPT (a new branch there) is not the one Parley holds: left alone too.
+    assert repo.store_imported(*known('bob', begun, datetime(2025, 12, 2))) == Stored.NEW
+    changed = [('user', 'Hi'), ('assistant', 'Hello again'), ('user', 'More')]
+    assert repo.store_imported(*known('bob', changed, datetime(2025, 12, 3))) == Stored.ALREADY
