@@ -1,4 +1,4 @@
-// Vue side of ui/conversation_list.py: the sidebar's entries, grouped by day, each a link and an options menu.
+// Vue side of ui/conversation_list.py: the sidebar's entries, grouped by when, each a link and an options menu.
 //
 // Props carry the whole list when NiceGUI sends the element; after that the server sends calls: `show` (a new
 // list), `extend` (older entries at the end), `putFirst` (a batch of entries, newest first, moved or added to the

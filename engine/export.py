@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from storage.models import Conversation, Message, MessageStatus
 from storage.usage import ChatUsage
 
-from .usage_words import answer_usage, chat_usage
+from .usage_words import NBSP, answer_usage, chat_usage
 
 NOTES = {
     MessageStatus.STOPPED: 'Stopped.',
@@ -42,9 +42,9 @@ def conversation_markdown(conversation: Conversation, messages: Iterable[Message
         elif note := NOTES.get(message.status):  # type: ignore[call-overload]
             parts.append(f'*{note}*')
         if message.role != 'user' and (spent := answer_usage(message)):
-            parts.append(f'*{spent}*')
+            parts.append(f'*{spent.replace(NBSP, " ")}*')  # a file is searched for "about $0.05", with a space
     if usage is not None and (total := chat_usage(usage)):
-        parts.append(f'*{total.words}*')
+        parts.append(f'*{total.words.replace(NBSP, " ")}*')
     return '\n\n'.join(parts) + '\n'
 
 

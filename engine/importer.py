@@ -7,12 +7,14 @@ transaction: a file that breaks off keeps what came before it.
 from __future__ import annotations
 
 import asyncio
+import logging
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import ijson
+from sqlalchemy.exc import IntegrityError
 
 from storage.imports import Stored
 from storage.models import Conversation, Message, MessageStatus, utcnow
@@ -21,6 +23,8 @@ from storage.text import storable
 from .chat import ChatEngine, title_from
 from .export_reader import ImportRefused, conversations_in
 from .import_formats import IMAGE_NOTE, ImportedConversation, read_conversation
+
+log = logging.getLogger(__name__)
 
 __all__ = ['ImportRefused', 'ImportResult', 'import_chats']
 
@@ -40,13 +44,15 @@ class ImportResult:
 
     imported: int = 0
     extended: int = 0  # imported before and gone on since in the other app: the new turns were added
-    already_here: int = 0  # imported before: left as they are (nothing new, or taken up or changed in Parley)
+    already_here: int = 0  # imported before, with nothing new
+    changed_here: int = 0  # imported before and gone on there, but taken up or changed in Parley: left alone
+    unreadable: int = 0  # entries that are not a conversation either reader knows, or that have no turn to keep
+    added: list[Message] = field(default_factory=list)  # the turns added to chats already here, to show where open
 
     @property
     def read(self) -> int:
         """Conversations read so far, whatever became of them."""
-        return self.imported + self.extended + self.already_here
-    unreadable: int = 0  # entries that are not a conversation either reader knows, or that have no turn to keep
+        return self.imported + self.extended + self.already_here + self.changed_here
 
 
 async def import_chats(engine: ChatEngine, path: Path, *, user_id: str | None, model_key: str | None,
@@ -64,6 +70,9 @@ async def import_chats(engine: ChatEngine, path: Path, *, user_id: str | None, m
         _importing.discard(user_id)
         if result.imported or result.extended:
             engine.conversations_changed.emit(user_id)
+        for message in result.added:  # an open page of a chat brought up to date shows its new turns at once
+            engine.message_added.emit(message)
+        result.added.clear()
     return result
 
 
@@ -79,19 +88,31 @@ def import_file(engine: ChatEngine, path: Path, user_id: str | None, model: tupl
                 if conversation is None:
                     result.unreadable += 1
                 else:
-                    stored = engine.repository.store_imported(*rows(conversation, user_id, model))
-                    if stored == Stored.NEW:
-                        result.imported += 1
-                    elif stored == Stored.EXTENDED:
-                        result.extended += 1
-                    else:
-                        result.already_here += 1
+                    store(engine, conversation, user_id, model, result)
         except (ijson.JSONError, UnicodeDecodeError, zipfile.BadZipFile, zlib.error, EOFError) as error:
             read = result.read
             if not read:
                 raise ImportRefused(DAMAGED_AT_ONCE) from error
             raise ImportRefused(f'The file breaks off or is damaged after {read:,} conversation'
                                 f'{"" if read == 1 else "s"}; those were kept.') from error
+
+
+def store(engine: ChatEngine, conversation: ImportedConversation, user_id: str | None,
+          model: tuple[str, str] | None, result: ImportResult) -> None:
+    try:
+        stored, added = engine.repository.store_imported(*rows(conversation, user_id, model))
+    except IntegrityError:  # a chat deleted or written to at that very moment: left as it is, the import goes on
+        log.warning('an imported chat collided with a change made meanwhile; left as it was', exc_info=True)
+        stored, added = Stored.CHANGED_HERE, []
+    if stored == Stored.NEW:
+        result.imported += 1
+    elif stored == Stored.EXTENDED:
+        result.extended += 1
+        result.added.extend(added)
+    elif stored == Stored.CHANGED_HERE:
+        result.changed_here += 1
+    else:
+        result.already_here += 1
 
 
 def rows(imported: ImportedConversation, user_id: str | None,

@@ -20,7 +20,7 @@ from .browser_call import call_method
 class Entry(TypedDict):
     id: str
     title: str
-    group: str  # the day heading it sits under (Today, Yesterday, ...)
+    group: str  # the heading it sits under (Today, Yesterday, ..., a month, a year)
 
 
 LABELS = {'menu': names.CONVERSATION_MENU, 'rename': names.RENAME, 'export': names.EXPORT, 'delete': names.DELETE,

@@ -51,7 +51,12 @@ def said(result: ImportResult) -> str:
                      'date with the messages written since.')
     if result.already_here:
         words.append(f'{result.already_here:,} {"was" if result.already_here == 1 else "were"} already here, '
-                     'and left as Parley has them.')
+                     'with nothing new.')
+    if result.changed_here:
+        one = result.changed_here == 1
+        words.append(f'{result.changed_here:,} had newer messages there, but {"was" if one else "were"} taken up or '
+                     f'changed here since, so {"it was" if one else "they were"} left as Parley has '
+                     f'{"it" if one else "them"}.')
     if result.unreadable:
         words.append(f'{result.unreadable:,} entr{"y" if result.unreadable == 1 else "ies"} of the file '
                      f'{"was" if result.unreadable == 1 else "were"} empty or not a conversation Parley can read.')

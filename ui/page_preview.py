@@ -27,7 +27,7 @@ TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).res
 class PreviewEntry:
     title: str
     href: str
-    heading: str | None = None  # the day group this entry opens (Today, Yesterday, ...), if it is the first of it
+    heading: str | None = None  # the group this entry opens (Today, ..., a month, a year), if it is the first of it
     current: bool = False
 
 

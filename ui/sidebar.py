@@ -1,4 +1,5 @@
-"""The conversation list: newest first, grouped by day, with open, rename and delete; live in every tab."""
+"""The conversation list: newest first, grouped by when (days, months, years), with open, rename and delete; live in
+every tab."""
 
 from __future__ import annotations
 

@@ -30,13 +30,13 @@ def test_every_message_under_who_wrote_it_with_how_each_answer_ended() -> None:
         '*Exported from Parley · 2026-12-06 09:30 UTC*',
         '## You', 'Plan <b>3</b> days',
         '## Assistant (openai/gpt)', '> **Reasoning**\n>\n> First the map.\n> Then food.',
-        '## Day 1\n\n<script>alert(1)</script> Alfama', '*1,204 tokens in (800 cached), 356 out, about\xa0$0.0041*',
+        '## Day 1\n\n<script>alert(1)</script> Alfama', '*1,204 tokens in (800 cached), 356 out, about $0.0041*',
         '## You', 'More?',
         '## Assistant (anthropic/claude)', 'Day 4', '*Stopped.*', '*10 tokens in, 2 out*',
         '## You', 'Again',
         '## Assistant (openai/gpt)', '*(no text)*', '*Failed: Bad key: set OPENAI_API_KEY*',
-        '*This chat: 1,214 tokens in (800 cached), 358 out (3\xa0answers counted); about\xa0$0.005 for the 2 with a '
-        'known price*',
+        '*This chat: 1,214 tokens in (800 cached), 358 out (3 answers counted); about $0.005 for the 2 with a '
+        'known price*',  # plain spaces in a file: it is searched for "about $0.005"
     ]) + '\n'
 
 

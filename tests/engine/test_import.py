@@ -9,12 +9,14 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from engine import export_reader
 from engine.chat import ChatEngine
 from engine.export_reader import NO_CONVERSATIONS, NOT_AN_EXPORT, ImportRefused
 from engine.import_formats import ARTIFACT_EDITED, FILE_NOTE, IMAGE_MADE, IMAGE_NOTE, NO_ANSWER, read_conversation
 from engine.importer import ALREADY_IMPORTING, DAMAGED_AT_ONCE, ImportResult, import_chats
+from storage.models import Conversation, Message
 from tests.fakes.server import FakeServer
 
 from .export_samples import chatgpt_conversation, chatgpt_with_tools, claude_conversation, claude_with_branches
@@ -242,10 +244,29 @@ async def test_a_chat_gone_on_since_the_last_export_gets_its_new_turns(engine: C
         {'uuid': 'm4', 'sender': 'assistant', 'text': 'Fine.', 'content': [{'type': 'text', 'text': 'Fine.'}],
          'attachments': [], 'files': [], 'created_at': '2026-12-05T08:00:00Z', 'updated_at': '2026-12-05T08:00:00Z'}]
     write(export, [chatgpt_conversation(), later])
+    shown: list[str] = []
+    engine.message_added.subscribe(lambda message: shown.append(message.content))
     result = await import_chats(engine, export, user_id='ann', model_key=None, result=ImportResult())
     assert (result.imported, result.extended, result.already_here) == (0, 1, 1)
     assert changed == ['ann']  # the lists hear of it: the chat moves up to where its new turns put it
+    assert shown == ['And line 4?', 'Fine.']  # and a page open on it shows them
     claude, _ = engine.repository.list_conversations(user_id='ann')
     assert claude.title == 'Log question' and claude.updated_at == datetime(2026, 12, 5, 8, 0)
     assert [(m.role, m.content) for m in engine.repository.get_messages(claude.id)][2:] == [
         ('user', 'And line 4?'), ('assistant', 'Fine.')]
+
+
+async def test_a_chat_changed_at_that_very_moment_is_left_and_the_import_goes_on(
+        engine: ChatEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = engine.repository.store_imported
+
+    def collides(conversation: Conversation, messages: list[Message]) -> object:
+        if conversation.title == 'Log question':  # deleted, or written to from a page, as its turns were added
+            raise IntegrityError('INSERT', {}, Exception('UNIQUE constraint failed: message.conversation_id, seq'))
+        return store(conversation, messages)
+
+    monkeypatch.setattr(engine.repository, 'store_imported', collides)
+    export = write(tmp_path / 'conversations.json', [claude_conversation(), chatgpt_conversation()])
+    result = await import_chats(engine, export, user_id='ann', model_key=None, result=ImportResult())
+    assert (result.imported, result.changed_here) == (1, 1)
+    assert [c.title for c in engine.repository.list_conversations(user_id='ann')] == ['Physics slide']

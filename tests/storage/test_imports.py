@@ -21,12 +21,12 @@ def chat(user_id: str | None, title: str = 'Imported') -> tuple[Conversation, li
 
 
 def test_stored_whole_with_its_dates_and_once_per_person(repo: Repository) -> None:
-    assert repo.store_imported(*chat('ann')) == Stored.NEW
-    assert repo.store_imported(*chat('ann')) == Stored.ALREADY, 'the same chat again is left alone'
-    assert repo.store_imported(*chat('bob')) == Stored.NEW, "Ann's copy is not Bob's"
-    assert repo.store_imported(*chat('ann', title='Another title')) == Stored.NEW
-    assert repo.store_imported(*chat(None)) == Stored.NEW  # personal mode
-    assert repo.store_imported(*chat(None)) == Stored.ALREADY
+    assert repo.store_imported(*chat('ann'))[0] == Stored.NEW
+    assert repo.store_imported(*chat('ann'))[0] == Stored.ALREADY, 'the same chat again is left alone'
+    assert repo.store_imported(*chat('bob'))[0] == Stored.NEW, "Ann's copy is not Bob's"
+    assert repo.store_imported(*chat('ann', title='Another title'))[0] == Stored.NEW
+    assert repo.store_imported(*chat(None))[0] == Stored.NEW  # personal mode
+    assert repo.store_imported(*chat(None))[0] == Stored.ALREADY
     [stored] = [c for c in repo.list_conversations(user_id='ann') if c.title == 'Imported']
     assert (stored.created_at, stored.updated_at) == (STARTED, datetime(2025, 12, 2))
     messages = repo.get_messages(stored.id)
@@ -48,23 +48,35 @@ def known(user_id: str, turns: list[tuple[str, str]], updated: datetime) -> tupl
 
 def test_a_chat_gone_on_in_the_other_app_gets_its_new_turns_unless_parley_changed_it(repo: Repository) -> None:
     begun = [('user', 'Hi'), ('assistant', 'Hello')]
-    assert repo.store_imported(*known('ann', begun, datetime(2025, 12, 2))) == Stored.NEW
+    assert repo.store_imported(*known('ann', begun, datetime(2025, 12, 2)))[0] == Stored.NEW
     went_on = [*begun, ('user', 'And then?'), ('assistant', 'Then this.')]
-    assert repo.store_imported(*known('ann', went_on, datetime(2025, 12, 9))) == Stored.EXTENDED
+    stored_as, added = repo.store_imported(*known('ann', went_on, datetime(2025, 12, 9)))
+    assert stored_as == Stored.EXTENDED and [m.content for m in added] == ['And then?', 'Then this.']
     [stored] = repo.list_conversations(user_id='ann')
     assert stored.updated_at == datetime(2025, 12, 9)  # moved to where its last turn puts it
     messages = repo.get_messages(stored.id)
     assert [(m.seq, m.role, m.content) for m in messages] == [(1, 'user', 'Hi'), (2, 'assistant', 'Hello'),
                                                                (3, 'user', 'And then?'), (4, 'assistant', 'Then this.')]
     assert [m.parent_id for m in messages] == [None, messages[0].id, None, messages[2].id]
-    assert repo.store_imported(*known('ann', went_on, datetime(2025, 12, 9))) == Stored.ALREADY  # nothing new
+    assert repo.store_imported(*known('ann', went_on, datetime(2025, 12, 9)))[0] == Stored.ALREADY  # nothing new
 
     # Taken up in Parley: the export's newer turns would not follow what is here, so nothing changes.
     repo.add_message(stored.id, role='user', content='Asked in Parley')
     further = [*went_on, ('user', 'Asked in ChatGPT'), ('assistant', 'Answered there')]
-    assert repo.store_imported(*known('ann', further, datetime(2025, 12, 10))) == Stored.ALREADY
+    assert repo.store_imported(*known('ann', further, datetime(2025, 12, 10)))[0] == Stored.CHANGED_HERE
     assert [m.content for m in repo.get_messages(stored.id)][-1] == 'Asked in Parley'
     # An answer changed in ChatGPT (a new branch there) is not the one Parley holds: left alone too.
-    assert repo.store_imported(*known('bob', begun, datetime(2025, 12, 2))) == Stored.NEW
+    assert repo.store_imported(*known('bob', begun, datetime(2025, 12, 2)))[0] == Stored.NEW
     changed = [('user', 'Hi'), ('assistant', 'Hello again'), ('user', 'More')]
-    assert repo.store_imported(*known('bob', changed, datetime(2025, 12, 3))) == Stored.ALREADY
+    assert repo.store_imported(*known('bob', changed, datetime(2025, 12, 3)))[0] == Stored.CHANGED_HERE
+
+
+def test_an_answer_to_a_question_held_before_is_linked_to_it(repo: Repository) -> None:
+    asked = [('user', 'Hi'), ('assistant', 'Hello'), ('user', 'Still there?')]  # exported before it was answered
+    repo.store_imported(*known('ann', asked, datetime(2025, 12, 2)))
+    answered = [*asked, ('assistant', 'Yes.')]
+    assert repo.store_imported(*known('ann', answered, datetime(2025, 12, 3)))[0] == Stored.EXTENDED
+    [stored] = repo.list_conversations(user_id='ann')
+    messages = repo.get_messages(stored.id)
+    assert [m.content for m in messages] == ['Hi', 'Hello', 'Still there?', 'Yes.']
+    assert messages[3].parent_id == messages[2].id  # the question Parley held, not the export's copy of it

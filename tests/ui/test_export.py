@@ -37,8 +37,10 @@ def test_a_conversation_exports_as_markdown(page: Page, parley: ParleyApp) -> No
     assert name == 'Export-this-chat-markdown.md'
     assert text.startswith('# Export this chat [[markdown]]\n\n*Exported from Parley · ')
     # Each answer's usage and the chat's total, as the page shows them
-    first, second = (answers(page).nth(index).locator('.parley-usage').inner_text() for index in (0, 1))
-    total = page.get_by_role('note', name=names.CHAT_USAGE).inner_text()
+    # (with plain spaces where the page keeps "about $…" on one line with a no-break one)
+    first, second = (answers(page).nth(index).locator('.parley-usage').inner_text().replace('\xa0', ' ')
+                     for index in (0, 1))
+    total = page.get_by_role('note', name=names.CHAT_USAGE).inner_text().replace('\xa0', ' ')
     assert (f'## You\n\n{prompt}\n\n## Assistant (openai/gpt-4o-mini)\n\n{script_for(prompt).text.strip()}\n\n'
             f'*{first}*\n\n## You\n\nAnd once more [[echo]]\n\n## Assistant (openai/gpt-4o-mini)\n\nAnd once more\n\n'
             f'*{second}*\n\n*{total}*\n') in text

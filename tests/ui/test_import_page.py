@@ -80,7 +80,7 @@ def test_an_export_becomes_chats_that_go_on_and_is_taken_once(page: Page, app: P
 
     page.goto(f'{app.url}/import')  # the same export again: nothing doubled
     choose(page, export)
-    expect(status(page)).to_have_text('Imported 0 conversations. 2 were already here, and left as Parley has them. '
+    expect(status(page)).to_have_text('Imported 0 conversations. 2 were already here, with nothing new. '
                                       '1 entry of the file was empty or not a conversation Parley can read.',
                                       timeout=15_000)
     page.get_by_role('link', name='Back to your chats').click()

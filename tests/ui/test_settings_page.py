@@ -206,7 +206,7 @@ def test_settings_are_dark_when_the_chat_is_and_lead_back_to_the_chat_left(page:
         expect(connections(page)).to_be_visible()
         expect(page.locator('body')).to_have_class(DARK)
         page.wait_for_timeout(300)  # Quasar's colour transitions
-        for control in (names.TEST_CONNECTION, names.REMOVE, names.SAVE):  # flat ones, and a filled one
+        for control in (names.TEST_CONNECTION, names.REMOVE, names.SAVE):  # outlined, plain and filled
             label = page.get_by_role('button', name=control).locator('.q-btn__content')  # the text, as it is seen
             assert label.evaluate(CONTRAST) >= 4.5, control
         page.get_by_role('button', name=names.BACK_TO_CHAT).click()
