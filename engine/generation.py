@@ -67,11 +67,15 @@ class Generation:
 
     def snapshot(self) -> dict[str, object]:
         """What storage should hold right now."""
-        usage = self.usage or Usage()
         return {'content': self.text, 'reasoning': self.reasoning, 'status': self.status, 'error': self.error,
-                'stop_reason': self.stop_reason, 'input_tokens': usage.input_tokens,
-                'output_tokens': usage.output_tokens, 'reasoning_tokens': usage.reasoning_tokens,
-                'cached_tokens': usage.cached_tokens, 'cost_usd': self.cost_usd}
+                'stop_reason': self.stop_reason, **self.counts()}
+
+    def counts(self) -> dict[str, int | float | None]:
+        """The answer's tokens and cost, as the message row holds them."""
+        usage = self.usage or Usage()
+        return {'input_tokens': usage.input_tokens, 'output_tokens': usage.output_tokens,
+                'reasoning_tokens': usage.reasoning_tokens, 'cached_tokens': usage.cached_tokens,
+                'cost_usd': self.cost_usd}
 
 
 Saver = Callable[[Generation], Awaitable[None]]

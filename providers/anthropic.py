@@ -30,7 +30,7 @@ STATUS_OF_ERROR_TYPE = {
 class _Tally:
     """What the stream has told us so far, gathered across events until message_stop."""
 
-    input_tokens: int | None = None
+    uncached_tokens: int | None = None  # Anthropic's input_tokens: without what the prompt cache read or wrote
     cached_tokens: int | None = None
     cache_write_tokens: int | None = None
     output_tokens: int | None = None
@@ -39,7 +39,12 @@ class _Tally:
     started: bool = False
     finished: bool = False
 
-    uncached_tokens: int | None = None
+    @property
+    def input_tokens(self) -> int | None:
+        """Every token the model read, as OpenAI and Gemini count them: the cache's included."""
+        if self.uncached_tokens is None:
+            return None
+        return self.uncached_tokens + (self.cached_tokens or 0) + (self.cache_write_tokens or 0)
 
     def count_input(self, usage: Any) -> None:
         """Merge the input counts of message_start or a message_delta: a delta's counts are cumulative, and one it
@@ -50,10 +55,6 @@ class _Tally:
             self.cached_tokens = usage.cache_read_input_tokens
         if usage.cache_creation_input_tokens is not None:
             self.cache_write_tokens = usage.cache_creation_input_tokens
-        # Anthropic's input_tokens leaves out the tokens read from or written to the prompt cache; Parley's count,
-        # like OpenAI's and Gemini's, is every token the model read.
-        if self.uncached_tokens is not None:
-            self.input_tokens = self.uncached_tokens + (self.cached_tokens or 0) + (self.cache_write_tokens or 0)
 
 
 class AnthropicProvider:

@@ -33,10 +33,10 @@ class ImportedChats(Store):
             same = select(Conversation.id).where(owner, col(Conversation.title) == conversation.title,
                                                  col(Conversation.created_at) == conversation.created_at)
         with self._session() as session:
-            if (existing := session.scalars(same.limit(1)).first()) is not None:
+            if (existing_id := session.scalars(same.limit(1)).first()) is not None:
                 if not conversation.imported_from:
                     return Stored.ALREADY, []
-                return _extend(session, existing, conversation, messages)
+                return _extend(session, existing_id, conversation, messages)
             session.add(conversation)
             session.flush()  # the conversation's row first: the messages' foreign key points at it
             session.add_all(messages)
@@ -65,7 +65,7 @@ def _extend(session: Session, conversation_id: str, imported: Conversation,
     added = messages[len(held):]
     for offset, message in enumerate(added, start=1):
         message.conversation_id, message.seq = conversation_id, last_seq + offset
-        message.parent_id = same_as.get(message.parent_id, message.parent_id) if message.parent_id else None
+        message.parent_id = same_as.get(message.parent_id, message.parent_id)
     session.add_all(added)
     chat = session.get(Conversation, conversation_id)
     if chat is not None:  # where its last turn puts it in the list

@@ -47,11 +47,11 @@ class ConversationView:
             self.log.props['aria-label'] = names.MESSAGES
             self.log.on('parley-trim', self._trim, args=['detail'])
             # The text is a child of its own: a change sends that text alone, not the note's name and hint again.
-            with ui.element('div').classes('parley-chat-usage') as self.usage:
-                self.usage.props['role'] = 'note'
-                self.usage.props['aria-label'] = names.CHAT_USAGE
+            with ui.element('div').classes('parley-chat-usage') as self.usage_note:
+                self.usage_note.props['role'] = 'note'
+                self.usage_note.props['aria-label'] = names.CHAT_USAGE
                 self.usage_text = ui.label()
-            self.usage.visible = False
+            self.usage_note.visible = False
             # Announced once per answer (start and end), never per token.
             self.status = ui.element('div').classes('parley-sr-only')
             self.status.props['role'] = 'status'
@@ -90,10 +90,10 @@ class ConversationView:
         line = chat_usage(usage) if usage is not None else None
         if line:
             self.usage_text.text = line.words
-            if self.usage.props.get('title') != line.hint:
-                self.usage.props['title'] = line.hint
-                self.usage.update()
-        self.usage.visible = line is not None
+            if self.usage_note.props.get('title') != line.hint:
+                self.usage_note.props['title'] = line.hint
+                self.usage_note.update()
+        self.usage_note.visible = line is not None
 
     async def _update_usage(self) -> None:
         # Off the event loop: every tab of the chat asks at once when an answer ends, while others may be streaming.
@@ -101,7 +101,7 @@ class ConversationView:
             return
         usage = await asyncio.to_thread(self.engine.repository.conversation_usage, self.conversation_id,
                                         user_id=self.user_id)
-        if not self.usage.is_deleted:
+        if not self.usage_note.is_deleted:
             self._show_usage(usage)
 
     def _older_available(self, loaded: list[Message]) -> None:

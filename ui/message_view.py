@@ -114,7 +114,7 @@ class MessageView:
             # One tick after the last text: NiceGUI sends element updates before method calls within a flush,
             # so the status changes only once the browser has the whole answer.
             self._stop_following()
-            self.usage = answer_usage(AnswerFields(**generation.snapshot()))
+            self.usage = answer_usage(AnswerFields(**generation.counts()))  # not the whole text again
             self.show_status(generation.status, generation.error)
             self.on_finished(generation)
             return
