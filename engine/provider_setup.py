@@ -12,11 +12,10 @@ from pathlib import Path
 
 import httpx
 
-from providers.anthropic import anthropic_provider
+from providers import fallbacks
 from providers.base import Provider
+from providers.deferred import DeferredProvider
 from providers.errors import NetworkError
-from providers.google import google_provider
-from providers.openai import openai_provider
 from providers.registry import ProviderRegistry
 from storage.connections import ConnectionStore
 
@@ -37,14 +36,15 @@ def build_registry(settings: Settings) -> ProviderRegistry:
                 settings.compatible_api_key):
         keep_out_of_logs(secret(key))
     if key := secret(settings.openai_api_key):
-        registry.add(openai_provider('openai', key, settings.openai_base_url, key_hint='OPENAI_API_KEY'))
+        registry.add(provider_for('openai', 'openai', key, settings.openai_base_url, key_hint='OPENAI_API_KEY'))
     if key := secret(settings.anthropic_api_key):
-        registry.add(anthropic_provider(key, settings.anthropic_base_url))
+        registry.add(provider_for('anthropic', 'anthropic', key, settings.anthropic_base_url,
+                                  key_hint='ANTHROPIC_API_KEY'))
     if key := secret(settings.gemini_api_key):
-        registry.add(google_provider(key, settings.gemini_base_url))
+        registry.add(provider_for('google', 'google', key, settings.gemini_base_url, key_hint='GEMINI_API_KEY'))
     if settings.compatible_base_url:
-        registry.add(openai_provider(settings.compatible_name, secret(settings.compatible_api_key),
-                                     settings.compatible_base_url, key_hint='PARLEY_OPENAI_COMPATIBLE_API_KEY'))
+        registry.add(provider_for('openai_compatible', settings.compatible_name, secret(settings.compatible_api_key),
+                                  settings.compatible_base_url, key_hint='PARLEY_OPENAI_COMPATIBLE_API_KEY'))
     return registry
 
 
@@ -59,7 +59,8 @@ async def add_local_ollama(registry: ProviderRegistry, settings: Settings) -> bo
             response.raise_for_status()
     except httpx.HTTPError:
         return False
-    registry.add(openai_provider('ollama', None, f'{base}/v1', key_hint='PARLEY_OLLAMA_URL'), FOUND_LOCALLY)
+    registry.add(provider_for('openai_compatible', 'ollama', None, f'{base}/v1', key_hint='PARLEY_OLLAMA_URL'),
+                 FOUND_LOCALLY)
     log.info('found a local Ollama at %s', base)
     return True
 
@@ -88,20 +89,31 @@ class SavedConnection:
     problem: str | None = None  # why it is not in use (its key cannot be decrypted)
 
 
-def provider_for(kind: str, name: str, api_key: str | None, base_url: str | None) -> Provider:
-    """A provider of `kind` called `name` (its models appear as `name/model`); no network until it is used."""
-    if kind in ('openai', 'openai_compatible'):
-        return openai_provider(name, api_key, base_url, key_hint=SETTINGS_KEY_HINT, official=kind == 'openai')
-    if kind == 'anthropic':
-        provider: Provider = anthropic_provider(api_key or '', base_url)
-    elif kind == 'google':
-        provider = google_provider(api_key, base_url)
-    else:
+def provider_for(kind: str, name: str, api_key: str | None, base_url: str | None, *,
+                 key_hint: str = SETTINGS_KEY_HINT) -> Provider:
+    """A provider of `kind` called `name` (its models appear as `name/model`). Nothing is imported or sent until it
+    is used: its SDK loads then (providers/deferred.py)."""
+    if kind not in KINDS:
         raise ConnectionInputError(f'Unknown provider kind {kind!r}.')
-    # The adapters name themselves after their vendor; a saved connection may be called anything.
-    provider.name = name  # type: ignore[misc]
-    provider.key_hint = SETTINGS_KEY_HINT  # type: ignore[attr-defined]
-    return provider
+
+    def build() -> Provider:
+        provider: Provider
+        if kind in ('openai', 'openai_compatible'):
+            from providers.openai import openai_provider
+            return openai_provider(name, api_key, base_url, key_hint=key_hint, official=kind == 'openai')
+        if kind == 'anthropic':
+            from providers.anthropic import anthropic_provider
+            provider = anthropic_provider(api_key or '', base_url)
+        else:
+            from providers.google import google_provider
+            provider = google_provider(api_key, base_url)
+        # The adapters name themselves after their vendor; a saved connection may be called anything.
+        provider.name = name  # type: ignore[misc]
+        provider.key_hint = key_hint  # type: ignore[attr-defined]
+        return provider
+
+    fallback = {'anthropic': fallbacks.ANTHROPIC, 'google': fallbacks.GOOGLE}.get(kind, [])
+    return DeferredProvider(name, key_hint, fallback, build)
 
 
 class Connections:

@@ -9,12 +9,12 @@ from typing import Any, ClassVar
 import anthropic
 import httpx2
 
+from . import fallbacks
 from .base import ChatMessage, Done, Error, Event, GenerationParams, ReasoningDelta, TextDelta, Usage
 from .errors import NetworkError, ProviderError, StreamError, error_for_status, parse_retry_after
 
 DEFAULT_MAX_TOKENS = 8192
-# the newest non-deprecated model of each line the installed SDK (2.14) knows; offered when listing fails
-FALLBACK_MODELS = ['claude-sonnet-5-5', 'claude-opus-5-5', 'claude-haiku-5-5']
+FALLBACK_MODELS = fallbacks.ANTHROPIC
 # Streams stay busy (the API pings while the model thinks), so a long read timeout only trips on a dead link.
 DEFAULT_TIMEOUT = anthropic.Timeout(300.0, connect=10.0)
 

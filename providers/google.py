@@ -15,12 +15,13 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
+from . import fallbacks
 from .base import ChatMessage, Done, Error, Event, GenerationParams, ReasoningDelta, TextDelta, Usage
 from .errors import AuthenticationError, BadRequestError, NetworkError, ProviderError, StreamError, error_for_status
 
 KEY_HINT = 'GEMINI_API_KEY'
 BASE_URL_ENV = 'GOOGLE_GEMINI_BASE_URL'
-FALLBACK_MODELS = ['gemini-2.5-flash', 'gemini-2.5-pro', 'gemini-2.5-flash-lite']
+FALLBACK_MODELS = fallbacks.GOOGLE
 # Silence allowed between two chunks (and before the first): thinking models can be quiet for minutes.
 DEFAULT_TIMEOUT = 300.0
 
