@@ -16,7 +16,7 @@ from providers import fallbacks
 from providers.base import Provider
 from providers.deferred import DeferredProvider
 from providers.errors import NetworkError
-from providers.registry import ProviderRegistry
+from providers.registry import ProviderRegistry, loaded
 from storage.connections import ConnectionStore
 
 from .secrets import SecretBox, UndecryptableError, keep_out_of_logs, mask
@@ -249,6 +249,7 @@ class Connections:
 
     @staticmethod
     async def _list(provider: Provider) -> list[str]:
+        await loaded(provider)
         try:
             return await asyncio.wait_for(provider.list_models(), TEST_TIMEOUT)
         except TimeoutError as error:

@@ -2,23 +2,32 @@
 
 The three SDKs' request and response types are most of what Parley imports (about 4.5 s of an 8 s start on a slow
 2-core machine, `python -X importtime`). Deferring them lets the page open first; the start-up model listing then
-builds each one off the event loop, so no page stalls while an SDK loads.
+builds each one off the event loop, so no page stalls while an SDK loads. A model listing waits for the build
+before its own time limit starts (providers/registry.py), so a slow import is not taken for a slow server.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import threading
+import logging
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from .base import ChatMessage, Error, Event, GenerationParams, Provider
 from .errors import ProviderError
 
-# One SDK loads at a time: they import the same pydantic, httpx and typing modules, and CPython can hand a thread a
-# half-initialised module when two threads import one module at once.
-_ONE_AT_A_TIME = threading.Lock()
+log = logging.getLogger(__name__)
+
+# One thread of its own builds every adapter, one at a time: the SDKs import the same pydantic, httpx and typing
+# modules, and CPython can hand a thread a half-initialised module when two threads import one at once. Waiting
+# builds queue here, not on threads of the default pool, which the chat's database calls need meanwhile.
+_BUILDER = ThreadPoolExecutor(max_workers=1, thread_name_prefix='parley-sdk')
+
+
+class BuildError(ProviderError):
+    summary = 'Parley could not load this provider.'
 
 
 class DeferredProvider:
@@ -38,16 +47,24 @@ class DeferredProvider:
         return getattr(self._built, 'prices_as', None)
 
     async def built(self) -> Provider:
-        """The adapter, built now if it is the first use; a ProviderError if it cannot be (a Gemini key missing)."""
+        """The adapter, built now if it is the first use; a ProviderError if it cannot be (a Gemini key missing, a
+        broken SDK install)."""
         if self._built is None:
-            await asyncio.to_thread(self._build_once)
+            await asyncio.get_running_loop().run_in_executor(_BUILDER, self._build_once)
         assert self._built is not None
         return self._built
 
     def _build_once(self) -> None:
-        with _ONE_AT_A_TIME:
-            if self._built is None:
-                self._built = self._build()
+        if self._built is not None:  # built while this call waited its turn
+            return
+        try:
+            self._built = self._build()
+        except ProviderError:
+            raise
+        except Exception as error:  # an SDK that fails to import or to make its client: said, not a crash
+            log.exception('building the %s provider failed', self.name)
+            raise BuildError(self.name, f'{type(error).__name__}: {error}',
+                             fix='Check that its Python package is installed (./parley installs it).') from error
 
     async def stream(self, messages: list[ChatMessage], model: str,
                      params: GenerationParams | None = None) -> AsyncIterator[Event]:

@@ -24,6 +24,13 @@ class ModelList:
     problem: str | None = None  # why the list is a fallback, in plain words
 
 
+async def loaded(provider: Provider) -> None:
+    """Wait until a deferred provider's SDK is loaded (providers/deferred.py): a time limit on the server's answer
+    must not count the import, which takes seconds on a slow machine while pages load beside it."""
+    if built := getattr(provider, 'built', None):
+        await built()
+
+
 @dataclass
 class ProviderRegistry:
     """Looks providers up by name and keeps each one's model list fresh without ever blocking a page."""
@@ -86,6 +93,7 @@ class ProviderRegistry:
 
     async def _refresh_one(self, provider: Provider) -> None:
         try:
+            await loaded(provider)
             models = await asyncio.wait_for(provider.list_models(), MODEL_LIST_TIMEOUT)
             self.lists[provider.name] = ModelList(sorted(models) or list(provider.fallback_models), time.monotonic())
         except (ProviderError, TimeoutError) as error:

@@ -14,6 +14,7 @@ from engine.settings import Settings
 from providers.base import ChatMessage, Done, Error, Event, GenerationParams, Provider, TextDelta, Usage, collect
 from providers.deferred import DeferredProvider
 from providers.errors import AuthenticationError
+from providers.registry import ProviderRegistry
 from tests.fakes.server import FakeServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -111,3 +112,18 @@ async def test_an_adapter_that_cannot_be_built_is_an_error_event_not_an_exceptio
     assert answer.text == '' and not any(isinstance(e, Done) for e in answer.events)
     await provider.aclose()  # nothing was built, nothing to close
     assert isinstance(answer.events[-1], Error)
+
+
+async def test_an_sdk_that_fails_to_load_is_said_in_the_model_list_and_the_answer() -> None:
+    def broken() -> Provider:
+        raise ImportError("cannot import name 'AsyncAnthropic' from 'anthropic'")
+
+    registry = ProviderRegistry()
+    registry.add(DeferredProvider('anthropic', 'ANTHROPIC_API_KEY', ['claude-sonnet-5-5'], broken))
+    await registry.refresh()  # must not raise: the other providers' lists go on
+    assert [m.key for m in registry.models()] == ['anthropic/claude-sonnet-5-5']
+    assert 'could not load' in registry.problems()['anthropic'] and 'AsyncAnthropic' in registry.problems()['anthropic']
+    provider = registry.get('anthropic')
+    assert provider is not None
+    answer = await collect(provider.stream([ChatMessage('user', 'hi')], 'claude-sonnet-5-5'))
+    assert answer.error is not None and 'could not load' in answer.error.message
