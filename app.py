@@ -65,7 +65,6 @@ def main(argv: list[str] | None = None) -> None:
         logging.getLogger(chatty).setLevel(logging.WARNING)
 
     from nicegui import app, ui
-    from nicegui.storage import Storage
 
     from engine.chat import ChatEngine
     from engine.generation import StreamPolicy
@@ -76,11 +75,12 @@ def main(argv: list[str] | None = None) -> None:
     from ui import register, serve_assets
     from ui.csp import install_csp
     from ui.native_window import configure as configure_native_window
+    from ui.preferences import keep_in
 
     where = (configure_native_window(settings) if settings.native  # exits at once if the GUI backend is missing
              else {'host': settings.host, 'port': settings.port, 'show': settings.show})
 
-    Storage.path = settings.data_dir / 'nicegui'  # NiceGUI's own files (the dark-mode choice) go with the data
+    keep_in(settings.data_dir / 'nicegui')  # NiceGUI's own files (the preferences) go with the data
     database = create_db_engine(settings.database_url or default_database_url(settings.data_dir))
     migrate(database)
     repository = Repository(database)

@@ -9,9 +9,14 @@ possibly no storage secret, so the app-wide storage is theirs.
 
 from __future__ import annotations
 
+import logging
+import os
+import shutil
+from pathlib import Path
 from typing import Any
 
 from nicegui import app, ui
+from nicegui.storage import Storage
 
 from providers.registry import ProviderRegistry
 
@@ -22,6 +27,29 @@ SIDEBAR_OPEN = 'sidebar_open'
 DARK_MODE = 'dark_mode'
 NEW_CHAT_INSTRUCTIONS = 'new_chat_instructions'  # what a new chat's instructions start as (ui/instructions.py)
 BY_ACCOUNT = 'preferences_by_account'  # in the app-wide storage: {user id: {name: value}}
+GENERAL_FILE = 'storage-general.json'  # NiceGUI's name for the app-wide storage's file
+
+log = logging.getLogger(__name__)
+
+
+def keep_in(directory: Path) -> None:
+    """Keep NiceGUI's files, these preferences among them, in `directory` (the data directory's `nicegui/`).
+
+    NiceGUI opens its app-wide storage as it is imported, under `.nicegui` in the working directory, before Parley
+    has read its settings, and setting `Storage.path` later moves only what is opened later: the preferences stayed
+    wherever Parley was started from. So the app-wide storage is opened again here, and the preferences an older
+    Parley left in the working directory are copied over the first time.
+    """
+    # where NiceGUI put it, worked out as NiceGUI does (nicegui/storage.py), for this process's directory
+    earlier = Path(os.environ.get('NICEGUI_STORAGE_PATH', '.nicegui')).resolve() / GENERAL_FILE
+    Storage.path = directory
+    target = directory / GENERAL_FILE
+    if not target.exists() and earlier.is_file() and earlier != target.resolve():
+        directory.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(earlier, target)
+        log.info('preferences copied from %s to %s', earlier, target)
+    app.storage._general = Storage._create_persistent_dict('general')  # NiceGUI has no setter for it
+    app.storage.general.initialize_sync()
 
 
 def _store(*, create: bool = False) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from tests.fakes.server import FakeServer, free_port
 from ui import names
 
 from .conftest import start_parley
-from .helpers import CONTRAST, DARK, answers, open_parley, wait_for_status
+from .helpers import CONTRAST, DARK, answers, open_parley, wait_for_status, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -47,8 +48,30 @@ def test_dark_mode_switch_is_remembered(page: Page, parley) -> None:
     expect(page.get_by_role('switch', name=names.DARK_MODE)).to_be_checked()
     page.reload()
     expect(page.locator('body')).to_have_class(DARK)
+    # kept with the data (--data-dir), not in the directory Parley happened to be started from
+    wait_until(lambda: stored_preferences(parley.data_dir).get('dark_mode') is True, message='dark mode stored')
     page.get_by_role('switch', name=names.DARK_MODE).click()  # leave the shared app as it was
     expect(page.locator('body')).not_to_have_class(DARK)
+
+
+def stored_preferences(data_dir: Path) -> dict:
+    file = data_dir / 'nicegui' / 'storage-general.json'
+    return json.loads(file.read_text()) if file.exists() else {}
+
+
+def test_preferences_an_older_parley_kept_where_it_started_come_along(page: Page, fake_server: FakeServer,
+                                                                      tmp_path: Path) -> None:
+    """Parley used to keep them in the working directory's .nicegui: they are copied into the data directory."""
+    data = tmp_path / 'data'  # also the directory start_parley starts Parley in
+    (data / '.nicegui').mkdir(parents=True)
+    (data / '.nicegui' / 'storage-general.json').write_text(json.dumps({'dark_mode': True}))
+    app = start_parley(fake_server, data)
+    try:
+        open_parley(page, app)
+        expect(page.locator('body')).to_have_class(DARK)
+        assert stored_preferences(data) == {'dark_mode': True}
+    finally:
+        app.stop()
 
 
 def test_a_provider_that_is_down_does_not_stop_the_others(page: Page, fake_server: FakeServer,
