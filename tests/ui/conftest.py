@@ -1,10 +1,10 @@
-"""Parley as a real process pointed at the fake providers, for the browser tests."""
+"""Parley as a real process pointed at the fake providers, for the browser tests (forked by tests/ui/launcher.py from
+a process that has imported it already)."""
 
 from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,14 +15,17 @@ import pytest
 
 from tests.fakes.server import FakeServer, free_port
 
+from .launcher import ForkedParley, Launcher
+
 ROOT = Path(__file__).resolve().parents[2]
+_launcher: Launcher | None = None
 
 
 @dataclass
 class ParleyApp:
     url: str
     data_dir: Path
-    process: subprocess.Popen[bytes]
+    process: ForkedParley | subprocess.Popen[bytes]
     log: Path
 
     def stop(self, *, kill: bool = False) -> None:
@@ -35,24 +38,39 @@ class ParleyApp:
                 self.process.wait()
 
 
+def base_env() -> dict[str, str]:
+    """This environment without what must not reach Parley: NiceGUI takes PYTEST_CURRENT_TEST to mean it runs inside
+    its own test harness, and the developer's keys and URLs must not leak into the app under test."""
+    return {key: value for key, value in os.environ.items()
+            if not key.endswith(('_API_KEY', '_BASE_URL'))
+            and key not in {'DATABASE_URL', 'PARLEY_DEFAULT_MODEL', 'PYTEST_CURRENT_TEST'}}
+
+
+@pytest.fixture(scope='session', autouse=True)
+def launcher_closed() -> Iterator[None]:
+    """The launcher goes with the test session (its Parleys are each stopped by their tests)."""
+    yield
+    if _launcher is not None:
+        _launcher.close()
+
+
 def start_parley(fake: FakeServer, data_dir: Path, *, port: int | None = None,
                  env: dict[str, str] | None = None) -> ParleyApp:
-    """Start `app.py` in its own process and wait until it answers; its cwd is the data dir so no `.env` leaks in."""
+    """Start Parley (`app.py`) in its own process and wait until it answers; its cwd is the data dir so no `.env`
+    leaks in."""
     port = port or free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
-    # NiceGUI takes PYTEST_CURRENT_TEST to mean it runs inside its own test harness; keys and URLs of the
-    # developer's environment must not leak into the app under test either.
-    full_env = {key: value for key, value in os.environ.items()
-                if not key.endswith(('_API_KEY', '_BASE_URL'))
-                and key not in {'DATABASE_URL', 'PARLEY_DEFAULT_MODEL', 'PYTEST_CURRENT_TEST'}}
+    full_env = base_env()
     full_env.update(fake.env)
     full_env.update({'PARLEY_OLLAMA_URL': '', 'PARLEY_DEFAULT_MODEL': 'openai/gpt-4o-mini',
                      'PYTHONUNBUFFERED': '1'})
     full_env.update(env or {})
     log = data_dir / 'parley.log'
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / 'app.py'), '--port', str(port), '--no-show', '--data-dir', str(data_dir)],
-        cwd=data_dir, env=full_env, stdout=log.open('ab'), stderr=subprocess.STDOUT)
+    global _launcher
+    if _launcher is None or _launcher.process.poll() is not None:
+        _launcher = Launcher(base_env())
+    process = _launcher.start(['--port', str(port), '--no-show', '--data-dir', str(data_dir)], full_env,
+                              data_dir, log)
     app = ParleyApp(f'http://127.0.0.1:{port}', data_dir, process, log)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:

@@ -190,7 +190,7 @@ AT_ONCE = '''async (text) => {
   const renderer = new MarkdownRenderer(box);
   renderer.reset(text, { streaming: false });
   await renderer.settled();
-  window.atOnce = box.innerHTML;
+  window.atOnceBox = box;
   return { text: box.textContent, slices: renderer.stats.slices,
     chunks: box.querySelectorAll('.pm-table-chunk').length, codeChunks: box.querySelectorAll('.pm-code-chunk').length };
 }'''
@@ -212,8 +212,12 @@ STREAMED = '''async (text) => {
   await new Promise(requestAnimationFrame);
   await new Promise((resolve) => setTimeout(resolve, 100));
   const tasks = window.parleyLongTasks.filter(([start]) => start >= since).map(([, d]) => Math.round(d));
-  return { same: box.innerHTML === window.atOnce, slices: renderer.stats.slices, tasks };
+  window.streamedBox = box;
+  return { slices: renderer.stats.slices, tasks };
 }'''
+# Compared after the traces: serialising two big DOMs is the test's work, a long task of its own (165-227 ms of CPU
+# on a slow machine), not the renderer's.
+SAME_DOM = '() => window.streamedBox.innerHTML === window.atOnceBox.innerHTML'
 
 
 @pytest.mark.parametrize('kind', ['table', 'code', 'blocks'])
@@ -226,10 +230,11 @@ def test_huge_text_renders_in_slices_and_streams_to_the_same_dom(page: Page, har
         at_once = page.evaluate(AT_ONCE, text)
     with main_thread_tasks(page) as tasks:
         streamed = page.evaluate(STREAMED, text)
+    same = page.evaluate(SAME_DOM)
     print(f'{kind}: at once {at_once["slices"]} slices, longest task {longest_cpu_ms(at_once_tasks):.0f} ms of CPU; '
           f'streamed {streamed["slices"]} slices, long tasks {streamed["tasks"]} ms, '
           f'longest task {longest_cpu_ms(tasks):.0f} ms of CPU')
-    assert streamed['same'], 'streamed in pieces, the answer must end exactly as rendered at once'
+    assert same, 'streamed in pieces, the answer must end exactly as rendered at once'
     assert longest_cpu_ms(tasks) < (MAX_TASK_CPU_MS if kind == 'blocks' else MAX_PATHOLOGICAL_TASK_CPU_MS)
     assert max(streamed['tasks'], default=0) < MAX_TASK_MS, f'long tasks of {streamed["tasks"]} ms'
     if kind == 'table':
