@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from nicegui import background_tasks, events, ui
 
@@ -19,6 +20,7 @@ from .conversation_list import ConversationList, Entry
 from .import_page import IMPORT_PATH
 from .page_preview import PreviewEntry
 from .preferences import SIDEBAR_OPEN, remember, remembered
+from .time_zone import ASK_ZONE, local_date, reader_zone, zone_named
 
 PAGE = 40  # entries built at once (two screens of them); more load as the list scrolls
 # A list hears every conversation that gets a message (in personal mode all of them, from every tab): it moves
@@ -26,6 +28,7 @@ PAGE = 40  # entries built at once (two screens of them); more load as the list 
 # page take twenty list updates in a few seconds, and that burst set the p95 token delay of twenty streams
 # (bench streams-20: 0.65-0.93 s with an update per message, 0.30 s with none).
 TOUCH_EVERY = 1.0
+NEW_DAY_CHECK = 60.0  # seconds: how soon after the reader's midnight an open list moves its entries a day down
 
 
 EMPTY_TITLE = 'Type a title, or Cancel to keep the old one.'
@@ -52,11 +55,13 @@ MONTHS = ('January', 'February', 'March', 'April', 'May', 'June', 'July', 'Augus
           'November', 'December')
 
 
-def group_of(updated_at: datetime, now: datetime) -> str:
-    """The sidebar heading for a conversation last touched at `updated_at` (both naive UTC): the last days, then a
-    month of this year, then a year, as ChatGPT and Claude group them, so a long (or imported) history is not one
-    endless group. Each range lies wholly before the one above it, so headings follow the list's newest-first order."""
-    days = (now.date() - updated_at.date()).days
+def group_of(updated_at: datetime, now: datetime, zone: ZoneInfo | None = None) -> str:
+    """The sidebar heading for a conversation last touched at `updated_at` (both naive UTC), by the reader's days in
+    `zone`: the last days, then a month of this year, then a year, as ChatGPT and Claude group them, so a long (or
+    imported) history is not one endless group. Each range lies wholly before the one above it, so headings follow
+    the list's newest-first order."""
+    today, day = local_date(now, zone), local_date(updated_at, zone)
+    days = (today - day).days
     if days <= 0:
         return 'Today'
     if days == 1:
@@ -65,7 +70,7 @@ def group_of(updated_at: datetime, now: datetime) -> str:
         return 'Previous 7 days'
     if days <= 30:
         return 'Previous 30 days'
-    return MONTHS[updated_at.month - 1] if updated_at.year == now.year else str(updated_at.year)
+    return MONTHS[day.month - 1] if day.year == today.year else str(day.year)
 
 
 class Sidebar:
@@ -78,6 +83,8 @@ class Sidebar:
         self.user_id = user_id
         self.current = current
         self.on_deleted = on_deleted
+        self.zone = reader_zone(ui.context.client.request)
+        self.day: date | None = None  # the reader's day the headings were worked out on
         # Beside the chat in a wide window, a slide-over in a narrow one (a phone), where it starts closed: it would
         # cover the chat. A wide window starts it as the person last left it with the menu button (open, the first
         # time); Quasar opens it "if above" the breakpoint, so the server need not know the window's width.
@@ -109,6 +116,9 @@ class Sidebar:
         self.render()
         engine.conversations_changed.subscribe(self._changed)
         engine.conversation_touched.subscribe(self._touched)
+        ui.timer(NEW_DAY_CHECK, self._follow_the_day)
+        if self.zone is None:  # a first visit: assets/time_zone.js sets the cookie for the next page
+            ui.timer(0.1, self._ask_zone, once=True)
 
     def toggled_by(self, button: ui.button) -> None:
         """`button` opens or closes the sidebar in the browser, and tells the server what it did in a wide window.
@@ -141,6 +151,7 @@ class Sidebar:
         conversations = self._fetch(None)
         self.first_page = conversations
         now = utcnow()
+        self.day = local_date(now, self.zone)
         self.entries.show([self._entry(c, now) for c in conversations], more=self.oldest is not None,
                           current=current)
 
@@ -158,10 +169,28 @@ class Sidebar:
         self.oldest = conversations[-1].updated_at if len(conversations) == PAGE else None
         return conversations
 
-    @staticmethod
-    def _entry(conversation: Conversation, now: datetime) -> Entry:
+    def _entry(self, conversation: Conversation, now: datetime) -> Entry:
         return {'id': conversation.id, 'title': conversation.title or 'Untitled',
-                'group': group_of(conversation.updated_at, now)}
+                'group': group_of(conversation.updated_at, now, self.zone)}
+
+    async def _ask_zone(self) -> None:
+        """Group by the browser's days once it says which they are, if they move any heading of the list."""
+        try:
+            zone = zone_named(await self.entries.client.run_javascript(ASK_ZONE, timeout=5))
+        except TimeoutError:
+            return
+        if zone is None or self.entries.is_deleted:
+            return
+        now = utcnow()
+        before = [group_of(c.updated_at, now, self.zone) for c in self.first_page]
+        self.zone, self.day = zone, local_date(now, zone)
+        if [group_of(c.updated_at, now, zone) for c in self.first_page] != before:
+            self.render()
+
+    def _follow_the_day(self) -> None:
+        """A page left open past the reader's midnight: yesterday's Today becomes Yesterday."""
+        if self.day is not None and local_date(utcnow(), self.zone) != self.day:
+            self.render()
 
     def _touched(self, conversation: Conversation) -> None:
         """A conversation got a message: its entry moves to the top, now or with the next batch (TOUCH_EVERY)."""
