@@ -69,6 +69,10 @@ def add_user(admin: Page, app: ParleyApp, name: str, password: str) -> Locator:
     admin.get_by_role('textbox', name=names.USERNAME).fill(name)
     admin.get_by_label(names.PASSWORD, exact=True).fill(password)
     admin.get_by_role('button', name=names.ADD_USER).click()
+    said = admin.locator('.q-notification').filter(has_text=f'Added {name}.').locator('.q-notification__message')
+    expect(said).to_be_visible()  # before it goes (after five seconds)
+    # Quasar's green with white text is 2.6:1; WCAG AA asks 4.5:1 of text this size
+    assert said.evaluate(CONTRAST) >= 4.5
     added = row(admin, name)
     expect(added).to_contain_text('Active', timeout=SLOW)
     return added
