@@ -1,9 +1,5 @@
-"""The conversation engine between providers/, storage/ and ui/: settings, running answers, and their events."""
+"""The conversation engine between providers/, storage/ and ui/: settings, running answers, and their events.
 
-from __future__ import annotations
-
-from .chat import ChatEngine, ChatInputError
-from .generation import Generation
-from .settings import Settings
-
-__all__ = ['ChatEngine', 'ChatInputError', 'Generation', 'Settings']
+Its modules are imported by name (`engine.chat`, `engine.settings`, ...), not from here: importing the package then
+costs nothing, so `app.py create-user` and the settings need not load NiceGUI and the chat engine first.
+"""
