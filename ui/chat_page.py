@@ -84,7 +84,8 @@ def chat_page(engine: ChatEngine, settings: Settings, conversation_id: str | Non
     view: ConversationView | None = None
     instructions = Instructions(engine, user_id, lambda: view.conversation_id if view else conversation_id,
                                 conversation.system_prompt if conversation else None)
-    header = Header(engine.providers, model, beside_model=instructions.add_button)
+    header = Header(engine.providers, model, beside_model=instructions.add_button,
+                    default=None if conversation else lambda: new_chat_model(engine.providers, settings.default_model))
     sidebar = Sidebar(engine, user_id, current=lambda: view.conversation_id if view else conversation_id,
                       on_deleted=lambda deleted: deleted == (view and view.conversation_id) and ui.navigate.to('/'))
     sidebar.toggled_by(header.sidebar_button)
@@ -122,6 +123,7 @@ def chat_page(engine: ChatEngine, settings: Settings, conversation_id: str | Non
                       timeout=10_000)
             return False
         remember(LAST_MODEL, header.model)  # the next new chat starts with it
+        header.automatic = None  # the chat has its model: the picker no longer follows the default
         ui.run_javascript('window.parleyScroll && window.parleyScroll.pin()')
         if new_chat:
             path = json.dumps(f'/c/{sent.conversation.id}')

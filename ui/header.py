@@ -18,8 +18,13 @@ class Header:
     """`model` is the picker's `provider/model` key; options refresh in the background, never blocking the page."""
 
     def __init__(self, providers: ProviderRegistry, model: str | None,
-                 beside_model: Callable[[], None] | None = None) -> None:
+                 beside_model: Callable[[], None] | None = None,
+                 default: Callable[[], str | None] | None = None) -> None:
+        """`default` (a new chat's) works out the model the picker starts with: until the person picks one, the
+        picker follows it as model lists arrive (a page opened while they load would keep a fallback otherwise)."""
         self.providers = providers
+        self.default = default
+        self.automatic = model if default else None  # the picker's value while it is still the default's choice
         with ui.header().classes('parley-header'):
             self.sidebar_button = ui.button(icon='menu').props('flat round dense')  # see Sidebar.toggled_by
             self.sidebar_button.props['aria-label'] = names.TOGGLE_SIDEBAR
@@ -65,11 +70,13 @@ class Header:
 
     async def refresh_models(self) -> None:
         await self.providers.refresh()
-        self.select.set_options(self._options(self.select.value), value=self.select.value)
-        self._show_problems()
+        self._providers_changed()
 
     def _providers_changed(self) -> None:
-        self.select.set_options(self._options(self.select.value), value=self.select.value)
+        value = self.select.value
+        if self.default and value == self.automatic and (default := self.default()):
+            value = self.automatic = default  # the person has not picked: the default, from the lists now known
+        self.select.set_options(self._options(value), value=value)
         self._show_problems()
 
     def _show_problems(self) -> None:

@@ -171,6 +171,7 @@ def routes(recorder: Recorder) -> list[Route]:
 
     async def list_models(request: Request) -> Response:
         recorder.record('openai', request.url.path, {}, dict(request.headers))
+        await asyncio.sleep(recorder.openai_list_delay)
         if refused := auth_failure(request):
             return refused
         data = [{'id': name, 'object': 'model', 'created': CREATED, 'owned_by': 'openai'}

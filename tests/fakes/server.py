@@ -43,6 +43,8 @@ class Recorder:
     requests: list[Recorded] = field(default_factory=list)
     # monotonic time of the last byte each stream wrote, keyed by the user message (the benchmark reads it)
     last_byte: dict[str, float] = field(default_factory=dict)
+    # seconds the OpenAI fake waits before it lists its models: a provider slow to list (or an SDK slow to load)
+    openai_list_delay: float = 0.0
 
     def record(self, provider: str, path: str, body: dict[str, Any], headers: dict[str, str]) -> None:
         self.requests.append(Recorded(provider, path, body, dict(headers)))

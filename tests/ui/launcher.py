@@ -5,7 +5,8 @@ and the browser tests start about forty Parleys. This launcher imports once; eac
 `app.main()` with its own arguments, environment, working directory and log, as `python app.py ...` would. Nothing
 has run at the fork (no thread, event loop, database or server: see `preload`), so every Parley starts as fresh as
 a new process. The SDKs are imported too, so a provider's first use (providers/deferred.py) costs no import here;
-tests/providers/test_deferred.py and `bench/start_time.py` start Parley the plain way.
+tests/providers/test_deferred.py and `bench/start_time.py` start Parley the plain way (the other benchmarks
+use this launcher too, through `start_parley`).
 
 Protocol: one JSON request per line on stdin ({"argv", "env", "cwd", "log"}), the child's pid per line on stdout.
 """
