@@ -55,8 +55,11 @@ def test_dark_mode_switch_is_remembered(page: Page, parley) -> None:
 
 
 def stored_preferences(data_dir: Path) -> dict:
-    file = data_dir / 'nicegui' / 'storage-general.json'
-    return json.loads(file.read_text()) if file.exists() else {}
+    """What Parley wrote to its preferences file under the data directory; {} until it has (or while it writes)."""
+    try:
+        return json.loads((data_dir / 'nicegui' / 'storage-general.json').read_text())
+    except (FileNotFoundError, ValueError):
+        return {}
 
 
 def test_preferences_an_older_parley_kept_where_it_started_come_along(page: Page, fake_server: FakeServer,
