@@ -13,7 +13,6 @@ fake providers' three keys set, as in the browser tests) and prints the median a
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from pathlib import Path
 import httpx
 
 from tests.fakes.server import FakeServer, free_port, running_fake_server
+from tests.ui.conftest import base_env
 
 ROOT = Path(__file__).resolve().parents[1]
 PROVIDERS = {'openai', 'anthropic', 'gemini'}
@@ -31,7 +31,7 @@ PROVIDERS = {'openai', 'anthropic', 'gemini'}
 
 def start_once(root: Path, fake: FakeServer) -> tuple[float, float]:
     port = free_port()
-    env = {key: value for key, value in os.environ.items() if not key.endswith(('_API_KEY', '_BASE_URL'))}
+    env = base_env()  # as the browser tests start it: no key, URL or database of the developer's
     env.update(fake.env)
     env.update({'PARLEY_OLLAMA_URL': '', 'PYTHONUNBUFFERED': '1'})
     seen = len(fake.recorder.requests)
