@@ -2,10 +2,11 @@
 //
 // The server sends deltas with `append(offset, delta, ask)`, then `finish(length)`; `reset(text, streaming)` replaces
 // everything. Props `content`/`streaming` carry the full state only when NiceGUI re-sends the whole element.
-// It tells the server about itself with one event, `report`: on a gap (or on mount while streaming, in case calls
-// arrived before this component existed) the element answers with `reset`; while streaming, `shown` says that what
-// it received is on screen, after a reset and after each delta sent with `ask` (flow control: the server sends no
-// more until then). One event, because each listener is sent with the element's state, in every new answer.
+// It tells the server about itself with one event, `report`. On a gap the server answers with `reset`. On mount
+// while streaming (calls may have come before this component existed), the next call shows any loss as a gap; after
+// the end the server asks with a finish of no text (ui/streaming_markdown.py). While streaming, `shown` says that
+// what it received is on screen, after a reset and after each delta sent with `ask` (flow control: the server sends
+// no more until then). One event, because each listener is sent with the element's state, in every new answer.
 
 import { loadResource } from "../../static/utils/resources.js";
 import { MarkdownRenderer } from "markdown_renderer";

@@ -85,7 +85,6 @@ class StreamingMarkdown(
         self._props['content'] = content
         self._props['streaming'] = streaming
         self._wire_length = utf16_length(content)
-        self._sent_length = -1  # the text length of the last full state the browser was sent (_to_dict)
         # (text length after, monotonic time) per call not shown yet; bounded, for an element whose reports never
         # come (a reasoning box that is never opened): flow control needs only its first UNSHOWN entries.
         self._unshown: deque[tuple[int, float]] = deque(maxlen=8 * UNSHOWN)
@@ -145,11 +144,6 @@ class StreamingMarkdown(
     def _call(self, method: str, *args: Any) -> None:
         call_method(self, method, *args)  # a method of its own: the tests' flaky-wire harness overrides it
 
-    def _to_dict(self) -> dict:
-        # The browser builds (or rebuilds) the component from this state; every append after it is on its way.
-        self._sent_length = self._wire_length
-        return super()._to_dict()
-
     def _handle_report(self, event: events.GenericEventArguments) -> None:
         args = event.args if isinstance(event.args, dict) else {}
         if args.get('kind') == 'shown':
@@ -157,11 +151,15 @@ class StreamingMarkdown(
             while isinstance(shown, int) and self._unshown and self._unshown[0][0] <= shown:
                 self._unshown.popleft()
             return
-        # The browser saw a gap, or mounted while streaming: send everything unless it already has it.
         if args.get('length') == self._wire_length and args.get('streaming') == self._props['streaming']:
             return
-        if args.get('kind') == 'mounted' and self._props['streaming'] and args.get('length') == self._sent_length:
-            # Mounted from the latest full state: the deltas sent since reach it in order (the report is late
-            # because the server was busy, nothing was lost); a delta lost before the mount shows up as a gap.
+        if args.get('kind') == 'mounted':
+            # The browser built the element from a full state while calls were on their way: those sent after it
+            # reach it in order, any that came before it were lost. While streaming, a later call (the finish at
+            # the latest) carries its offset and shows such a loss as a gap. Once finished, the report is often
+            # just late (a busy server finishes a short answer before it comes): ask again with a finish of no
+            # text rather than resend all of it; the browser reports a gap if it has less.
+            if not self._props['streaming']:
+                self._call('finish', self._wire_length)
             return
-        self.reset(self.text, streaming=self._props['streaming'])
+        self.reset(self.text, streaming=self._props['streaming'])  # the browser saw a gap: send everything

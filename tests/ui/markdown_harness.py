@@ -2,11 +2,13 @@
 
 `/` streams ANSWER into one element at 25 deltas a second (Start), with buttons that make the wire misbehave
 (replay, lose or overlap a delta) and a second element that renders the same text at once, for comparison.
-`/hostile` shows model output that tries to run script and load things, finished and streaming.
+`/late` streams and finishes an answer before its elements mount. `/hostile` shows model output that tries to run
+script and load things, finished and streaming.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import os
 import subprocess
@@ -20,7 +22,7 @@ from typing import Any
 import httpx
 from fastapi import Request
 from fastapi.responses import PlainTextResponse, Response
-from nicegui import app, ui
+from nicegui import app, events, ui
 
 from tests.fakes.server import free_port
 from ui.streaming_markdown import StreamingMarkdown
@@ -156,8 +158,29 @@ class FlakyWireMarkdown(StreamingMarkdown):
         self.fault: str | None = None
         self.last_append: tuple[Any, ...] = ()
         self.resets = 0
+        self.held: list[events.GenericEventArguments] | None = None  # reports kept back, as by a busy server
+        self.reported = asyncio.Event()  # a report is held
+        self.deaf = False  # calls are lost while reports are held: as if they came before the element existed
+
+    def hold_reports(self, *, deaf: bool = False) -> None:
+        self.held = []
+        self.deaf = deaf
+
+    def release_reports(self) -> None:
+        held, self.held, self.deaf = self.held or [], None, False
+        for event in held:
+            self._handle_report(event)
+
+    def _handle_report(self, event: events.GenericEventArguments) -> None:
+        if self.held is not None:
+            self.held.append(event)
+            self.reported.set()
+        else:
+            super()._handle_report(event)
 
     def _call(self, method: str, *args: Any) -> None:
+        if self.deaf:
+            return
         if method == 'append':
             fault, self.fault = self.fault, None
             previous, self.last_append = self.last_append, args
@@ -215,6 +238,33 @@ def streaming_page(dark: bool = False) -> None:
     lose.on_click(lambda: setattr(answer, 'fault', 'lose'))
     overlap.on_click(lambda: setattr(answer, 'fault', 'overlap'))
     finish.on_click(answer.finish)
+
+
+@ui.page('/late')
+def late_page() -> None:
+    """An answer streamed whole and finished before its elements mount: the mount reports come after the end."""
+    with ui.column().classes('w-full max-w-3xl mx-auto p-4 gap-3'):
+        answer = ui.button('Answer at once')
+        status = ui.label()
+        answers = ui.column().classes('w-full')
+        ui.separator()
+        StreamingMarkdown(ANSWER).props('data-testid=reference')
+
+    async def answer_at_once() -> None:
+        with answers:
+            whole = FlakyWireMarkdown(streaming=True).props('data-testid=whole')
+            lost = FlakyWireMarkdown(streaming=True).props('data-testid=lost')
+        whole.hold_reports()
+        lost.hold_reports(deaf=True)
+        # Both mounted empty and streaming (their reports say so), then the whole answer before those reports.
+        await asyncio.wait_for(asyncio.gather(whole.reported.wait(), lost.reported.wait()), timeout=10)
+        for element in (whole, lost):
+            element.append(0, ANSWER)
+            element.finish()
+            element.release_reports()
+        ui.timer(0.1, lambda: status.set_text(f'Resyncs: {whole.resets} and {lost.resets}'))
+
+    answer.on_click(answer_at_once)
 
 
 @ui.page('/hostile')
