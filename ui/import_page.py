@@ -135,9 +135,17 @@ class ImportPage:
                 self.progress.active = False
                 self.upload.reset()
                 self.upload.enable()
+                self._give_focus_back()
         found = self.result.read
         self._say(said(self.result) if found else 'This file holds no conversation Parley can read.', problem=not found)
         self.done.visible = bool(found)
+
+    def _give_focus_back(self) -> None:
+        # The pick button hides while the file is sent, and focus falls to the page: a keyboard user would have to
+        # find their way back from the top. Not taken from wherever the person has moved it meanwhile.
+        ui.run_javascript(f'''requestAnimationFrame(() => {{
+            if (document.activeElement === document.body || document.activeElement === null)
+                document.querySelector("#c{self.upload.id} .parley-import-pick .q-btn")?.focus(); }})''')
 
     def _show_progress(self) -> None:
         if self.result is not None:

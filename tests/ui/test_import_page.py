@@ -116,3 +116,17 @@ def test_a_file_that_is_no_export_or_too_big_is_refused_in_words(page: Page, app
     small.write_text(json.dumps([{**claude_conversation(), 'uuid': 'd-2', 'name': 'A small export'}]), encoding='utf-8')
     choose(page, small)
     expect(status(page)).to_have_text('Imported 1 conversation.', timeout=15_000)
+
+
+def test_focus_comes_back_to_the_button_after_an_import(page: Page, app: ParleyApp, tmp_path: Path) -> None:
+    # The button hides while the file is sent; a keyboard user finds focus on it again, not at the top of the page.
+    export = tmp_path / 'conversations.json'
+    export.write_text(json.dumps([{**claude_conversation(), 'uuid': 'd-3', 'name': 'By keyboard'}]), encoding='utf-8')
+    page.goto(f'{app.url}/import')
+    button = page.get_by_role('button', name=names.EXPORT_FILE)
+    button.focus()
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press('Enter')
+    chooser.value.set_files(str(export))
+    expect(status(page)).to_have_text('Imported 1 conversation.', timeout=15_000)
+    expect(button).to_be_focused()
