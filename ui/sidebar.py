@@ -23,6 +23,7 @@ from .preferences import SIDEBAR_OPEN, remember, remembered
 from .time_zone import ASK_ZONE, local_date, reader_zone, zone_named
 
 PAGE = 40  # entries built at once (two screens of them); more load as the list scrolls
+KEEP_AT_MOST = 1000  # entries a list read anew keeps of those loaded by scrolling (about 100 KB to send)
 # A list hears every conversation that gets a message (in personal mode all of them, from every tab): it moves
 # their entries at once, then at most this often, several at a time. Twenty answers starting together made every
 # page take twenty list updates in a few seconds, and that burst set the p95 token delay of twenty streams
@@ -108,7 +109,7 @@ class Sidebar:
             with ui.element('nav').classes('parley-conversations') as self.nav:
                 self.nav.props['aria-label'] = names.CONVERSATIONS
                 self.entries = ConversationList(on_action=self._act, on_more=self._more)
-        self.first_page: list[Conversation] = []  # what the page's preview lists
+        self.read: list[Conversation] = []  # the list as last read whole (the page preview shows it)
         self.oldest: datetime | None = None  # of the entries listed, if there may be older ones
         self.touches: dict[str, Conversation] = {}  # touched since the list last changed, oldest first
         self.touched_at = -TOUCH_EVERY
@@ -148,8 +149,10 @@ class Sidebar:
             ui.navigate.to('/')  # the open conversation was deleted in another tab
             return
         self.touches.clear()  # the list is read anew: it has them
-        conversations = self._fetch(None)
-        self.first_page = conversations
+        # As many as the reader has loaded by scrolling: renaming an old chat, or a new day, must not take the older
+        # entries (the renamed one among them) away from under the pointer.
+        conversations = self._fetch(None, limit=min(max(PAGE, len(self.entries.entries)), KEEP_AT_MOST))
+        self.read = conversations
         now = utcnow()
         self.day = local_date(now, self.zone)
         self.entries.show([self._entry(c, now) for c in conversations], more=self.oldest is not None,
@@ -163,10 +166,10 @@ class Sidebar:
         conversations = self._fetch(self.oldest)
         self.entries.extend([self._entry(c, now) for c in conversations], more=self.oldest is not None)
 
-    def _fetch(self, before: datetime | None) -> list[Conversation]:
-        """A page of conversations older than `before`; remembers where the next page starts, if any."""
-        conversations = self.engine.repository.list_conversations(user_id=self.user_id, limit=PAGE, before=before)
-        self.oldest = conversations[-1].updated_at if len(conversations) == PAGE else None
+    def _fetch(self, before: datetime | None, limit: int = PAGE) -> list[Conversation]:
+        """Up to `limit` conversations older than `before`; remembers where the next page starts, if any."""
+        conversations = self.engine.repository.list_conversations(user_id=self.user_id, limit=limit, before=before)
+        self.oldest = conversations[-1].updated_at if len(conversations) == limit else None
         return conversations
 
     def _entry(self, conversation: Conversation, now: datetime) -> Entry:
@@ -182,9 +185,9 @@ class Sidebar:
         if zone is None or self.entries.is_deleted:
             return
         now = utcnow()
-        before = [group_of(c.updated_at, now, self.zone) for c in self.first_page]
+        before = [group_of(c.updated_at, now, self.zone) for c in self.read]
         self.zone, self.day = zone, local_date(now, zone)
-        if [group_of(c.updated_at, now, zone) for c in self.first_page] != before:
+        if [group_of(c.updated_at, now, zone) for c in self.read] != before:
             self.render()
 
     def _follow_the_day(self) -> None:
@@ -227,7 +230,7 @@ class Sidebar:
         """The first page of entries for ui/page_preview.py (links under `prefix`, the page's path prefix)."""
         now, current, group = utcnow(), self.current(), None
         entries = []
-        for conversation in self.first_page:
+        for conversation in self.read:
             entry = self._entry(conversation, now)  # the same title and heading the list will show
             entries.append(PreviewEntry(entry['title'], f'{prefix}/c/{entry["id"]}',
                                         entry['group'] if entry['group'] != group else None, entry['id'] == current))

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from bench.seed import answer_text
 from storage.database import create_db_engine
 from storage.repository import Repository
+from tests.fakes.server import FakeServer
 from ui import names
 
-from .conftest import ParleyApp
+from .conftest import ParleyApp, start_parley
 from .helpers import open_parley, wait_until
 
 pytestmark = pytest.mark.browser
@@ -133,6 +134,25 @@ def test_a_page_following_the_bottom_sheds_messages_far_above(page: Page, parley
     assert page.get_by_role('article').filter(has_text=first_kept).count() >= 1
 
 
+# From now on, the fewest entries the list has had at any moment.
+FEWEST_LINKS = '''(nav) => {
+  window.fewestLinks = nav.querySelectorAll('a').length;
+  new MutationObserver(() => {
+    window.fewestLinks = Math.min(window.fewestLinks, nav.querySelectorAll('a').length);
+  }).observe(nav, { subtree: true, childList: true });
+}'''
+
+
+def scroll_to_the_end(page: Page, nav: Locator, last: str) -> None:
+    nav.hover()
+    for _ in range(60):
+        if nav.get_by_role('link', name=last).count():
+            break
+        page.mouse.wheel(0, 2000)
+        page.wait_for_timeout(100)
+    expect(nav.get_by_role('link', name=last)).to_have_count(1)
+
+
 def test_sidebar_loads_more_conversations_as_it_scrolls(page: Page, parley: ParleyApp) -> None:
     repo = Repository(create_db_engine(f'sqlite:///{parley.data_dir / "parley.db"}'))
     for i in range(150):
@@ -143,16 +163,36 @@ def test_sidebar_loads_more_conversations_as_it_scrolls(page: Page, parley: Parl
     expect(links.first).to_have_text('Bulk conversation 149')
     first_page = links.count()
     assert first_page < 150, 'the sidebar builds one page of entries, not the whole history'
-    nav.hover()
-    for _ in range(60):
-        if links.count() > first_page and nav.get_by_role('link', name='Bulk conversation 000').count():
-            break
-        page.mouse.wheel(0, 2000)
-        page.wait_for_timeout(100)
-    expect(nav.get_by_role('link', name='Bulk conversation 000')).to_have_count(1)
+    scroll_to_the_end(page, nav, 'Bulk conversation 000')
     # By address, not title: earlier tests in the session may have left two conversations with the same title.
     hrefs = links.evaluate_all('links => links.map(link => link.getAttribute("href"))')
     assert len(hrefs) == len(set(hrefs)), 'no entry may appear twice'
     # Far down a long list, New chat and Search stay at hand (in ChatGPT and Claude they do too).
     expect(page.get_by_role('button', name=names.NEW_CHAT)).to_be_in_viewport()
     expect(page.get_by_role('button', name=names.SEARCH)).to_be_in_viewport()
+
+
+def test_renaming_a_chat_far_down_the_list_keeps_it_and_the_older_ones_in_place(page: Page, fake_server: FakeServer,
+                                                                               tmp_path) -> None:
+    parley = start_parley(fake_server, tmp_path / 'parley')  # its own: the list is exactly these hundred
+    try:
+        repo = Repository(create_db_engine(f'sqlite:///{parley.data_dir / "parley.db"}'))
+        for i in range(100):
+            repo.create_conversation(title=f'Old chat {i:03d}', provider='openai', model='gpt-4o-mini')
+        open_parley(page, parley)
+        nav = page.get_by_role('navigation', name=names.CONVERSATIONS)
+        scroll_to_the_end(page, nav, 'Old chat 000')
+        row = nav.locator('.parley-entry', has=page.get_by_role('link', name='Old chat 005'))
+        row.get_by_role('button', name=names.CONVERSATION_MENU).click()
+        page.get_by_role('button', name=names.RENAME).click()
+        page.get_by_role('textbox', name=names.TITLE).fill('Renamed far down')
+        nav.evaluate(FEWEST_LINKS)
+        page.get_by_role('button', name=names.SAVE).click()
+        # The list is read anew after a rename: as far as the reader had scrolled, not its first page only (which
+        # then grew back as its end came into view again, the entries jumping under the pointer).
+        expect(nav.get_by_role('link', name='Renamed far down')).to_be_in_viewport()
+        page.wait_for_timeout(500)
+        assert nav.evaluate('() => window.fewestLinks') == 100
+        expect(nav.get_by_role('link', name='Old chat 000')).to_have_count(1)
+    finally:
+        parley.stop()
