@@ -32,6 +32,7 @@ class Header:
             self.select = ui.select(self._options(model), value=model, with_input=True).classes('parley-model')
             self.select.props('dense outlined options-dense behavior=menu')
             self.select.props['aria-label'] = names.MODEL
+            self._pick_first_match()
             self.problems = ui.button(icon='warning_amber').props('flat round dense color=warning')
             self.problems.props['aria-label'] = names.PROVIDER_PROBLEMS
             with self.problems, ui.menu().classes('parley-problems'):
@@ -57,6 +58,32 @@ class Header:
         ui.timer(0.1, self.refresh_models, once=True)  # only stale lists are fetched; the page never waits
         # A connection saved or removed on the Settings page changes the picker of every open page at once.
         ui.context.client.on_delete(providers.on_change(self._providers_changed))
+
+    def _pick_first_match(self) -> None:
+        """Typing filters the list; Enter picks its first match, as in the pickers people know. Quasar's Enter picks
+        only an option reached by the arrow keys: the typed text fell back to the old model without a word, and the
+        message went to it. The match is marked as the list filters (Quasar marks options on a desktop only), and
+        found again on Enter from the whole list (Quasar filters a task after each key: Enter may come first)."""
+        element = f'getElement({self.select.id})'
+        self.select.on('input-value', js_handler=f'''(text) => setTimeout(() => {{
+            const picker = {element}?.$refs.qRef;
+            if (!picker || !text || picker.getOptionIndex() !== -1) return;
+            if (text !== picker.getOptionLabel(picker.modelValue)) picker.moveOptionSelection(1, true);
+        }})''')
+        self.select.on('keydown', js_handler=f'''(event) => {{
+            const select = {element}, picker = select?.$refs.qRef, text = event.target.value;
+            if (event.key !== 'Enter' || event.isComposing || !picker || !text) return;
+            const label = (option) => String(picker.getOptionLabel(option));
+            if (text === label(picker.modelValue)) return;  // nothing typed
+            const marked = picker.options[picker.getOptionIndex()];
+            if (marked !== undefined && label(marked) === text) return;  // reached by the arrow keys: Quasar's
+            const needle = text.toLocaleLowerCase();
+            const match = select.initialOptions.find((option) => label(option).toLocaleLowerCase().includes(needle));
+            if (match === undefined) return;
+            event.preventDefault();
+            event.qKeyEvent = true;  // handled: Quasar's own Enter would open the list again
+            setTimeout(() => picker.toggleOption(match));  // after the filter still due, which opens the list
+        }}''')
 
     @property
     def model(self) -> str | None:

@@ -224,3 +224,34 @@ def test_the_menu_button_works_before_the_page_has_connected(browser: Browser, a
         expect(conversations(phone)).not_to_be_in_viewport()
     finally:
         narrow.close()
+
+
+@pytest.mark.parametrize('phone', [False, True], ids=['desktop', 'phone'])
+def test_a_model_typed_in_the_picker_is_picked_with_enter(browser: Browser, app: ParleyApp, fake_server: FakeServer,
+                                                          phone: bool) -> None:
+    # Enter picks the first match of what was typed, as in the pickers people know; it used to keep the old model
+    # (the typed text fell back to it when the picker lost focus) and the message went to that one.
+    context = phone_context(browser) if phone else browser.new_context()
+    page = context.new_page()
+    try:
+        open_parley(page, app)
+        picker = page.get_by_role('combobox', name=names.MODEL)
+        shown = picker.input_value()
+        picker.click()
+        page.keyboard.press('Enter')  # nothing typed: the model stays
+        expect(picker).to_have_value(shown)
+        blur(page)
+        picker.click()  # focused anew, its text is selected: typing replaces it
+        page.keyboard.type('sonnet-5')
+        page.keyboard.press('Enter')
+        expect(picker).to_have_value('anthropic/claude-sonnet-5-5')
+        expect(page.get_by_role('option')).to_have_count(0)  # the list closed
+        question = f'Which model answers ({"phone" if phone else "desktop"}) [[tokens=3]]'
+        message_box(page).fill(question)
+        page.get_by_role('button', name=names.SEND).click()  # a phone's Enter is a new line
+        wait_for_status(answers(page).last, 'complete')
+        [request] = [r for r in fake_server.recorder.requests if 'messages' in r.body
+                     and question in str(r.body['messages'][-1]['content'])]
+        assert (request.provider, request.body['model']) == ('anthropic', 'claude-sonnet-5-5')
+    finally:
+        context.close()
