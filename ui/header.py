@@ -13,6 +13,8 @@ from .account_controls import account_controls
 from .current_user import is_admin
 from .preferences import DARK_MODE, add_dark_mode, remember
 
+UNAVAILABLE = '(not available)'
+
 
 class Header:
     """`model` is the picker's `provider/model` key; options refresh in the background, never blocking the page."""
@@ -89,10 +91,12 @@ class Header:
     def model(self) -> str | None:
         return self.select.value
 
-    def _options(self, current: str | None) -> list[str]:
-        options = [info.key for info in self.providers.models()]
+    def _options(self, current: str | None) -> dict[str, str]:
+        options = {info.key: info.key for info in self.providers.models()}
         if current and current not in options:
-            options.insert(0, current)  # a conversation keeps showing its model even if the list lost it
+            # A chat keeps showing its model after its connection was removed (or its list lost it), marked as
+            # such: the person sees why a message to it is refused, and picks another.
+            options = {current: f'{current} {UNAVAILABLE}', **options}
         return options
 
     async def refresh_models(self) -> None:

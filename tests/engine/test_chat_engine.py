@@ -183,7 +183,10 @@ async def test_empty_blank_and_huge_messages_are_refused(engine: ChatEngine, tex
 
 async def test_unknown_model_is_refused_plainly(engine: ChatEngine) -> None:
     with pytest.raises(ChatInputError, match='No model is selected'):
+        await engine.send(None, 'Hello', None)
+    with pytest.raises(ChatInputError, match=r'^nobody/nothing is not available any more .*: pick another model\.$'):
         await engine.send(None, 'Hello', 'nobody/nothing')
+    assert engine.repository.list_conversations() == []
 
 
 async def test_rename_and_delete_a_conversation_while_it_streams(engine: ChatEngine) -> None:

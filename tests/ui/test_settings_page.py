@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 
 from tests.fakes.server import FakeServer, free_port
 from ui import names
+from ui.header import UNAVAILABLE
 
 from .conftest import ParleyApp, start_parley
 from .helpers import (
@@ -147,6 +148,12 @@ def test_add_use_and_remove_a_connection_without_restart(page: Page, app: Parley
     page.get_by_role('dialog').get_by_role('button', name=names.REMOVE).click()
     expect(status(page)).to_contain_text('Removed lab')
     expect(connections(page).get_by_role('listitem').filter(has_text='lab')).to_have_count(0)
+    # The open chat keeps showing its model, marked, and a message to it is refused in words, kept in the box.
+    expect(chat.get_by_role('combobox', name=names.MODEL)).to_have_value(f'lab/gpt-4o-mini {UNAVAILABLE}')
+    chat.get_by_role('textbox', name=names.MESSAGE).fill('Hello again lab')
+    chat.get_by_role('textbox', name=names.MESSAGE).press('Enter')
+    expect(chat.get_by_text('lab/gpt-4o-mini is not available any more')).to_be_visible()
+    expect(chat.get_by_role('textbox', name=names.MESSAGE)).to_have_value('Hello again lab')
     chat.goto(app.url + '/')
     assert not any(option.startswith('lab/') for option in picker_options(chat))
     page.reload()
