@@ -70,6 +70,11 @@ KINDS = {'openai': 'OpenAI', 'anthropic': 'Anthropic', 'google': 'Gemini', 'open
 DEFAULT_NAMES = {'openai': 'openai', 'anthropic': 'anthropic', 'google': 'google'}
 # A name becomes the `name/` prefix of model keys, so no slash, and short enough to read in the picker.
 VALID_NAME = re.compile(r'^[a-z0-9][a-z0-9._-]{0,39}$')
+
+
+def connection_name(typed: str) -> str:
+    """The name a connection is saved under: 'Local LM' is local-lm (it prefixes every model: local-lm/...)."""
+    return '-'.join(typed.lower().split())
 SETTINGS_KEY_HINT = 'the API key on the Settings page'
 TEST_TIMEOUT = 15.0
 
@@ -177,7 +182,7 @@ class Connections:
         """The form's values cleaned up (name, base URL, key); raises ConnectionInputError with what to change."""
         if kind not in KINDS:
             raise ConnectionInputError('Choose a provider.')
-        name = name.strip().lower() or DEFAULT_NAMES.get(kind, '')
+        name = connection_name(name) or DEFAULT_NAMES.get(kind, '')
         if not name:
             raise ConnectionInputError('Give the connection a name: its models appear as name/model.')
         if not VALID_NAME.match(name):

@@ -73,6 +73,20 @@ class ModelNotFoundError(BadRequestError):
     summary = 'That model does not exist or is not available to this key.'
 
 
+class AddressError(BadRequestError):
+    code = 'address'
+    summary = 'Nothing answers at this address.'
+
+
+def listing_error(error: ProviderError) -> ProviderError:
+    """A failure to list models in words for listing: a 404 there names no model, so the address is wrong (found
+    by QA: a base URL ending in /v2 was said to be a model that does not exist)."""
+    if isinstance(error, ModelNotFoundError):
+        return AddressError(error.provider, error.detail, status=error.status,
+                            fix='Check the base URL (an OpenAI-compatible server\'s usually ends in /v1).')
+    return error
+
+
 class ContextTooLongError(BadRequestError):
     code = 'context_too_long'
     summary = 'The conversation is too long for this model.'

@@ -17,7 +17,15 @@ from google.genai import types
 
 from . import fallbacks
 from .base import ChatMessage, Done, Error, Event, GenerationParams, ReasoningDelta, TextDelta, Usage
-from .errors import AuthenticationError, BadRequestError, NetworkError, ProviderError, StreamError, error_for_status
+from .errors import (
+    AuthenticationError,
+    BadRequestError,
+    NetworkError,
+    ProviderError,
+    StreamError,
+    error_for_status,
+    listing_error,
+)
 
 KEY_HINT = 'GEMINI_API_KEY'
 BASE_URL_ENV = 'GOOGLE_GEMINI_BASE_URL'
@@ -148,7 +156,7 @@ class GoogleProvider:
             ids = {model.name.removeprefix('models/') async for model in pager
                    if model.name and 'generateContent' in (model.supported_actions or [])}
         except FAILURES as exc:
-            raise self.error(exc, streaming=False) from exc
+            raise listing_error(self.error(exc, streaming=False)) from exc
         return sorted(ids)
 
     async def aclose(self) -> None:

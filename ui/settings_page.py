@@ -14,7 +14,7 @@ from nicegui import ui
 from nicegui.events import GenericEventArguments
 from sqlalchemy.exc import SQLAlchemyError
 
-from engine.provider_setup import KINDS, ConnectionInputError, Connections, SavedConnection
+from engine.provider_setup import KINDS, ConnectionInputError, Connections, SavedConnection, connection_name
 from engine.secrets import SecretKeyError, mask, redact
 from providers.errors import ProviderError
 from storage.errors import describe
@@ -33,6 +33,7 @@ BASE_URL_HINTS = {
     'openai_compatible': 'e.g. http://localhost:1234/v1',
 }
 SHOWN_MODELS = 5
+NAME_HINT = 'Its models appear as name/model. Letters, digits, ".", "-" and "_"; spaces become "-".'
 T = TypeVar('T')
 
 
@@ -77,6 +78,7 @@ class SettingsPage:
                 self.kind.props['aria-label'] = names.PROVIDER_KIND
                 self.name = ui.input(names.CONNECTION_NAME).classes('w-full').props('outlined dense stack-label')
                 self.name.props['aria-label'] = names.CONNECTION_NAME
+                self.name.props['hint'] = NAME_HINT
                 self.name.on_value_change(self._update_buttons)
                 self.base_url = ui.input(names.BASE_URL).classes('w-full').props('outlined dense stack-label')
                 self.base_url.props['aria-label'] = names.BASE_URL
@@ -146,7 +148,7 @@ class SettingsPage:
         field.update()
 
     def _update_buttons(self) -> None:
-        self.remove_button.enabled = (self.name.value or '').strip().lower() in self.saved
+        self.remove_button.enabled = connection_name(self.name.value or '') in self.saved
 
     def _form(self, event: GenericEventArguments) -> tuple[str, str, str, str]:
         name, base_url, key = text_of(event, self.name, self.base_url, self.api_key)

@@ -21,6 +21,7 @@ from providers.base import (
     collect,
 )
 from providers.errors import (
+    AddressError,
     AuthenticationError,
     ContextTooLongError,
     ModelNotFoundError,
@@ -178,6 +179,10 @@ async def test_list_models_skips_retired_ones(provider: AnthropicProvider) -> No
 async def test_list_models_raises_a_provider_error(fake_server: FakeServer) -> None:
     provider = anthropic_provider(BAD_KEY, f'{fake_server.url}/anthropic')
     with pytest.raises(AuthenticationError):
+        await provider.list_models()
+    await provider.client.close()
+    provider = anthropic_provider('test-key', f'{fake_server.url}/anthropic/nowhere')
+    with pytest.raises(AddressError, match='Check the base URL'):
         await provider.list_models()
     await provider.client.close()
 

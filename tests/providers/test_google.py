@@ -14,6 +14,7 @@ from google.genai import types
 
 from providers.base import ChatMessage, Done, Error, GenerationParams, ReasoningDelta, TextDelta, Usage, collect
 from providers.errors import (
+    AddressError,
     AuthenticationError,
     ContextTooLongError,
     ModelNotFoundError,
@@ -161,6 +162,13 @@ async def test_bad_key_is_an_authentication_error_naming_the_variable(fake_serve
     assert isinstance(answer.error, AuthenticationError) and answer.error.status == 400
     assert 'GEMINI_API_KEY' in answer.error.message and 'API key not valid' in answer.error.message
     assert 'GEMINI_API_KEY' in raised.value.message
+
+
+async def test_a_wrong_path_is_a_wrong_address(fake_server: FakeServer) -> None:
+    provider = google_provider('test-key', f'{fake_server.url}/nowhere')
+    with pytest.raises(AddressError, match='Check the base URL'):
+        await provider.list_models()
+    await provider.aclose()
 
 
 async def test_unreachable_server_is_a_network_error() -> None:

@@ -19,6 +19,7 @@ from providers.base import (
     collect,
 )
 from providers.errors import (
+    AddressError,
     AuthenticationError,
     ContextTooLongError,
     ModelNotFoundError,
@@ -201,6 +202,14 @@ async def test_compatible_servers_list_everything(make_provider: MakeProvider) -
 async def test_list_models_raises_a_provider_error(make_provider: MakeProvider) -> None:
     with pytest.raises(AuthenticationError, match='OPENAI_API_KEY'):
         await make_provider(key=BAD_KEY).list_models()
+
+
+async def test_a_wrong_path_is_a_wrong_address_not_a_missing_model(make_provider: MakeProvider,
+                                                                   fake_server: FakeServer) -> None:
+    with pytest.raises(AddressError) as raised:
+        await make_provider(name='lab', base_url=f'{fake_server.url}/openai/v2').list_models()
+    assert raised.value.message.startswith('lab: Nothing answers at this address.')
+    assert 'Check the base URL' in raised.value.message and 'model' not in raised.value.summary
 
 
 async def test_closing_the_stream_cancels_the_request(provider: OpenAIProvider, fake_server: FakeServer) -> None:

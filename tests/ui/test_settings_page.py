@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from tests.fakes.server import FakeServer, free_port
 from ui import names
 from ui.header import UNAVAILABLE
+from ui.settings_page import NAME_HINT
 
 from .conftest import ParleyApp, start_parley
 from .helpers import (
@@ -89,6 +90,13 @@ def test_a_bad_key_or_an_unreachable_server_is_explained_and_nothing_is_saved(pa
     page.get_by_role('textbox', name=names.BASE_URL).fill('localhost:1234')
     page.get_by_role('button', name=names.SAVE).click()
     expect(status(page)).to_contain_text('starts with http:// or https://')
+
+    # A name as people type it, and a base URL with the wrong path: a server is there, but no model list.
+    expect(page.get_by_text(NAME_HINT)).to_be_visible()
+    page.get_by_role('textbox', name=names.CONNECTION_NAME).fill('Local LM')
+    page.get_by_role('textbox', name=names.BASE_URL).fill(f'{fake_server.url}/openai/v2')
+    page.get_by_role('button', name=names.TEST_CONNECTION).click()
+    expect(status(page)).to_contain_text('local-lm: Nothing answers at this address. (Not Found) Check the base URL')
 
     expect(connections(page).get_by_role('listitem').filter(has_text='lab')).to_have_count(0)
     with sqlite3.connect(Path(app.data_dir) / 'parley.db') as db:
