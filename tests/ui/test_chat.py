@@ -115,6 +115,22 @@ def test_new_message_from_one_tab_appears_in_the_other(page: Page, parley: Parle
     assert answers(other).last.inner_text() == answers(page).last.inner_text()
 
 
+# How many elements of the answer's text end with the pulsing dot (a pseudo-element: no node of its own).
+PULSING = """(answer) => [...answer.querySelectorAll('.parley-markdown *')]
+    .filter((e) => getComputedStyle(e, '::after').animationName === 'parley-pulse').length"""
+
+
+def test_a_pulsing_dot_ends_the_text_while_the_answer_is_written(page: Page, parley: ParleyApp) -> None:
+    # A pause mid-answer (a slow server, a model thinking) reads as "still writing", as in ChatGPT and Claude.
+    open_parley(page, parley)
+    send(page, 'Keep me posted [[tokens=40]] [[stall=2]] [[after=20]]')
+    answer = answers(page).last
+    expect(answer).to_contain_text('alpha bravo')
+    wait_until(lambda: answer.evaluate(PULSING) == 1, message='one pulsing dot while the answer pauses')
+    wait_for_status(answer, 'complete')
+    assert answer.evaluate(PULSING) == 0
+
+
 def test_stop_keeps_the_partial_answer(page: Page, parley: ParleyApp) -> None:
     open_parley(page, parley)
     prompt = 'Stop me [[tokens=2000]] [[delay=10]]'
