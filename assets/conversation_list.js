@@ -16,9 +16,10 @@ export default {
         <div class="parley-entry" :class="{ 'parley-entry-current': entry.id === currentId }">
           <a class="parley-entry-link" :href="href(entry)" :aria-current="entry.id === currentId ? 'page' : null"
             >{{ entry.title }}</a>
-          <button type="button" class="parley-entry-menu" :aria-label="labels.menu" @click="toggleMenu(entry.id)">
+          <button type="button" class="parley-entry-menu" :aria-label="labels.menu"
+                  @click="toggleMenu(entry.id, $event.currentTarget)">
             <q-menu v-if="menuFor === entry.id" :model-value="true" no-parent-event auto-close
-                    @update:model-value="(open) => open || closeMenu(entry.id)">
+                    @update:model-value="(open) => open || closeMenu(entry.id)" @keydown="moveFocus">
               <q-btn flat no-caps align="left" class="w-full" icon="edit" :label="labels.rename"
                      @click="act('rename', entry.id)" />
               <q-btn flat no-caps align="left" class="w-full" icon="download" :label="labels.export"
@@ -58,15 +59,36 @@ export default {
     exportHref(entry) {
       return `${this.href(entry)}/export.md`; // a link: the server's answer is a download (ui/export.py)
     },
-    toggleMenu(id) {
+    toggleMenu(id, button) {
       this.menuFor = this.menuFor === id ? null : id;
+      this.menuButton = button; // not in data(): an element has no business being reactive
     },
+    // The menu goes with v-if, before QMenu can give focus back: a keyboard user would start again from the top.
     closeMenu(id) {
-      if (this.menuFor === id) this.menuFor = null;
+      if (this.menuFor !== id) return;
+      this.menuFor = null;
+      this.focusMenuButton();
     },
     act(action, id) {
       this.menuFor = null;
+      this.focusMenuButton(); // before the server's dialog opens: it gives focus back to the button as it closes
       this.$emit("action", { action, id });
+    },
+    focusMenuButton() {
+      const button = this.menuButton;
+      this.$nextTick(() => {
+        const lost = !document.activeElement || document.activeElement === document.body;
+        if (lost && button?.isConnected) button.focus();
+      });
+    },
+    // Up and down arrows (and Home, End) move between the menu's items, as in any menu.
+    moveFocus(event) {
+      const items = [...event.currentTarget.querySelectorAll(".q-btn")];
+      const at = items.indexOf(document.activeElement);
+      const to = { ArrowDown: at + 1, ArrowUp: at < 0 ? items.length - 1 : at - 1, Home: 0, End: items.length - 1 };
+      if (!(event.key in to) || !items.length) return;
+      event.preventDefault();
+      items[(to[event.key] + items.length) % items.length].focus();
     },
     show(entries, more, current) {
       this.items = entries;

@@ -47,6 +47,9 @@ once, no restart. Or add a key to a `.env` file next to `app.py` (or to the envi
 # A link to a conversation that is not there (deleted, or never this person's) opens a new chat with this notice.
 GONE = 'gone'
 GONE_NOTICE = 'That conversation is not here: it was deleted, or the link is not yours. This is a new chat.'
+# The conversation a page showed was deleted elsewhere (another tab or window): the page opens a new chat, saying why.
+DELETED = 'deleted'
+DELETED_NOTICE = 'The conversation you had open was deleted in another tab or window. This is a new chat.'
 
 
 def register(engine: ChatEngine, settings: Settings) -> None:
@@ -54,9 +57,10 @@ def register(engine: ChatEngine, settings: Settings) -> None:
 
     @ui.page('/', title='Parley')
     def new_chat(request: Request) -> None:
-        gone = GONE in request.query_params
-        chat_page(engine, settings, None, current_user_id(), notice=GONE_NOTICE if gone else None)
-        if gone:
+        notices = {GONE: GONE_NOTICE, DELETED: DELETED_NOTICE}
+        notice = next((text for key, text in notices.items() if key in request.query_params), None)
+        chat_page(engine, settings, None, current_user_id(), notice=notice)
+        if notice:
             ui.run_javascript('history.replaceState(null, "", location.pathname)')  # a reload is just a new chat
 
     @ui.page('/c/{conversation_id}', title='Parley')
@@ -87,7 +91,8 @@ def chat_page(engine: ChatEngine, settings: Settings, conversation_id: str | Non
     header = Header(engine.providers, model, beside_model=instructions.add_button,
                     default=None if conversation else lambda: new_chat_model(engine.providers, settings.default_model))
     sidebar = Sidebar(engine, user_id, current=lambda: view.conversation_id if view else conversation_id,
-                      on_deleted=lambda deleted: deleted == (view and view.conversation_id) and ui.navigate.to('/'))
+                      on_deleted=lambda deleted: deleted == (view and view.conversation_id) and ui.navigate.to('/'),
+                      on_gone=lambda: ui.navigate.to(f'/?{DELETED}'))
     sidebar.toggled_by(header.sidebar_button)
     composer: Composer | None = None
     view = ConversationView(engine, conversation_id, user_id, model=lambda: header.model,

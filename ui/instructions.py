@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 HINT = ('The model reads these before each answer in this chat: who you are, what you need, how it should answer. '
         'They apply from the next answer on.')
 PLACEHOLDER = 'For example: I teach physics to 15-year-olds. Answer briefly, in SI units, and show the steps.'
+DRAFT_NOTE = 'Not saved yet: this is the text you left with Esc. Save keeps it; Cancel drops it.'
 MARKED = 'This chat has instructions'  # read after the button's name by screen readers, shown on hover
 
 
@@ -37,6 +38,7 @@ class Instructions:
                  instructions: str | None) -> None:
         self.engine, self.user_id, self.conversation_id = engine, user_id, conversation_id
         self.set_here = False  # a new chat's were set in its dialog (not the ones for new chats, taken as they are)
+        self.draft: str | None = None  # typed in the dialog and left with Esc, unsaved: the dialog opens with it
         # What the button shows: a new chat starts with exactly these, so the model is told what the page says.
         self.shown = instructions if conversation_id() else (remembered(NEW_CHAT_INSTRUCTIONS, '') or None)
 
@@ -74,7 +76,7 @@ class Instructions:
         for_new_chats = remembered(NEW_CHAT_INSTRUCTIONS, '')
         if self.conversation_id() is None and not self.set_here:
             self._mark(for_new_chats or None)  # changed in another tab since this page opened
-        text = self.shown or ''
+        text = self.draft if self.draft is not None else (self.shown or '')
         self.tip.run_method('hide')  # a touch screen leaves it shown after the tap, over the dialog's title
         # A click beside it does not throw away what was typed; Esc and Cancel still leave.
         with ui.dialog().props('no-backdrop-dismiss') as dialog, \
@@ -82,6 +84,8 @@ class Instructions:
             dialog.props['aria-label'] = names.CHAT_INSTRUCTIONS
             ui.label('Instructions for this chat').classes('text-h6')
             hint = ui.label(HINT).classes('parley-dialog-hint')
+            if self.draft is not None:
+                ui.label(DRAFT_NOTE).classes('parley-dialog-hint parley-instructions-draft')
             box = ui.textarea(value=text, placeholder=PLACEHOLDER).props('outlined autogrow dense autofocus')
             box.classes('w-full parley-instructions-box')
             box.props['aria-label'] = names.INSTRUCTIONS
@@ -121,15 +125,26 @@ class Instructions:
                     remember(NEW_CHAT_INSTRUCTIONS, (typed or '').strip())
                 elif touched and remembered(NEW_CHAT_INSTRUCTIONS, '') == for_new_chats:
                     remember(NEW_CHAT_INSTRUCTIONS, '')  # unticked, and not changed elsewhere meanwhile
+                close()
+
+            def close(typed: str | None = None) -> None:
+                # Left with Esc (`typed` given), the text is kept for the next opening: a long one is easily lost
+                # that way. Cancel and Save leave nothing behind.
+                unsaved = typed is not None and typed.strip() != (self.shown or '').strip()
+                self.draft = typed if unsaved else None
                 dialog.close()
 
             with ui.row().classes('justify-end w-full'):
-                ui.button(names.CANCEL, on_click=dialog.close).props('flat no-caps')
+                ui.button(names.CANCEL, on_click=lambda: close()).props('flat no-caps')
                 save_button = ui.button(names.SAVE).props('unelevated no-caps')
                 save_button.on('click', save, js_handler=emit_text_of(box))
             # Enter is a new line here (instructions are paragraphs); Ctrl/Cmd+Enter saves, as in most editors.
             box.on('keydown', save, js_handler='(e) => { if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {'
                                                f' e.preventDefault(); ({emit_text_of(box)})(); }} }}')
+        # With the text as the browser has it: the box's own value events may still be on their way.
+        dialog.on('escape-key', lambda event: close(*text_of(event, box)), js_handler=emit_text_of(box))
+        # Opened with the mouse, the button kept the focus: the box takes it, as when opened from the keyboard.
+        dialog.on('show', js_handler=f'() => getElement({box.id})?.$refs.qRef?.focus()')
         dialog.on('hide', dialog.delete)
         dialog.open()
 

@@ -79,11 +79,14 @@ class Sidebar:
     the page shows, so its entry gets aria-current."""
 
     def __init__(self, engine: ChatEngine, user_id: str | None, current: Callable[[], str | None],
-                 on_deleted: Callable[[str], None]) -> None:
+                 on_deleted: Callable[[str], None], on_gone: Callable[[], None]) -> None:
+        """`on_deleted(id)`: this page deleted a conversation; `on_gone()`: the open one was deleted elsewhere."""
         self.engine = engine
         self.user_id = user_id
         self.current = current
         self.on_deleted = on_deleted
+        self.on_gone = on_gone
+        self.deleted_here: set[str] = set()
         self.zone = reader_zone(ui.context.client.request)
         self.day: date | None = None  # the reader's day the headings were worked out on
         # Beside the chat in a wide window, a slide-over in a narrow one (a phone), where it starts closed: it would
@@ -146,7 +149,8 @@ class Sidebar:
         """List the first page anew; the list changes only when a conversation is added, renamed, deleted or moved."""
         current = self.current()
         if current and self.engine.repository.get_conversation(current, user_id=self.user_id) is None:
-            ui.navigate.to('/')  # the open conversation was deleted in another tab
+            if current not in self.deleted_here:  # deleted here, the page is on its way to a new chat already
+                self.on_gone()
             return
         self.touches.clear()  # the list is read anew: it has them
         # As many as the reader has loaded by scrolling: renaming an old chat, or a new day, must not take the older
@@ -279,11 +283,13 @@ class Sidebar:
 
             def delete() -> None:
                 dialog.close()
+                self.deleted_here.add(conversation.id)
                 self.on_deleted(conversation.id)
                 self.engine.delete(conversation.id, user_id=self.user_id)
 
             with ui.row().classes('justify-end w-full'):
-                ui.button(names.CANCEL, on_click=dialog.close).props('flat no-caps')
+                # Focus on Cancel: Enter or Space right after the dialog opens must not delete for good.
+                ui.button(names.CANCEL, on_click=dialog.close).props('flat no-caps autofocus')
                 ui.button(names.DELETE, on_click=delete).props('unelevated no-caps color=negative')
         dialog.on('hide', dialog.delete)
         dialog.open()

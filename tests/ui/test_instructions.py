@@ -13,7 +13,7 @@ from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from tests.fakes.server import FakeServer
 from ui import names
-from ui.instructions import HINT, MARKED
+from ui.instructions import DRAFT_NOTE, HINT, MARKED
 
 from .conftest import ParleyApp, start_parley
 from .helpers import answers, conversation_id, open_parley, send, wait_for_status
@@ -221,3 +221,32 @@ def test_a_new_chat_opened_before_the_ones_for_new_chats_were_set_sends_what_it_
     expect(for_new_chats(dialog)).not_to_be_checked()
     save(dialog)
     expect(box(open_dialog(later))).to_have_value('')  # the other page's new chat, at its dialog's opening
+
+
+def test_text_left_with_escape_comes_back_until_cancelled(page: Page, app: ParleyApp) -> None:
+    open_parley(page, app)
+    ask(page, 'A chat to instruct')
+    dialog = open_dialog(page)  # with the mouse: the box takes the focus all the same
+    expect(box(dialog)).to_be_focused()
+    page.keyboard.type('A long text I would hate to type again')
+    page.keyboard.press('Escape')
+    expect(dialog).to_be_hidden()
+    expect_marked(page, False)  # nothing saved...
+    dialog = open_dialog(page)  # ...but nothing lost: it opens with the text left, and says so
+    expect(box(dialog)).to_have_value('A long text I would hate to type again')
+    expect(dialog.get_by_text(DRAFT_NOTE)).to_be_visible()
+    dialog.get_by_role('button', name=names.CANCEL).click()
+    expect(dialog).to_be_hidden()
+    dialog = open_dialog(page)  # Cancel drops it
+    expect(box(dialog)).to_have_value('')
+    expect(dialog.get_by_text(DRAFT_NOTE)).to_have_count(0)
+    expect(box(dialog)).to_be_focused()
+    page.keyboard.type('Kept this time')
+    page.keyboard.press('Escape')
+    dialog = open_dialog(page)
+    save(dialog)  # saved as it was left
+    expect_marked(page, True)
+    assert stored_instructions(app, conversation_id(page)) == 'Kept this time'
+    dialog = open_dialog(page)
+    expect(box(dialog)).to_have_value('Kept this time')
+    expect(dialog.get_by_text(DRAFT_NOTE)).to_have_count(0)

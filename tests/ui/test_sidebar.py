@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from ui import names
+from ui.chat_page import DELETED_NOTICE
 
 from .conftest import ParleyApp
 from .helpers import answers, conversation_id, open_parley, send, wait_for_status
@@ -153,3 +154,51 @@ def test_an_old_chat_taken_up_again_moves_under_today(page: Page, parley: Parley
     expect(sidebar(page).locator('.parley-group').first).to_have_text('Today')
     expect(sidebar(page).locator('.parley-group', has_text='Previous 30 days')).to_have_count(0)
     wait_for_status(answers(page).last, 'complete')
+
+
+def test_an_entrys_menu_by_keyboard_gives_focus_back(page: Page, parley: ParleyApp) -> None:
+    open_parley(page, parley)
+    send(page, 'Menu by keyboard')
+    wait_for_status(answers(page).last, 'complete')
+    row = sidebar(page).locator('.parley-entry', has=page.get_by_role('link', name='Menu by keyboard'))
+    menu_button = row.get_by_role('button', name=names.CONVERSATION_MENU)
+    menu_button.focus()
+    page.keyboard.press('Enter')
+    rename = page.get_by_role('button', name=names.RENAME)
+    expect(page.get_by_role('menu')).to_be_focused()  # Quasar moves focus into the menu as it opens
+    page.keyboard.press('ArrowDown')  # arrows move between the items, as in any menu
+    expect(rename).to_be_focused()
+    page.keyboard.press('ArrowUp')
+    expect(page.get_by_role('button', name=names.DELETE)).to_be_focused()
+    page.keyboard.press('Escape')  # closed: focus is back on the entry's button, not at the top of the page
+    expect(rename).to_have_count(0)
+    expect(menu_button).to_be_focused()
+
+    page.keyboard.press('Enter')
+    expect(page.get_by_role('menu')).to_be_focused()
+    page.keyboard.press('End')
+    page.keyboard.press('Enter')  # Delete: the dialog asks, with Cancel focused (Enter at once deletes nothing)
+    dialog = page.get_by_role('dialog')
+    expect(dialog.get_by_role('button', name=names.CANCEL)).to_be_focused()
+    page.keyboard.press('Escape')
+    expect(dialog).to_be_hidden()
+    expect(menu_button).to_be_focused()
+    expect(sidebar(page).get_by_role('link', name='Menu by keyboard')).to_have_count(1)
+
+
+def test_a_chat_deleted_in_another_tab_says_so_where_it_was_open(page: Page, parley: ParleyApp, context) -> None:
+    open_parley(page, parley)
+    send(page, 'Deleted elsewhere')
+    wait_for_status(answers(page).last, 'complete')
+    other = context.new_page()
+    other.goto(page.url)
+    expect(other.get_by_role('article', name=names.USER_MESSAGE)).to_have_text('Deleted elsewhere')
+    row = sidebar(page).locator('.parley-entry', has=page.get_by_role('link', name='Deleted elsewhere'))
+    row.get_by_role('button', name=names.CONVERSATION_MENU).click()
+    page.get_by_role('button', name=names.DELETE).click()
+    page.get_by_role('dialog').get_by_role('button', name=names.DELETE).click()
+    page.wait_for_url(parley.url + '/')  # here it was the reader's own doing: a new chat, no notice
+    other.wait_for_url(parley.url + '/')  # there, a new chat that says why the one open went away
+    expect(other.get_by_role('status').filter(has_text=DELETED_NOTICE)).to_be_visible()
+    expect(page.get_by_text(DELETED_NOTICE)).to_have_count(0)
+    other.close()
