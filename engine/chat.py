@@ -116,8 +116,8 @@ class ChatEngine:
         instructions = self.validate_instructions(instructions or '')
         resolved = self.providers.resolve(model_key)
         if resolved is None and model_key:
-            raise ChatInputError(f'{model_key} is not available any more (its connection was removed, or its '
-                                 'provider no longer offers it): pick another model.')
+            raise ChatInputError(f'{model_key} is not available any more: its connection was removed. '
+                                 'Pick another model.')
         if resolved is None:
             raise ChatInputError('No model is selected. Configure a provider (see the README) and pick a model.')
         provider, model = resolved

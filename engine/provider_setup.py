@@ -70,13 +70,13 @@ KINDS = {'openai': 'OpenAI', 'anthropic': 'Anthropic', 'google': 'Gemini', 'open
 DEFAULT_NAMES = {'openai': 'openai', 'anthropic': 'anthropic', 'google': 'google'}
 # A name becomes the `name/` prefix of model keys, so no slash, and short enough to read in the picker.
 VALID_NAME = re.compile(r'^[a-z0-9][a-z0-9._-]{0,39}$')
+SETTINGS_KEY_HINT = 'the API key on the Settings page'
+TEST_TIMEOUT = 15.0
 
 
 def connection_name(typed: str) -> str:
     """The name a connection is saved under: 'Local LM' is local-lm (it prefixes every model: local-lm/...)."""
     return '-'.join(typed.lower().split())
-SETTINGS_KEY_HINT = 'the API key on the Settings page'
-TEST_TIMEOUT = 15.0
 
 
 class ConnectionInputError(ValueError):

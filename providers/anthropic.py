@@ -11,7 +11,15 @@ import httpx2
 
 from . import fallbacks
 from .base import ChatMessage, Done, Error, Event, GenerationParams, ReasoningDelta, TextDelta, Usage
-from .errors import NetworkError, ProviderError, StreamError, error_for_status, listing_error, parse_retry_after
+from .errors import (
+    HOST_URL,
+    NetworkError,
+    ProviderError,
+    StreamError,
+    error_for_status,
+    listing_error,
+    parse_retry_after,
+)
 
 DEFAULT_MAX_TOKENS = 8192
 FALLBACK_MODELS = fallbacks.ANTHROPIC
@@ -148,7 +156,7 @@ class AnthropicProvider:
             return [model.id async for model in self.client.models.list(limit=1000)
                     if getattr(model, 'lifecycle', None) != 'retired']
         except (anthropic.APIError, httpx2.HTTPError, ValueError) as failure:
-            raise listing_error(self._error(failure, started=False)) from failure
+            raise listing_error(self._error(failure, started=False), HOST_URL) from failure
 
 
 def request_arguments(messages: list[ChatMessage], model: str, params: GenerationParams | None) -> dict[str, Any]:

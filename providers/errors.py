@@ -78,12 +78,16 @@ class AddressError(BadRequestError):
     summary = 'Nothing answers at this address.'
 
 
-def listing_error(error: ProviderError) -> ProviderError:
+# What a base URL looks like, by SDK: OpenAI's includes the version, Anthropic's and Gemini's add their own.
+VERSIONED_URL = 'Check the base URL (an OpenAI-compatible server\'s usually ends in /v1).'
+HOST_URL = 'Check the base URL: the server\'s address alone, without a version path such as /v1.'
+
+
+def listing_error(error: ProviderError, fix: str) -> ProviderError:
     """A failure to list models in words for listing: a 404 there names no model, so the address is wrong (found
-    by QA: a base URL ending in /v2 was said to be a model that does not exist)."""
+    by QA: a base URL ending in /v2 was said to be a model that does not exist). `fix`: what to check."""
     if isinstance(error, ModelNotFoundError):
-        return AddressError(error.provider, error.detail, status=error.status,
-                            fix='Check the base URL (an OpenAI-compatible server\'s usually ends in /v1).')
+        return AddressError(error.provider, error.detail, status=error.status, fix=fix)
     return error
 
 

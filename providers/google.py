@@ -18,6 +18,7 @@ from google.genai import types
 from . import fallbacks
 from .base import ChatMessage, Done, Error, Event, GenerationParams, ReasoningDelta, TextDelta, Usage
 from .errors import (
+    HOST_URL,
     AuthenticationError,
     BadRequestError,
     NetworkError,
@@ -156,7 +157,7 @@ class GoogleProvider:
             ids = {model.name.removeprefix('models/') async for model in pager
                    if model.name and 'generateContent' in (model.supported_actions or [])}
         except FAILURES as exc:
-            raise listing_error(self.error(exc, streaming=False)) from exc
+            raise listing_error(self.error(exc, streaming=False), HOST_URL) from exc
         return sorted(ids)
 
     async def aclose(self) -> None:

@@ -17,7 +17,15 @@ import openai
 from openai._streaming import SSEDecoder  # plain-Python SSE parsing, without the SDK's per-chunk pydantic models
 
 from .base import ChatMessage, Done, Error, Event, GenerationParams, ReasoningDelta, TextDelta, Usage
-from .errors import NetworkError, ProviderError, StreamError, error_for_status, listing_error, parse_retry_after
+from .errors import (
+    VERSIONED_URL,
+    NetworkError,
+    ProviderError,
+    StreamError,
+    error_for_status,
+    listing_error,
+    parse_retry_after,
+)
 
 # Local models can take a while to load and reasoning models think silently, so reads wait long; connecting doesn't.
 DEFAULT_TIMEOUT = openai.Timeout(300.0, connect=10.0)
@@ -130,7 +138,7 @@ class OpenAIProvider:
         try:
             ids = {model.id async for model in self.client.models.list()}
         except (openai.OpenAIError, ValueError) as exc:
-            raise listing_error(self.error(exc, streaming=False)) from exc
+            raise listing_error(self.error(exc, streaming=False), VERSIONED_URL) from exc
         if self.official:
             ids = {model_id for model_id in ids if is_chat_model(model_id)}
         return sorted(ids)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from nicegui import ui
@@ -62,29 +63,37 @@ class Header:
         ui.context.client.on_delete(providers.on_change(self._providers_changed))
 
     def _pick_first_match(self) -> None:
-        """Typing filters the list; Enter picks its first match, as in the pickers people know. Quasar's Enter picks
+        """Typing filters the list; Enter picks the marked match, as in the pickers people know. Quasar's Enter picks
         only an option reached by the arrow keys: the typed text fell back to the old model without a word, and the
-        message went to it. The match is marked as the list filters (Quasar marks options on a desktop only), and
-        found again on Enter from the whole list (Quasar filters a task after each key: Enter may come first)."""
+        message went to it. As the list filters, the first match is marked unless Quasar marked one (the chat's own
+        model, when it matches); on Enter the match is found again from the whole list if the mark is not one
+        (Quasar filters a task after each key, so Enter may come first; a phone marks nothing). A model that is not
+        available any more is never the match."""
         element = f'getElement({self.select.id})'
+        fits = f'''const label = (option) => String(picker.getOptionLabel(option));
+            const needle = text.toLocaleLowerCase();
+            const fits = (option) => !label(option).endsWith({json.dumps(' ' + UNAVAILABLE)})
+                && label(option).toLocaleLowerCase().includes(needle);
+            const marked = picker.options[picker.getOptionIndex()];'''
         self.select.on('input-value', js_handler=f'''(text) => setTimeout(() => {{
             const picker = {element}?.$refs.qRef;
-            if (!picker || !text || picker.getOptionIndex() !== -1) return;
-            if (text !== picker.getOptionLabel(picker.modelValue)) picker.moveOptionSelection(1, true);
+            if (!picker || !text || text === String(picker.getOptionLabel(picker.modelValue))) return;
+            {fits}
+            if (marked !== undefined && fits(marked)) return;
+            const first = picker.options.findIndex(fits);
+            if (first !== -1) picker.setOptionIndex(first);
         }})''')
         self.select.on('keydown', js_handler=f'''(event) => {{
             const select = {element}, picker = select?.$refs.qRef, text = event.target.value;
             if (event.key !== 'Enter' || event.isComposing || !picker || !text) return;
-            const label = (option) => String(picker.getOptionLabel(option));
-            if (text === label(picker.modelValue)) return;  // nothing typed
-            const marked = picker.options[picker.getOptionIndex()];
-            if (marked !== undefined && label(marked) === text) return;  // reached by the arrow keys: Quasar's
-            const needle = text.toLocaleLowerCase();
-            const match = select.initialOptions.find((option) => label(option).toLocaleLowerCase().includes(needle));
+            if (text === String(picker.getOptionLabel(picker.modelValue))) return;  // nothing typed
+            {fits}
+            const chosen = marked !== undefined && (fits(marked) || label(marked) === text);  // by the arrows too
+            const match = chosen ? marked : select.initialOptions.find(fits);
             if (match === undefined) return;
             event.preventDefault();
             event.qKeyEvent = true;  // handled: Quasar's own Enter would open the list again
-            setTimeout(() => picker.toggleOption(match));  // after the filter still due, which opens the list
+            setTimeout(() => picker.toggleOption(match));  // after the filter still due, which reopens the list
         }}''')
 
     @property
@@ -94,9 +103,10 @@ class Header:
     def _options(self, current: str | None) -> dict[str, str]:
         options = {info.key: info.key for info in self.providers.models()}
         if current and current not in options:
-            # A chat keeps showing its model after its connection was removed (or its list lost it), marked as
-            # such: the person sees why a message to it is refused, and picks another.
-            options = {current: f'{current} {UNAVAILABLE}', **options}
+            # A chat keeps showing its model even if the list lost it; marked if its connection is gone (the test
+            # the engine refuses a message by), so the person sees why and picks another.
+            gone = self.providers.resolve(current) is None
+            options = {current: f'{current} {UNAVAILABLE}' if gone else current, **options}
         return options
 
     async def refresh_models(self) -> None:

@@ -84,12 +84,14 @@ class Instructions:
             dialog.props['aria-label'] = names.CHAT_INSTRUCTIONS
             ui.label('Instructions for this chat').classes('text-h6')
             hint = ui.label(HINT).classes('parley-dialog-hint')
+            described = f'c{hint.id}'
             if self.draft is not None:
-                ui.label(DRAFT_NOTE).classes('parley-dialog-hint parley-instructions-draft')
+                draft_note = ui.label(DRAFT_NOTE).classes('parley-dialog-hint parley-instructions-draft')
+                described += f' c{draft_note.id}'  # a screen reader hears it with the box, not only the eye
             box = ui.textarea(value=text, placeholder=PLACEHOLDER).props('outlined autogrow dense autofocus')
             box.classes('w-full parley-instructions-box')
             box.props['aria-label'] = names.INSTRUCTIONS
-            box.props['aria-describedby'] = f'c{hint.id}'
+            box.props['aria-describedby'] = described
             box.props['dir'] = 'auto'  # right-to-left text sits on the right
             # Ticked while the text is the one for new chats, until the person ticks or unticks it themselves: an
             # edit of one chat's text then leaves the ones for new chats alone, and only an untick clears them.
@@ -119,6 +121,8 @@ class Instructions:
                     problem.text = await self._save(typed)
                 finally:
                     save_button.enable()
+                if not problem.text:
+                    self.draft = None  # saved, even if Esc closed the dialog meanwhile
                 if problem.text or dialog.is_deleted:
                     return  # the dialog stays, with the text as typed (or was closed: nothing more to do)
                 if for_new.value:

@@ -204,7 +204,7 @@ class SettingsPage:
         self.status.text = message
 
     def confirm_remove(self) -> None:
-        name = (self.name.value or '').strip().lower()
+        name = connection_name(self.name.value or '')
         with ui.dialog() as dialog, ui.card().classes('parley-dialog'):
             ui.label(f'Remove the connection “{name}”?').classes('text-h6')
             ui.label('Its models leave the model picker and its key is deleted from this server.')
@@ -214,10 +214,14 @@ class SettingsPage:
                 if not still_admin():
                     return
                 try:
-                    await self.connections.remove(name)
+                    removed = await self.connections.remove(name)
                 except SQLAlchemyError as error:
                     log.exception('removing a provider connection failed')
                     self.status.text = f'{name} was not removed: {describe(error)}. Try again in a moment.'
+                    return
+                if not removed:  # removed meanwhile, in another tab
+                    self.render_list()
+                    self.status.text = f'There is no saved connection named {name}.'
                     return
                 self.name.value = ''
                 self._placeholder(self.api_key, '')

@@ -158,8 +158,12 @@ class StreamingMarkdown(
             # reach it in order, any that came before it were lost. While streaming, a later call (the finish at
             # the latest) carries its offset and shows such a loss as a gap. Once finished, the report is often
             # just late (a busy server finishes a short answer before it comes): ask again with a finish of no
-            # text rather than resend all of it; the browser reports a gap if it has less.
-            if not self._props['streaming']:
+            # text rather than resend all of it; the browser reports a gap if it has less. More than the server
+            # has is another text (a reset lost before the mount): only a resend mends that.
+            length = args.get('length')
+            if isinstance(length, int) and length > self._wire_length:
+                self.reset(self.text, streaming=self._props['streaming'])
+            elif not self._props['streaming']:
                 self._call('finish', self._wire_length)
             return
         self.reset(self.text, streaming=self._props['streaming'])  # the browser saw a gap: send everything

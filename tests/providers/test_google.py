@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import aclosing
@@ -14,6 +15,7 @@ from google.genai import types
 
 from providers.base import ChatMessage, Done, Error, GenerationParams, ReasoningDelta, TextDelta, Usage, collect
 from providers.errors import (
+    HOST_URL,
     AddressError,
     AuthenticationError,
     ContextTooLongError,
@@ -166,7 +168,7 @@ async def test_bad_key_is_an_authentication_error_naming_the_variable(fake_serve
 
 async def test_a_wrong_path_is_a_wrong_address(fake_server: FakeServer) -> None:
     provider = google_provider('test-key', f'{fake_server.url}/nowhere')
-    with pytest.raises(AddressError, match='Check the base URL'):
+    with pytest.raises(AddressError, match=re.escape(HOST_URL)):
         await provider.list_models()
     await provider.aclose()
 

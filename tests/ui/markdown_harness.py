@@ -71,6 +71,8 @@ Parley renders **markdown** in the browser, with *emphasis*, `inline code` and a
 Done.
 '''
 
+SHORTER = 'Another version, shorter.'  # what the /late page's third element ends up showing
+
 PIXEL = base64.b64decode('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNk+A8AAQUBAScY42YAAAAASUVORK5CYII=')
 
 
@@ -254,15 +256,21 @@ def late_page() -> None:
         with answers:
             whole = FlakyWireMarkdown(streaming=True).props('data-testid=whole')
             lost = FlakyWireMarkdown(streaming=True).props('data-testid=lost')
+            longer = FlakyWireMarkdown(ANSWER, streaming=True).props('data-testid=longer')
         whole.hold_reports()
         lost.hold_reports(deaf=True)
-        # Both mounted empty and streaming (their reports say so), then the whole answer before those reports.
-        await asyncio.wait_for(asyncio.gather(whole.reported.wait(), lost.reported.wait()), timeout=10)
+        longer.hold_reports(deaf=True)
+        # Two mounted empty and streaming (their reports say so), then the whole answer before those reports; the
+        # third mounted with the whole answer, which a reset to a shorter one (lost) then replaced.
+        await asyncio.wait_for(asyncio.gather(whole.reported.wait(), lost.reported.wait(), longer.reported.wait()),
+                               timeout=10)
         for element in (whole, lost):
             element.append(0, ANSWER)
             element.finish()
             element.release_reports()
-        ui.timer(0.1, lambda: status.set_text(f'Resyncs: {whole.resets} and {lost.resets}'))
+        longer.reset(SHORTER, streaming=True)
+        longer.release_reports()
+        ui.timer(0.1, lambda: status.set_text(f'Resyncs: {whole.resets}, {lost.resets} and {longer.resets}'))
 
     answer.on_click(answer_at_once)
 

@@ -115,20 +115,25 @@ def test_new_message_from_one_tab_appears_in_the_other(page: Page, parley: Parle
     assert answers(other).last.inner_text() == answers(page).last.inner_text()
 
 
-# How many elements of the answer's text end with the pulsing dot (a pseudo-element: no node of its own).
+# The elements of the answer's text that end with the pulsing dot (a pseudo-element: no node of its own).
 PULSING = """(answer) => [...answer.querySelectorAll('.parley-markdown *')]
-    .filter((e) => getComputedStyle(e, '::after').animationName === 'parley-pulse').length"""
+    .filter((e) => getComputedStyle(e, '::after').animationName === 'parley-pulse')
+    .map((e) => e.tagName + '.' + e.className)"""
 
 
-def test_a_pulsing_dot_ends_the_text_while_the_answer_is_written(page: Page, parley: ParleyApp) -> None:
-    # A pause mid-answer (a slow server, a model thinking) reads as "still writing", as in ChatGPT and Claude.
+@pytest.mark.parametrize('after', [20, 40], ids=['mid-paragraph', 'at-its-end'])
+def test_a_pulsing_dot_ends_the_text_while_the_answer_is_written(page: Page, parley: ParleyApp, after: int) -> None:
+    # A pause (a slow server, a model thinking) reads as "still writing", as in ChatGPT and Claude. The 40th token
+    # ends a paragraph: the paragraph stays open (in the renderer's tail) until the next block starts, so the dot
+    # ends its line there too.
     open_parley(page, parley)
-    send(page, 'Keep me posted [[tokens=40]] [[stall=2]] [[after=20]]')
+    send(page, f'Keep me posted [[tokens=60]] [[stall=2]] [[after={after}]]')
     answer = answers(page).last
     expect(answer).to_contain_text('alpha bravo')
-    wait_until(lambda: answer.evaluate(PULSING) == 1, message='one pulsing dot while the answer pauses')
+    wait_until(lambda: len(answer.evaluate(PULSING)) == 1, message='one pulsing dot while the answer pauses')
+    assert answer.evaluate(PULSING) == ['P.']  # after the last paragraph's text, inline
     wait_for_status(answer, 'complete')
-    assert answer.evaluate(PULSING) == 0
+    assert answer.evaluate(PULSING) == []
 
 
 def test_stop_keeps_the_partial_answer(page: Page, parley: ParleyApp) -> None:

@@ -235,6 +235,7 @@ def test_text_left_with_escape_comes_back_until_cancelled(page: Page, app: Parle
     dialog = open_dialog(page)  # ...but nothing lost: it opens with the text left, and says so
     expect(box(dialog)).to_have_value('A long text I would hate to type again')
     expect(dialog.get_by_text(DRAFT_NOTE)).to_be_visible()
+    expect(box(dialog)).to_have_accessible_description(re.compile(re.escape(DRAFT_NOTE)))
     dialog.get_by_role('button', name=names.CANCEL).click()
     expect(dialog).to_be_hidden()
     dialog = open_dialog(page)  # Cancel drops it

@@ -162,6 +162,11 @@ def test_add_use_and_remove_a_connection_without_restart(page: Page, app: Parley
     chat.get_by_role('textbox', name=names.MESSAGE).press('Enter')
     expect(chat.get_by_text('lab/gpt-4o-mini is not available any more')).to_be_visible()
     expect(chat.get_by_role('textbox', name=names.MESSAGE)).to_have_value('Hello again lab')
+    picker = chat.get_by_role('combobox', name=names.MODEL)
+    picker.click()
+    chat.keyboard.type('gpt-4o-mini')  # matches the model that went away too: Enter takes one that works
+    chat.keyboard.press('Enter')
+    expect(picker).to_have_value('openai/gpt-4o-mini')
     chat.goto(app.url + '/')
     assert not any(option.startswith('lab/') for option in picker_options(chat))
     page.reload()
