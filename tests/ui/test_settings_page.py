@@ -232,3 +232,20 @@ def test_settings_are_dark_when_the_chat_is_and_lead_back_to_the_chat_left(page:
         page.get_by_role('button', name=names.BACK_TO_CHAT).click()
         page.wait_for_url(f'**/c/{chat}')
         expect(page.get_by_role('article', name=names.USER_MESSAGE)).to_have_text('Come back to me [[tokens=5]]')
+
+
+def test_a_name_typed_with_spaces_is_saved_and_removed_as_one(page: Page, app: ParleyApp,
+                                                              fake_server: FakeServer) -> None:
+    page.goto(app.url + '/settings')
+    fill_form(page, 'My Lab', f'{fake_server.url}/openai/v1', KEY)
+    page.get_by_role('button', name=names.SAVE).click()
+    expect(status(page)).to_contain_text('Saved my-lab')
+    page.get_by_role('textbox', name=names.CONNECTION_NAME).fill('My Lab')  # typed again, as at first
+    page.get_by_role('button', name=names.REMOVE).click()
+    dialog = page.get_by_role('dialog')
+    expect(dialog).to_contain_text('Remove the connection “my-lab”?')
+    dialog.get_by_role('button', name=names.REMOVE).click()
+    expect(status(page)).to_have_text('Removed my-lab.')
+    expect(connections(page).get_by_role('listitem').filter(has_text='my-lab')).to_have_count(0)
+    with sqlite3.connect(Path(app.data_dir) / 'parley.db') as db:
+        assert db.execute("select count(*) from providerconnection where name = 'my-lab'").fetchone() == (0,)
