@@ -14,7 +14,14 @@ from nicegui import ui
 from nicegui.events import GenericEventArguments
 from sqlalchemy.exc import SQLAlchemyError
 
-from engine.provider_setup import KINDS, ConnectionInputError, Connections, SavedConnection, connection_name
+from engine.provider_setup import (
+    KINDS,
+    SETTINGS_KEY_HINT,
+    ConnectionInputError,
+    Connections,
+    SavedConnection,
+    connection_name,
+)
 from engine.secrets import SecretKeyError, mask, redact
 from providers.errors import ProviderError
 from storage.errors import describe
@@ -185,6 +192,8 @@ class SettingsPage:
             message = done(await action())
         except (ConnectionInputError, ProviderError) as error:
             message = hide_key(error.message if isinstance(error, ProviderError) else str(error), key)
+            # Said in a chat it points here; here, the key in the form is the one meant.
+            message = message.replace(f'Check {SETTINGS_KEY_HINT}.', 'Check the API key.')
             self.status.classes(add='parley-problem')
         except SecretKeyError as error:  # the key file cannot be made or read: nothing was saved
             message = f'Keys cannot be stored on this server: {error}.'

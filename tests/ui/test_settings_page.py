@@ -78,6 +78,7 @@ def test_a_bad_key_or_an_unreachable_server_is_explained_and_nothing_is_saved(pa
     fill_form(page, 'lab', f'{fake_server.url}/openai/v1', 'bad-key')
     page.get_by_role('button', name=names.TEST_CONNECTION).click()
     expect(status(page)).to_contain_text('The API key was refused')
+    expect(status(page)).to_contain_text('Check the API key.')  # not "on the Settings page": this is it
     page.get_by_role('button', name=names.SAVE).click()
     expect(status(page)).to_contain_text('The API key was refused')
     expect(status(page)).not_to_contain_text('bad-key')  # the provider quotes the refused key; we show a mask
