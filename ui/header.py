@@ -63,38 +63,15 @@ class Header:
         ui.context.client.on_delete(providers.on_change(self._providers_changed))
 
     def _pick_first_match(self) -> None:
-        """Typing filters the list; Enter picks the marked match, as in the pickers people know. Quasar's Enter picks
-        only an option reached by the arrow keys: the typed text fell back to the old model without a word, and the
-        message went to it. As the list filters, the first match is marked unless Quasar marked one (the chat's own
-        model, when it matches); on Enter the match is found again from the whole list if the mark is not one
-        (Quasar filters a task after each key, so Enter may come first; a phone marks nothing). A model that is not
-        available any more is never the match."""
-        element = f'getElement({self.select.id})'
-        fits = f'''const label = (option) => String(picker.getOptionLabel(option));
-            const needle = text.toLocaleLowerCase();
-            const fits = (option) => !label(option).endsWith({json.dumps(' ' + UNAVAILABLE)})
-                && label(option).toLocaleLowerCase().includes(needle);
-            const marked = picker.options[picker.getOptionIndex()];'''
-        self.select.on('input-value', js_handler=f'''(text) => setTimeout(() => {{
-            const picker = {element}?.$refs.qRef;
-            if (!picker || !text || text === String(picker.getOptionLabel(picker.modelValue))) return;
-            {fits}
-            if (marked !== undefined && fits(marked)) return;
-            const first = picker.options.findIndex(fits);
-            if (first !== -1) picker.setOptionIndex(first);
-        }})''')
-        self.select.on('keydown', js_handler=f'''(event) => {{
-            const select = {element}, picker = select?.$refs.qRef, text = event.target.value;
-            if (event.key !== 'Enter' || event.isComposing || !picker || !text) return;
-            if (text === String(picker.getOptionLabel(picker.modelValue))) return;  // nothing typed
-            {fits}
-            const chosen = marked !== undefined && (fits(marked) || label(marked) === text);  // by the arrows too
-            const match = chosen ? marked : select.initialOptions.find(fits);
-            if (match === undefined) return;
-            event.preventDefault();
-            event.qKeyEvent = true;  // handled: Quasar's own Enter would open the list again
-            setTimeout(() => picker.toggleOption(match));  // after the filter still due, which reopens the list
-        }}''')
+        """Enter picks the model typed, as in the pickers people know (assets/model_picker.js says how)."""
+        picker, unavailable = f'getElement({self.select.id})?.$refs.qRef', json.dumps(' ' + UNAVAILABLE)
+        keys = 'window.parleyModelPicker'
+        self.select.on('input-value', js_handler=f'(text) => {picker} && {keys}?.mark({picker}, text, {unavailable})')
+        self.select.on('keydown', js_handler=f'''(event) => {picker}
+            && {keys}?.enter(getElement({self.select.id}), {picker}, event, {unavailable})''')
+        self.select.on('click', js_handler=f'() => {picker} && {keys}?.click({picker})')
+        with self.select.add_slot('no-option'):
+            ui.label('No model matches').classes('parley-no-match')
 
     @property
     def model(self) -> str | None:

@@ -20,7 +20,7 @@ ASSETS_ROUTE = '/assets'
 # markdown.css is also what StreamingMarkdown loads itself: linked here it is there for the first paint, and the
 # element's loader (NiceGUI's loadResource) sees the `data-markdown-css` attribute and does not load it twice.
 STYLESHEETS = ('parley.css', 'chat_scroll.css', 'markdown.css')
-MODULES = ('chat_scroll.js', 'load_more.js', 'page_preview.js', 'time_zone.js')
+MODULES = ('chat_scroll.js', 'load_more.js', 'model_picker.js', 'page_preview.js', 'time_zone.js')
 
 
 def serve_assets() -> None:

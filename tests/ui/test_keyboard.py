@@ -226,23 +226,43 @@ def test_the_menu_button_works_before_the_page_has_connected(browser: Browser, a
         narrow.close()
 
 
+# The picker's text is selected whole, so that typing replaces it.
+PICKER_TEXT_SELECTED = """() => { const box = document.activeElement;
+    return box.value.length > 0 && box.selectionStart === 0 && box.selectionEnd === box.value.length; }"""
+
+
 @pytest.mark.parametrize('phone', [False, True], ids=['desktop', 'phone'])
 def test_a_model_typed_in_the_picker_is_picked_with_enter(browser: Browser, app: ParleyApp, fake_server: FakeServer,
                                                           phone: bool) -> None:
-    # Enter picks the first match of what was typed, as in the pickers people know; it used to keep the old model
-    # (the typed text fell back to it when the picker lost focus) and the message went to that one.
+    # Enter picks the model named, as in the pickers people know; it used to keep the old model (the typed text
+    # fell back to it when the picker lost focus) and the message went to that one.
     context = phone_context(browser) if phone else browser.new_context()
     page = context.new_page()
+    picker = page.get_by_role('combobox', name=names.MODEL)
+
+    def choose(typed: str) -> None:
+        """Open the picker again (it has the focus already after the first time) and type."""
+        picker.tap() if phone else picker.click()
+        page.wait_for_function(PICKER_TEXT_SELECTED)  # a second click selects the name too: typing replaces it
+        page.keyboard.type(typed)
+
     try:
         open_parley(page, app)
-        picker = page.get_by_role('combobox', name=names.MODEL)
         shown = picker.input_value()
         picker.click()
         page.keyboard.press('Enter')  # nothing typed: the model stays
         expect(picker).to_have_value(shown)
-        blur(page)
-        picker.click()  # focused anew, its text is selected: typing replaces it
-        page.keyboard.type('sonnet-5')
+        choose('gpt-4o-mini')
+        page.keyboard.press('Enter')
+        expect(picker).to_have_value('openai/gpt-4o-mini')
+        choose('gpt-4o')  # the chat's own model matches too, and is marked: the model named exactly wins
+        page.keyboard.press('Enter')
+        expect(picker).to_have_value('openai/gpt-4o')
+        choose('zzzz')
+        expect(page.get_by_text('No model matches')).to_be_visible()
+        page.keyboard.press('Enter')  # nothing to pick: the model stays, and its name is shown again
+        expect(picker).to_have_value('openai/gpt-4o')
+        choose('sonnet-5')
         page.keyboard.press('Enter')
         expect(picker).to_have_value('anthropic/claude-sonnet-5-5')
         expect(page.get_by_role('option')).to_have_count(0)  # the list closed
