@@ -72,7 +72,18 @@ export default {
     act(action, id) {
       this.menuFor = null;
       this.focusMenuButton(); // before the server's dialog opens: it gives focus back to the button as it closes
+      // If the entry goes (Delete), focus goes to the next one's button, or the one before (focusNeighbour).
+      const entries = [...this.$el.querySelectorAll(".parley-entry")];
+      const at = entries.indexOf(this.menuButton?.closest(".parley-entry"));
+      this.neighbour = (entries[at + 1] ?? entries[at - 1])?.querySelector(".parley-entry-menu") ?? null;
       this.$emit("action", { action, id });
+    },
+    /** Called as the Delete dialog closes (ui/sidebar.py): its entry's button is gone, and focus with it. */
+    focusNeighbour() {
+      setTimeout(() => {
+        const lost = !document.activeElement || document.activeElement === document.body;
+        if (lost && this.neighbour?.isConnected) this.neighbour.focus();
+      });
     },
     focusMenuButton() {
       const button = this.menuButton;

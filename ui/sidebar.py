@@ -291,5 +291,7 @@ class Sidebar:
                 # Focus on Cancel: Enter or Space right after the dialog opens must not delete for good.
                 ui.button(names.CANCEL, on_click=dialog.close).props('flat no-caps autofocus')
                 ui.button(names.DELETE, on_click=delete).props('unelevated no-caps color=negative')
+        # Deleted, its entry's button is gone: focus goes to the entry beside it (assets/conversation_list.js).
+        dialog.on('hide', js_handler=f'() => getElement({self.entries.id})?.focusNeighbour()')
         dialog.on('hide', dialog.delete)
         dialog.open()

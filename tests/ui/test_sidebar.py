@@ -160,6 +160,9 @@ def test_an_entrys_menu_by_keyboard_gives_focus_back(page: Page, parley: ParleyA
     open_parley(page, parley)
     send(page, 'Menu by keyboard')
     wait_for_status(answers(page).last, 'complete')
+    page.get_by_role('button', name=names.NEW_CHAT).click()
+    send(page, 'The chat left open')  # the one used by keyboard is not the open one: deleting it keeps the page
+    wait_for_status(answers(page).last, 'complete')
     row = sidebar(page).locator('.parley-entry', has=page.get_by_role('link', name='Menu by keyboard'))
     menu_button = row.get_by_role('button', name=names.CONVERSATION_MENU)
     menu_button.focus()
@@ -184,6 +187,16 @@ def test_an_entrys_menu_by_keyboard_gives_focus_back(page: Page, parley: ParleyA
     expect(dialog).to_be_hidden()
     expect(menu_button).to_be_focused()
     expect(sidebar(page).get_by_role('link', name='Menu by keyboard')).to_have_count(1)
+
+    page.keyboard.press('Enter')
+    expect(page.get_by_role('menu')).to_be_focused()
+    page.keyboard.press('End')
+    page.keyboard.press('Enter')
+    expect(dialog.get_by_role('button', name=names.CANCEL)).to_be_focused()
+    page.keyboard.press('Tab')
+    page.keyboard.press('Enter')  # deleted: its button is gone, and the focus goes to the entry beside it
+    expect(sidebar(page).get_by_role('link', name='Menu by keyboard')).to_have_count(0)
+    expect(page.locator(':focus')).to_have_attribute('aria-label', names.CONVERSATION_MENU)
 
 
 def test_a_chat_deleted_in_another_tab_says_so_where_it_was_open(page: Page, parley: ParleyApp, context) -> None:
