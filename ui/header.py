@@ -35,7 +35,7 @@ class Header:
             self.select = ui.select(self._options(model), value=model, with_input=True).classes('parley-model')
             self.select.props('dense outlined options-dense behavior=menu')
             self.select.props['aria-label'] = names.MODEL
-            self._pick_first_match()
+            self._add_typing_keys()
             self.problems = ui.button(icon='warning_amber').props('flat round dense color=warning')
             self.problems.props['aria-label'] = names.PROVIDER_PROBLEMS
             with self.problems, ui.menu().classes('parley-problems'):
@@ -62,7 +62,7 @@ class Header:
         # A connection saved or removed on the Settings page changes the picker of every open page at once.
         ui.context.client.on_delete(providers.on_change(self._providers_changed))
 
-    def _pick_first_match(self) -> None:
+    def _add_typing_keys(self) -> None:
         """Enter picks the model typed, as in the pickers people know (assets/model_picker.js says how)."""
         picker, unavailable = f'getElement({self.select.id})?.$refs.qRef', json.dumps(' ' + UNAVAILABLE)
         keys = 'window.parleyModelPicker'

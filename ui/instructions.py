@@ -78,7 +78,7 @@ class Instructions:
             self._mark(for_new_chats or None)  # changed in another tab since this page opened
         text = self.draft if self.draft is not None else (self.shown or '')
         self.tip.run_method('hide')  # a touch screen leaves it shown after the tap, over the dialog's title
-        # A click beside it does not throw away what was typed; Esc and Cancel still leave.
+        # A click beside it does not throw away what was typed; Esc and Cancel still leave (Esc keeping the text).
         with ui.dialog().props('no-backdrop-dismiss') as dialog, \
                 ui.card().classes('parley-dialog parley-instructions-dialog'):
             dialog.props['aria-label'] = names.CHAT_INSTRUCTIONS
