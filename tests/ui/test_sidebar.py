@@ -161,6 +161,7 @@ def test_an_entrys_menu_by_keyboard_gives_focus_back(page: Page, parley: ParleyA
     send(page, 'Menu by keyboard')
     wait_for_status(answers(page).last, 'complete')
     page.get_by_role('button', name=names.NEW_CHAT).click()
+    page.wait_for_url(parley.url + '/')  # a page of its own: typed into before it loads, the text would be lost
     send(page, 'The chat left open')  # the one used by keyboard is not the open one: deleting it keeps the page
     wait_for_status(answers(page).last, 'complete')
     row = sidebar(page).locator('.parley-entry', has=page.get_by_role('link', name='Menu by keyboard'))
