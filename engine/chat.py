@@ -187,7 +187,8 @@ class ChatEngine:
         resolved = (self.providers.resolve(model_key)
                     or self.providers.resolve(f'{message.provider}/{message.model}'))
         if resolved is None:
-            raise ChatInputError('The model of this answer is not configured any more; pick another model.')
+            raise ChatInputError(f'{message.provider}/{message.model} is not available any more: its connection was '
+                                 'removed. Pick another model.')
         provider, model = resolved
         async with self._admitted(user_id):
             again = await asyncio.to_thread(self.repository.write_again, message.id, provider=provider.name,

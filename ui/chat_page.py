@@ -79,6 +79,7 @@ def chat_page(engine: ChatEngine, settings: Settings, conversation_id: str | Non
     """The page of `conversation_id` (already checked to be the user's) or of a new chat, with `notice` under its
     welcome (in the page, not a toast over the header: it goes with the welcome as the chat starts)."""
     add_head()
+    ui.query('body').classes(add='parley-chat-page')  # its warnings sit above the composer (parley.css)
     conversation = engine.repository.get_conversation(conversation_id, user_id=user_id) if conversation_id else None
     model = (f'{conversation.provider}/{conversation.model}' if conversation
              else new_chat_model(engine.providers, settings.default_model))

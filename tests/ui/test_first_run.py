@@ -28,8 +28,15 @@ def test_without_providers_the_page_says_how_to_add_one(page: Page, fake_server:
         expect(page.get_by_text('OPENAI_API_KEY=...')).to_be_visible()
         page.get_by_role('textbox', name=names.MESSAGE).fill('Hello?')
         page.get_by_role('textbox', name=names.MESSAGE).press('Enter')
-        expect(page.get_by_text('No model is selected')).to_be_visible()
+        warning = page.get_by_text('No model is selected')
+        expect(warning).to_be_visible()
         expect(page.get_by_role('textbox', name=names.MESSAGE)).to_have_value('Hello?')
+        # Above the box, not over it and the text it keeps.
+        page.wait_for_timeout(500)  # the warning's entrance (Quasar's transition)
+        box = page.get_by_role('textbox', name=names.MESSAGE).bounding_box()
+        shown = warning.bounding_box()
+        assert box is not None and shown is not None
+        assert shown['y'] + shown['height'] <= box['y'], f'the warning {shown} covers the message box {box}'
     finally:
         app.stop()
 
