@@ -7,6 +7,12 @@
 // Events to the server: `action` {action: 'rename' | 'delete', id} and `more` (the end of the list came into
 // view; assets/load_more.js fires `parley-visible` on the `parley-load-more` sentinel, a new one after each load).
 
+/** Focus `element` if the focus fell to the page (its own element was removed) and `element` is still there. */
+function focusIfLost(element) {
+  const lost = !document.activeElement || document.activeElement === document.body;
+  if (lost && element?.isConnected) element.focus();
+}
+
 export default {
   template: `
     <div class="parley-conversation-list">
@@ -80,17 +86,12 @@ export default {
     },
     /** Called as the Delete dialog closes (ui/sidebar.py): its entry's button is gone, and focus with it. */
     focusNeighbour() {
-      setTimeout(() => {
-        const lost = !document.activeElement || document.activeElement === document.body;
-        if (lost && this.neighbour?.isConnected) this.neighbour.focus();
-      });
+      const neighbour = this.neighbour;
+      setTimeout(() => focusIfLost(neighbour));
     },
     focusMenuButton() {
       const button = this.menuButton;
-      this.$nextTick(() => {
-        const lost = !document.activeElement || document.activeElement === document.body;
-        if (lost && button?.isConnected) button.focus();
-      });
+      this.$nextTick(() => focusIfLost(button));
     },
     // Up and down arrows (and Home, End) move between the menu's items, as in any menu.
     moveFocus(event) {

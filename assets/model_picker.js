@@ -5,6 +5,7 @@
 // Which option that is: a model named exactly (its whole key, or the part after its provider), else the marked one
 // if it matches (Quasar marks the chat's own model), else the first that matches; never one that went away.
 
+// Each function takes NiceGUI's select component (ui/header.py); Quasar's QSelect is its `qRef`.
 const label = (picker, option) => String(picker.getOptionLabel(option));
 const typed = (picker, text) => Boolean(text) && text !== label(picker, picker.modelValue);
 
@@ -19,9 +20,10 @@ function best(picker, options, text, marked, unavailable) {
 
 window.parleyModelPicker = {
   /** As the list filters (a task after each key): mark what Enter would pick (Quasar marks on a desktop only). */
-  mark(picker, text, unavailable) {
+  mark(select, text, unavailable) {
     setTimeout(() => {
-      if (!typed(picker, text)) return;
+      const picker = select?.$refs.qRef;
+      if (!picker || !typed(picker, text)) return;
       const choice = best(picker, picker.options, text, picker.options[picker.getOptionIndex()], unavailable);
       const index = picker.options.indexOf(choice);
       if (index !== -1 && index !== picker.getOptionIndex()) picker.setOptionIndex(index);
@@ -30,9 +32,9 @@ window.parleyModelPicker = {
 
   /** Enter after typing: pick the option named, from the whole list (the filter may not have run yet), or, if none
    * matches, close the list showing the model that stays. */
-  enter(select, picker, event, unavailable) {
-    const text = event.target.value;
-    if (event.key !== "Enter" || event.isComposing || !typed(picker, text)) return;
+  enter(select, event, unavailable) {
+    const picker = select?.$refs.qRef, text = event.target.value;
+    if (event.key !== "Enter" || event.isComposing || !picker || !typed(picker, text)) return;
     const marked = picker.options[picker.getOptionIndex()];
     const choice = marked !== undefined && label(picker, marked) === text // reached by the arrow keys
       ? marked
@@ -52,8 +54,8 @@ window.parleyModelPicker = {
   /** A click or tap on the picker that has the focus already: select the model's name, so typing replaces it as
    * it does after the first focus (it was appended: "openai/gpt-4o-miniopus"). After Quasar's own handling of
    * the click, which puts the caret at the end. */
-  click(picker) {
-    const input = picker.$el.querySelector("input");
+  click(select) {
+    const picker = select?.$refs.qRef, input = picker?.$el.querySelector("input");
     if (input && document.activeElement === input && !typed(picker, input.value)) setTimeout(() => input.select());
   },
 };

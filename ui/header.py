@@ -64,12 +64,11 @@ class Header:
 
     def _add_typing_keys(self) -> None:
         """Enter picks the model typed, as in the pickers people know (assets/model_picker.js says how)."""
-        picker, unavailable = f'getElement({self.select.id})?.$refs.qRef', json.dumps(' ' + UNAVAILABLE)
+        select, unavailable = f'getElement({self.select.id})', json.dumps(' ' + UNAVAILABLE)
         keys = 'window.parleyModelPicker'
-        self.select.on('input-value', js_handler=f'(text) => {picker} && {keys}?.mark({picker}, text, {unavailable})')
-        self.select.on('keydown', js_handler=f'''(event) => {picker}
-            && {keys}?.enter(getElement({self.select.id}), {picker}, event, {unavailable})''')
-        self.select.on('click', js_handler=f'() => {picker} && {keys}?.click({picker})')
+        self.select.on('input-value', js_handler=f'(text) => {keys}?.mark({select}, text, {unavailable})')
+        self.select.on('keydown', js_handler=f'(event) => {keys}?.enter({select}, event, {unavailable})')
+        self.select.on('click', js_handler=f'() => {keys}?.click({select})')
         with self.select.add_slot('no-option'):
             ui.label('No model matches').classes('parley-no-match')
 
