@@ -85,14 +85,21 @@ class ImportPage:
             self.upload.props('accept=".zip,.json,application/zip,application/json" flat bordered')
             self.upload.classes('w-full parley-import-upload')
             # One plain button (a file can also be dropped on it), and how much has been sent while it is sent:
-            # QUploader's own header is a small "+" and its file list a byte count.
-            self.upload.add_slot('header', f'''
-                <div class="parley-import-pick">
-                  <q-btn v-if="props.canAddFiles" unelevated no-caps color="primary" icon="upload_file"
-                         label="{names.EXPORT_FILE}" @click="props.pickFiles"><q-uploader-add-trigger /></q-btn>
-                  <span v-if="props.isUploading">Sending the file… {{{{ props.uploadProgressLabel }}}}</span>
-                  <span v-else-if="props.canAddFiles" class="parley-import-drop">or drop it here (.zip or .json)</span>
-                </div>''')
+            # QUploader's own header is a small "+" and its file list a byte count. These are elements of the slot,
+            # bound to its props, and not a template: NiceGUI builds a template anew on each render of the page (the
+            # first comes as the socket connects), which would put a new button in place of one holding the focus.
+            with self.upload.add_slot('header'), ui.element('div').classes('parley-import-pick'):
+                with ui.button(names.EXPORT_FILE, icon='upload_file').classes('parley-import-button') as pick:
+                    ui.element('q-uploader-add-trigger')  # the file input, over the button: a click lands on it
+                pick.props('unelevated no-caps color=primary')
+                pick.props[':style'] = "props.canAddFiles ? '' : 'display: none'"
+                # Enter or Space clicks the button itself, not the input over it.
+                pick.on('click', js_handler='(event) => props.pickFiles(event)')
+                sending = ui.element('span')
+                sending.props[':hidden'] = '!props.isUploading'
+                sending.props[':textContent'] = "'Sending the file… ' + props.uploadProgressLabel"
+                drop = ui.label('or drop it here (.zip or .json)').classes('parley-import-drop')
+                drop.props[':hidden'] = 'props.isUploading || !props.canAddFiles'
             self.status = ui.label().classes('parley-import-status')
             self.status.props['role'] = 'status'
             self.status.props['aria-label'] = names.IMPORT_STATUS
@@ -145,7 +152,7 @@ class ImportPage:
         # find their way back from the top. Not taken from wherever the person has moved it meanwhile.
         ui.run_javascript(f'''requestAnimationFrame(() => {{
             if (document.activeElement === document.body || document.activeElement === null)
-                document.querySelector("#c{self.upload.id} .parley-import-pick .q-btn")?.focus(); }})''')
+                document.querySelector("#c{self.upload.id} .parley-import-button")?.focus(); }})''')
 
     def _show_progress(self) -> None:
         if self.result is not None:

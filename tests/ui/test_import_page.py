@@ -30,6 +30,14 @@ def app(fake_server: FakeServer, tmp_path_factory: pytest.TempPathFactory) -> It
     parley.stop()
 
 
+@pytest.fixture
+def page(page: Page) -> Page:
+    """The test's page, watching for file choosers from the start. Playwright asks Chromium to report them only once
+    a test waits for one, and a key press can open the chooser before that request is through (once in 12 here)."""
+    page.on('filechooser', lambda _: None)
+    return page
+
+
 def status(page: Page):
     return page.get_by_role('status', name=names.IMPORT_STATUS)
 
@@ -130,3 +138,19 @@ def test_focus_comes_back_to_the_button_after_an_import(page: Page, app: ParleyA
     chooser.value.set_files(str(export))
     expect(status(page)).to_have_text('Imported 1 conversation.', timeout=15_000)
     expect(button).to_be_focused()
+
+
+def test_the_button_keeps_the_focus_when_a_file_is_refused(page: Page, app: ParleyApp, tmp_path: Path) -> None:
+    # The refusal changes the page while the button holds the focus: the keyboard user picks another file at once.
+    big = tmp_path / 'conversations.json'
+    big.write_text(json.dumps([claude_conversation()]) + ' ' * 1_100_000, encoding='utf-8')
+    page.goto(f'{app.url}/import')
+    button = page.get_by_role('button', name=names.EXPORT_FILE)
+    button.focus()
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press('Enter')
+    chooser.value.set_files(str(big))
+    expect(status(page)).to_contain_text('That file was not taken')
+    expect(button).to_be_focused()
+    with page.expect_file_chooser():
+        page.keyboard.press(' ')
