@@ -26,6 +26,11 @@ def test_without_providers_the_page_says_how_to_add_one(page: Page, fake_server:
         notice = page.get_by_text('No model provider is configured yet.')
         expect(notice).to_be_visible()
         expect(page.get_by_text('OPENAI_API_KEY=...')).to_be_visible()
+        # The longest setting, one long word, stays inside the card.
+        card = page.locator('.parley-notice').bounding_box()
+        setting = page.get_by_text('PARLEY_OPENAI_COMPATIBLE_BASE_URL=', exact=False).last.bounding_box()
+        assert card is not None and setting is not None
+        assert setting['x'] + setting['width'] <= card['x'] + card['width'], f'{setting} runs out of the card {card}'
         page.get_by_role('textbox', name=names.MESSAGE).fill('Hello?')
         page.get_by_role('textbox', name=names.MESSAGE).press('Enter')
         warning = page.get_by_text('No model is selected')
