@@ -13,6 +13,15 @@ function focusIfLost(element) {
   if (lost && element?.isConnected) element.focus();
 }
 
+/** The element Tab (or Shift+Tab) goes to from `element`, outside any menu. */
+function besideInTabOrder(element, backwards) {
+  const focusable = [...document.querySelectorAll("a[href], button, input, textarea, select, [tabindex]")].filter(
+    (each) => each.tabIndex >= 0 && !each.disabled && each.getClientRects().length && !each.closest(".q-menu"),
+  );
+  const at = focusable.indexOf(element);
+  return at < 0 ? element : focusable[at + (backwards ? -1 : 1)] ?? element;
+}
+
 export default {
   template: `
     <div class="parley-conversation-list">
@@ -93,8 +102,16 @@ export default {
       const button = this.menuButton;
       this.$nextTick(() => focusIfLost(button));
     },
-    // Up and down arrows (and Home, End) move between the menu's items, as in any menu.
+    // Up and down arrows (and Home, End) move between the menu's items, as in any menu. Tab leaves it, closed, and
+    // goes on from its button: the menu is at the end of the page, where Tab would go on from otherwise.
     moveFocus(event) {
+      if (event.key === "Tab") {
+        event.preventDefault();
+        this.menuFor = null;
+        const next = besideInTabOrder(this.menuButton, event.shiftKey);
+        this.$nextTick(() => next?.focus()); // once the menu is gone: it takes the focus with it
+        return;
+      }
       const items = [...event.currentTarget.querySelectorAll(".q-btn")];
       const at = items.indexOf(document.activeElement);
       const to = { ArrowDown: at + 1, ArrowUp: at < 0 ? items.length - 1 : at - 1, Home: 0, End: items.length - 1 };

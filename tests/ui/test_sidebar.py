@@ -180,6 +180,14 @@ def test_an_entrys_menu_by_keyboard_gives_focus_back(page: Page, parley: ParleyA
 
     page.keyboard.press('Enter')
     expect(page.get_by_role('menu')).to_be_focused()
+    page.keyboard.press('Shift+Tab')  # Tab leaves the menu, closed, and goes on from the entry's button
+    expect(rename).to_have_count(0)
+    expect(sidebar(page).get_by_role('link', name='Menu by keyboard')).to_be_focused()
+    page.keyboard.press('Tab')
+    expect(menu_button).to_be_focused()
+
+    page.keyboard.press('Enter')
+    expect(page.get_by_role('menu')).to_be_focused()
     page.keyboard.press('End')
     page.keyboard.press('Enter')  # Delete: the dialog asks, with Cancel focused (Enter at once deletes nothing)
     dialog = page.get_by_role('dialog')
