@@ -22,7 +22,7 @@ from engine.provider_setup import (
     SavedConnection,
     connection_name,
 )
-from engine.secrets import SecretKeyError, mask, redact
+from engine.secrets import MASK_MIN_LENGTH, MASK_TAIL, SecretKeyError, mask, redact
 from providers.errors import ProviderError
 from storage.errors import describe
 
@@ -75,7 +75,8 @@ class SettingsPage:
         self.connections = connections
         with ui.column().classes('parley-settings w-full max-w-3xl mx-auto gap-4 p-4'):
             ui.label('Provider connections').classes('text-h6')
-            ui.label('Keys are kept encrypted on this server; after saving, only their last characters are shown.')
+            ui.label(f'Keys are kept encrypted on this server; after saving, only their last {MASK_TAIL} characters '
+                     f'are shown (none of a key shorter than {MASK_MIN_LENGTH}).')
             self.list = ui.element('ul').classes('parley-connections w-full')
             self.list.props['aria-label'] = names.CONNECTIONS
             with ui.card().classes('w-full parley-connection-form'):

@@ -126,6 +126,7 @@ def test_add_use_and_remove_a_connection_without_restart(page: Page, app: Parley
     saved = connections(page).get_by_role('listitem').filter(has_text='lab')
     expect(saved).to_contain_text('OpenAI-compatible')
     expect(saved).to_contain_text('sk-…6f70')
+    expect(page.get_by_text('only their last 4 characters are shown (none of a key shorter than 16)')).to_be_visible()
     assert KEY not in page.content()
 
     # Saved: encrypted at rest, under an owner-only key file; the key is in no log line and no page.
