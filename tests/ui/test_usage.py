@@ -8,13 +8,13 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
-from engine.usage_words import dollars
+from engine.usage_words import ESTIMATE_HINT, dollars
 from ui import names
 
 from .conftest import ParleyApp
-from .helpers import answers, conversation_id, open_parley, send, wait_for_status
+from .helpers import answers, conversation_id, open_parley, phone_context, send, wait_for_status
 
 pytestmark = pytest.mark.browser
 
@@ -68,3 +68,28 @@ def test_each_answer_shows_what_it_used_and_the_chat_adds_them_up(page: Page, co
     expect(total).to_have_text(total_words(rows, 1200))
     expect(other.get_by_role('note', name=names.CHAT_USAGE)).to_have_text(total_words(rows, 1200))
     expect(answers(other).last.locator('.parley-usage')).to_have_text(second.locator('.parley-usage').inner_text())
+
+
+def written_after(note: Locator) -> str:
+    """The text CSS writes after the element (its ::after content), as the page shows it."""
+    return note.evaluate('(element) => getComputedStyle(element, "::after").content')
+
+
+def test_a_touch_screen_shows_where_the_total_comes_from(browser: Browser, page: Page, parley: ParleyApp) -> None:
+    # A mouse finds the hint by hovering over the total (its title); a finger cannot hover, so it is written out.
+    open_parley(page, parley)
+    for text in ('Priced once [[tokens=5]]', 'Priced twice [[tokens=5]]'):
+        send(page, text)
+        wait_for_status(answers(page).last, 'complete')
+    total = page.get_by_role('note', name=names.CHAT_USAGE)
+    expect(total).to_have_attribute('title', ESTIMATE_HINT)
+    assert written_after(total) == 'none'
+    phone = phone_context(browser)
+    try:
+        on_phone = phone.new_page()
+        open_parley(on_phone, parley, f'/c/{conversation_id(page)}')
+        phone_total = on_phone.get_by_role('note', name=names.CHAT_USAGE)
+        expect(phone_total).to_be_visible()
+        assert written_after(phone_total) == f'"{ESTIMATE_HINT}"'
+    finally:
+        phone.close()
