@@ -52,6 +52,36 @@ def test_markdown_is_rendered(page: Page, parley: ParleyApp) -> None:
     expect(answer.get_by_role('button', name=names.COPY_CODE)).to_be_visible()
 
 
+PROSE = ('It was the best of times, it was the worst of times, it was the age of wisdom, it was the age of '
+         'foolishness. The function returns a list of the values that were found in the database, sorted by their '
+         'date; if nothing matches, it returns an empty list rather than None. You can configure the server with '
+         'environment variables, and the defaults work for most people.')
+# The characters on each line of an element's first paragraph, as laid out.
+CHARACTERS_A_LINE = """(element) => {
+  const text = element.querySelector('p').firstChild, range = document.createRange(), lines = [];
+  let top = null;
+  for (let i = 0; i < text.length; i++) {
+    range.setStart(text, i); range.setEnd(text, i + 1);
+    const y = Math.round(range.getBoundingClientRect().top);
+    if (top === null || y > top + 2) lines.push(0);
+    top = y; lines[lines.length - 1]++;
+  }
+  return lines;
+}"""
+
+
+def test_an_answer_reads_at_about_75_characters_a_line_in_16_px(page: Page, parley: ParleyApp) -> None:
+    page.set_viewport_size({'width': 1600, 'height': 900})  # a wide window: the column does not grow with it
+    open_parley(page, parley)
+    send(page, f'{PROSE} [[echo]]')
+    answer = answers(page).last
+    wait_for_status(answer, 'complete')
+    lines = answer.evaluate(CHARACTERS_A_LINE)
+    assert len(lines) >= 4 and max(lines[:-1]) <= 80 and min(lines[:-1]) >= 55, lines
+    size = answer.locator('p').first.evaluate('(p) => parseFloat(getComputedStyle(p).fontSize)')
+    assert 15 <= size <= 16
+
+
 def test_a_task_list_shows_boxes_ticked_as_written(page: Page, parley: ParleyApp) -> None:
     open_parley(page, parley)
     send(page, 'Trip:\n\n- [ ] Pack the tent\n- [x] **Book** the ferry\n- [ ]no space, no task [[echo]]')
