@@ -57,3 +57,29 @@ document.addEventListener('keydown', (event) => {
     emitEvent('parley-help');
   }
 });
+
+// Controls that go away once used (Stop, Retry, Jump to latest): a keyboard's focus on one would fall to the page,
+// and the next Tab start again from its top. Used by keyboard (a click with no pointer), the focus goes to the
+// message box, where Esc stops an answer and typing writes the next message.
+const FLEETING = ".parley-stop, .parley-retry, .parley-jump";
+document.addEventListener(
+  "click",
+  (event) => {
+    if (event.detail === 0 && event.target instanceof Element && event.target.closest(FLEETING)) focusComposer();
+  },
+  true,
+);
+
+// Stop also goes when the answer ends by itself: focus resting on it follows to the message box, unless it moved.
+document.addEventListener("focusin", (event) => {
+  const composer = event.target instanceof Element && event.target.closest(".parley-stop")?.closest(".parley-composer");
+  if (!composer) return;
+  const watch = new MutationObserver(() => {
+    if (composer.classList.contains("parley-busy")) return;
+    watch.disconnect();
+    const focused = document.activeElement;
+    if (!focused || focused === document.body || focused.closest(".parley-stop")) focusComposer();
+  });
+  watch.observe(composer, { attributes: true, attributeFilter: ["class"] });
+  event.target.addEventListener("focusout", () => setTimeout(() => watch.disconnect()), { once: true });
+});

@@ -242,6 +242,6 @@ class MessageView:
                 ui.label('Interrupted: Parley stopped while writing this answer.').classes('parley-note')
             if status in RETRYABLE:
                 retry = ui.button(names.RETRY, icon='refresh', on_click=lambda: self.on_retry(self.message_id))
-                retry.props('flat dense no-caps').props['aria-label'] = names.RETRY
+                retry.props('flat dense no-caps').classes('parley-retry').props['aria-label'] = names.RETRY
             if self.usage:
                 ui.label(self.usage).classes('parley-usage')

@@ -82,6 +82,40 @@ def test_shift_esc_focuses_the_composer_and_esc_stops_the_answer(page: Page, app
     expect(page.get_by_role('button', name=names.SEND)).to_be_visible()
 
 
+def test_controls_that_go_once_used_leave_the_focus_in_the_message_box(page: Page, app: ParleyApp) -> None:
+    # Stop, Retry and Jump to latest hide as they act; a keyboard user goes on from the box, not the page's top.
+    open_parley(page, app)
+    send(page, 'Stopped by keyboard [[tokens=2000]] [[delay=20]]')
+    answer = answers(page).last
+    expect(answer).to_contain_text('alpha')
+    page.get_by_role('button', name=names.STOP).focus()
+    page.keyboard.press('Enter')
+    wait_for_status(answer, 'stopped')
+    expect(message_box(page)).to_be_focused()
+
+    answer.get_by_role('button', name=names.RETRY).focus()
+    page.keyboard.press('Enter')
+    expect(message_box(page)).to_be_focused()
+    wait_for_status(answer, 'streaming')
+    page.wait_for_function('document.scrollingElement.scrollHeight > innerHeight + 600')  # room to scroll up
+    page.mouse.move(600, 300)
+    page.mouse.wheel(0, -400)  # the reader goes up: Jump to latest shows
+    jump = page.get_by_role('button', name=names.JUMP_TO_LATEST)
+    jump.focus()
+    page.keyboard.press('Enter')
+    expect(jump).to_be_hidden()
+    expect(message_box(page)).to_be_focused()
+    page.keyboard.press('Escape')
+    wait_for_status(answer, 'stopped')
+
+    send(page, 'Ends by itself [[tokens=80]] [[delay=25]]')  # Stop goes as the answer ends, with the focus on it
+    answer = answers(page).last
+    expect(answer).to_contain_text('alpha')
+    page.get_by_role('button', name=names.STOP).focus()
+    wait_for_status(answer, 'complete')
+    expect(message_box(page)).to_be_focused()
+
+
 def test_new_chat_and_search_shortcuts(page: Page, app: ParleyApp) -> None:
     open_parley(page, app)
     send(page, 'Where should the zeppelin land? [[tokens=20]]')
