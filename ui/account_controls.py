@@ -34,5 +34,9 @@ def account_controls() -> None:
 
 
 def _sign_out(target: str) -> None:
+    # The browser's other tabs share its session: they are signed out too, as on a shared computer one expects.
+    user_id, browser = app.storage.user.get(auth.USER_ID), app.storage.browser.get('id')
     auth.forget_sign_in()
+    if user_id and browser:
+        auth.end_open_pages(user_id, browser=browser, keep=ui.context.client)
     ui.navigate.to(target)

@@ -168,16 +168,21 @@ class AuthMiddleware(BaseHTTPMiddleware):
         return user
 
 
-def end_open_pages(user_id: str) -> None:
-    """End every open page of this user now (after disabling them or resetting their password): a connected page
-    reloads into the middleware, which sends it to /login; then the page is deleted on the server, so a client
-    that ignores the reload, or reconnects later, has no page left to send events to."""
+def end_open_pages(user_id: str, *, browser: str | None = None, keep: Client | None = None) -> None:
+    """End every open page of this user now (after disabling them or resetting their password), or only those of one
+    browser (its session id: after signing out there), but `keep`: a connected page reloads into the middleware,
+    which sends it to /login; then the page is deleted on the server, so a client that ignores the reload, or
+    reconnects later, has no page left to send events to."""
     for client in list(Client.instances.values()):
+        if client is keep:
+            continue
         try:
-            owner = getattr(client.request.state, OWNER, None)
+            request = client.request
         except RuntimeError:  # a client without a request (NiceGUI's auto-index page)
             continue
-        if owner != user_id:
+        if getattr(request.state, OWNER, None) != user_id:
+            continue
+        if browser is not None and request.session.get('id') != browser:
             continue
         if client.has_socket_connection:
             client.run_javascript('window.location.reload()')

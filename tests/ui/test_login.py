@@ -74,6 +74,29 @@ def test_sign_in_opens_the_chat_and_sign_out_closes_it(page: Page, team: ParleyA
     expect(page).to_have_url(LOGIN_URL, timeout=SLOW)
 
 
+def test_signing_out_in_one_tab_signs_out_the_browsers_others(page: Page, browser: Browser, team: ParleyApp) -> None:
+    # A shared computer: the next person must not find the last one's chats in a tab left open, nor send as them.
+    sign_in(page, team.url, 'bob', 'bob password')
+    expect(page.get_by_role('textbox', name=names.MESSAGE)).to_be_visible(timeout=SLOW)
+    other_tab = page.context.new_page()
+    other_tab.goto(team.url + '/')
+    expect(other_tab.get_by_role('textbox', name=names.MESSAGE)).to_be_visible(timeout=SLOW)
+    elsewhere = browser.new_context()  # bob on another computer stays signed in there
+    try:
+        away = elsewhere.new_page()
+        sign_in(away, team.url, 'bob', 'bob password')
+        expect(away.get_by_role('textbox', name=names.MESSAGE)).to_be_visible(timeout=SLOW)
+        sign_out(page)
+        expect(other_tab).to_have_url(LOGIN_URL, timeout=SLOW)
+        expect(other_tab.get_by_role('button', name=names.SIGN_IN)).to_be_visible(timeout=SLOW)
+        away.wait_for_timeout(2000)  # longer than a signed-out page takes to go (above)
+        expect(away.get_by_role('textbox', name=names.MESSAGE)).to_be_visible()
+        away.reload()
+        expect(away.get_by_role('textbox', name=names.MESSAGE)).to_be_visible(timeout=SLOW)
+    finally:
+        elsewhere.close()
+
+
 def test_a_sign_in_filled_as_the_page_connects_is_not_refused(page: Page, team: ParleyApp) -> None:
     """A password manager fills the boxes before the page's socket is ready and the person presses Enter at once:
     the sign-in must not reach the server before the boxes' text and be refused as a wrong password."""
