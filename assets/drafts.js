@@ -142,6 +142,22 @@ window.parleyDrafts = {
     cancelSave();
     stopped = true;
   },
+  /**
+   * The chat open here was deleted elsewhere and the page goes to a new chat (ui/chat_page.py): what the box holds
+   * goes with it, as the new chat's draft, unless one is waiting there already.
+   */
+  carryToNewChat() {
+    cancelSave();
+    const text = document.querySelector(BOX)?.value || read(keyOf(location.pathname));
+    const key = keyOf(`${window.path_prefix || ""}/`);
+    try {
+      localStorage.removeItem(keyOf(location.pathname));
+      if (text.trim() && !read(key)) localStorage.setItem(key, JSON.stringify({ text, at: Date.now() }));
+    } catch {
+      // storage full or switched off: the draft is simply not kept
+    }
+    stopped = true; // leaving: nothing more is saved under the deleted chat's address
+  },
   /** `sent` was accepted: it is no draft here, nor in the other tabs of this chat that hold the same text. */
   clear(sent) {
     cancelSave();

@@ -74,6 +74,12 @@ def register(engine: ChatEngine, settings: Settings) -> None:
         return None
 
 
+def _to_a_new_chat(notice: str) -> None:
+    """The chat open here is gone: a new chat says why, with what the message box held waiting in its box."""
+    ui.run_javascript('window.parleyDrafts?.carryToNewChat()')
+    ui.navigate.to(f'/?{notice}')
+
+
 def chat_page(engine: ChatEngine, settings: Settings, conversation_id: str | None, user_id: str | None,
               notice: str | None = None) -> None:
     """The page of `conversation_id` (already checked to be the user's) or of a new chat, with `notice` under its
@@ -93,7 +99,7 @@ def chat_page(engine: ChatEngine, settings: Settings, conversation_id: str | Non
                     default=None if conversation else lambda: new_chat_model(engine.providers, settings.default_model))
     sidebar = Sidebar(engine, user_id, current=lambda: view.conversation_id if view else conversation_id,
                       on_deleted=lambda deleted: deleted == (view and view.conversation_id) and ui.navigate.to('/'),
-                      on_gone=lambda: ui.navigate.to(f'/?{DELETED}'))
+                      on_gone=lambda: _to_a_new_chat(DELETED))
     sidebar.toggled_by(header.sidebar_button)
     composer: Composer | None = None
     view = ConversationView(engine, conversation_id, user_id, model=lambda: header.model,
