@@ -13,6 +13,7 @@ from engine.export import conversation_markdown, export_filename
 
 from . import auth
 from .current_user import team_mode
+from .not_found import FOR_PEOPLE
 
 EXPORT_PATH = '/c/{conversation_id}/export.md'
 
@@ -20,6 +21,7 @@ EXPORT_PATH = '/c/{conversation_id}/export.md'
 def register_export(engine: ChatEngine) -> None:
     @app.get(EXPORT_PATH)
     async def export(conversation_id: str, request: Request) -> Response:
+        setattr(request.state, FOR_PEOPLE, True)  # a link someone clicked: a 404 is a page with a way back, not JSON
         # The sign-in middleware has checked this request's account (or sent it to sign in); personal mode has none.
         user_id = getattr(request.state, auth.OWNER, None) if team_mode() else None
         if team_mode() and not user_id:

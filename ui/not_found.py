@@ -14,6 +14,8 @@ from .current_user import team_mode
 from .side_page import side_page
 
 NOT_FOUND = 'This page does not exist'
+# Set on a request whose route answers a person's click (a download link) rather than a script: its 404 is this page.
+FOR_PEOPLE = 'parley_for_people'
 
 
 def register_not_found() -> None:
@@ -24,7 +26,7 @@ def register_not_found() -> None:
         # As NiceGUI does: an API route's own 404 (an asset, a library file) stays a plain JSON answer.
         endpoint = request.scope.get('endpoint')
         if (endpoint is not None and endpoint is not app and not request.scope.get('nicegui_page_path')
-                and isinstance(exception, HTTPException)):
+                and not getattr(request.state, FOR_PEOPLE, False) and isinstance(exception, HTTPException)):
             return await http_exception_handler(request, exception)
         # In team mode an address the sign-in middleware lets through unchecked (NiceGUI's own, /_nicegui/...) has
         # no user to take the theme from: a plain answer, as for a missing file.

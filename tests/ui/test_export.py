@@ -9,6 +9,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.fakes.script import script_for
 from ui import names
+from ui.not_found import NOT_FOUND
 
 from .accounts import create_users, sign_in
 from .conftest import ParleyApp
@@ -63,6 +64,9 @@ def test_only_the_owner_can_export(browser: Browser, team_parley: ParleyApp) -> 
         sign_in(other, team_parley.url, 'jude', 'jude password')
         response = other.request.get(url)
         assert response.status == 404 and 'salary' not in response.text()
+        other.goto(url)  # followed as a link: the page Parley shows for an address it does not have, with a way on
+        expect(other.get_by_role('heading', name=NOT_FOUND)).to_be_visible()
+        expect(other.get_by_role('link', name=names.START_NEW_CHAT)).to_be_visible()
         response = nobody.new_page().request.get(url)  # signed in as no one: sent to sign in
         assert response.url.startswith(f'{team_parley.url}/login') and 'salary' not in response.text()
     finally:
