@@ -46,6 +46,16 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     for pragma in SQLITE_PRAGMAS:
         cursor.execute(pragma)
     cursor.close()
+    # SQLite's lower() and LIKE fold the case of ASCII letters only ("über" would not find "Über"); PostgreSQL's
+    # follow the database's locale. Search uses this where the text typed has other letters.
+    dbapi_connection.create_function(UNICODE_LOWER, 1, _lower, deterministic=True)
+
+
+UNICODE_LOWER = 'parley_lower'
+
+
+def _lower(text: str | None) -> str | None:
+    return text.lower() if isinstance(text, str) else text
 
 
 def alembic_config(connection: Connection) -> Config:

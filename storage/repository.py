@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlmodel import col
 
+from .database import UNICODE_LOWER, is_sqlite
 from .imports import ImportedChats
 from .models import Conversation, Message, MessageStatus, SpentTokens, utcnow
 from .text import storable
@@ -210,9 +211,15 @@ class Repository(AnswerVersions, ImportedChats, ChatUsages):
         """
         # LIKE wildcards typed by the person are literal text, not patterns.
         pattern = '%' + query.replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_') + '%'
-        in_messages = select(Message.conversation_id).where(col(Message.content).ilike(pattern, escape='\\'))
+        if is_sqlite(self.engine) and not query.isascii():  # SQLite's own folding knows ASCII letters only
+            def contains(column: Any) -> Any:
+                return getattr(func, UNICODE_LOWER)(column).like(pattern.lower(), escape='\\')
+        else:  # ASCII, in C; or PostgreSQL, by its locale
+            def contains(column: Any) -> Any:
+                return col(column).ilike(pattern, escape='\\')
+        in_messages = select(Message.conversation_id).where(contains(Message.content))
         found = (select(Conversation)
-                 .where(col(Conversation.title).ilike(pattern, escape='\\') | col(Conversation.id).in_(in_messages))
+                 .where(contains(Conversation.title) | col(Conversation.id).in_(in_messages))
                  .order_by(col(Conversation.updated_at).desc(), col(Conversation.id)).limit(limit))
         if user_id is not None:
             found = found.where(col(Conversation.user_id) == user_id)

@@ -33,3 +33,12 @@ def test_search_is_scoped_to_the_user(repo: Repository) -> None:
     assert [c.id for c in repo.search_conversations('secret', user_id='ann')] == [mine.id]
     assert [c.id for c in repo.search_conversations('secret', user_id='bob')] == [theirs.id]
     assert len(repo.search_conversations('secret', user_id=None)) == 2
+
+
+def test_search_ignores_the_case_of_letters_beyond_ascii(repo: Repository) -> None:
+    trip = repo.create_conversation(title='Über die Straße nach Österreich', provider='openai', model='m')
+    menu = repo.create_conversation(title='Menu', provider='openai', model='m')
+    repo.add_message(menu.id, role='user', content='ÉLAN café, ΣΟΦΙΑ')
+    for query, found in (('über', trip), ('ÜBER', trip), ('österreich', trip), ('élan', menu), ('Café', menu),
+                         ('σοφια', menu), ('straße', trip)):
+        assert [c.id for c in repo.search_conversations(query, user_id=None)] == [found.id], query
