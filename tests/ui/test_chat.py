@@ -11,7 +11,17 @@ from tests.fakes.script import script_for
 from ui import names
 
 from .conftest import ParleyApp
-from .helpers import answers, conversation_id, open_parley, send, stored, wait_for_status, wait_until, watch_growth
+from .helpers import (
+    CONTRAST,
+    answers,
+    conversation_id,
+    open_parley,
+    send,
+    stored,
+    wait_for_status,
+    wait_until,
+    watch_growth,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -80,6 +90,34 @@ def test_an_answer_reads_at_about_75_characters_a_line_in_16_px(page: Page, parl
     assert len(lines) >= 4 and max(lines[:-1]) <= 80 and min(lines[:-1]) >= 55, lines
     size = answer.locator('p').first.evaluate('(p) => parseFloat(getComputedStyle(p).fontSize)')
     assert 15 <= size <= 16
+
+
+CODE = """Code:
+
+```python
+import os  # a comment
+class Thing(Base):
+    def greet(self, name: str = "x", n=42) -> None:
+        return print(f"hello {name}") if True else None
+```
+
+```bash
+export A=1 && echo "$A" | grep -v b
+```
+[[echo]]"""
+
+
+def test_every_colour_of_highlighted_code_reads_at_4_5_to_1(page: Page, parley: ParleyApp) -> None:
+    open_parley(page, parley)
+    send(page, CODE)
+    answer = answers(page).last
+    wait_for_status(answer, 'complete')
+    tokens = answer.locator('pre [class^="hljs-"]')
+    expect(tokens.first).to_be_visible()
+    contrasts = {(token.get_attribute('class'), token.inner_text()): token.evaluate(CONTRAST) for token in tokens.all()}
+    assert any(kind == 'hljs-built_in' for kind, _ in contrasts)  # print, the lowest before
+    low = {token: round(ratio, 2) for token, ratio in contrasts.items() if ratio < 4.5}
+    assert not low, low
 
 
 def test_a_task_list_shows_boxes_ticked_as_written(page: Page, parley: ParleyApp) -> None:
