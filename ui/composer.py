@@ -33,6 +33,9 @@ SEND_FOLLOWS_TEXT = ('(value) => {{ const b = mounted_app.elements[{send}];'
 CLEAR_AND_FOCUS = ('(b => {{ if (b) {{ window.parleyDrafts?.clear(b.inputValue); b.inputValue = "";'
                    ' b.$refs.qRef.focus(); }} }})(getElement({box}))')
 
+# Enter pressed while an answer is written: the text stays in the box for later.
+BUSY = 'An answer is being written: your message stays in the box. Send it when the answer ends, or stop it (Esc).'
+
 
 class Composer:
     """`on_send(text)` returns True when the message was accepted; the text is cleared only then."""
@@ -60,7 +63,10 @@ class Composer:
 
     async def send(self, event: GenericEventArguments) -> None:
         [text] = text_of(event, self.textarea)
-        if self.busy or self.sending or not text.strip():
+        if self.busy and text.strip():  # Send is hidden then, but Enter still asks: say why nothing happens
+            ui.notify(BUSY, type='info')
+            return
+        if self.sending or not text.strip():
             return
         self.sending = True
         try:

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from ui import names
+from ui.composer import BUSY
 
 from .conftest import ParleyApp
 from .helpers import PRESS_ENTER, answers, as_the_handshake_ends, hold_handshake, open_parley, wait_for_status
@@ -48,7 +49,12 @@ def test_stop_replaces_send_while_streaming(page: Page, parley: ParleyApp) -> No
     page.get_by_role('button', name=names.SEND).click()
     expect(page.get_by_role('button', name=names.STOP)).to_be_visible()
     expect(page.get_by_role('button', name=names.SEND)).to_have_count(0)
+    box.fill('The next question')
+    box.press('Enter')  # no Send to press, but Enter asks: the page says why nothing happens, and keeps the text
+    expect(page.get_by_role('alert').filter(has_text=BUSY)).to_be_visible()
+    expect(box).to_have_value('The next question')
     wait_for_status(answers(page).last, 'complete')
+    expect(page.get_by_role('article', name=names.USER_MESSAGE)).to_have_count(1)
     expect(page.get_by_role('button', name=names.STOP)).to_have_count(0)
     expect(page.get_by_role('button', name=names.SEND)).to_be_visible()
 
