@@ -88,8 +88,9 @@ class Accounts:
             raise AccountError(str(error)) from error
 
     def authenticate(self, name: str, password: str) -> User | None:
-        """The account if name and password match and it is enabled; None otherwise (the caller never learns which
-        part was wrong). A hash made with older parameters is replaced by one with the current ones."""
+        """The account if name (whatever its case: storage/accounts.py) and password match and it is enabled; None
+        otherwise (the caller never learns which part was wrong). A hash made with older parameters is replaced by
+        one with the current ones."""
         user = self.store.by_name(name.strip())
         stored = user.password_hash if user and user.password_hash else None
         try:
@@ -112,7 +113,8 @@ class Accounts:
         return user
 
     def proxy_user(self, name: str) -> User | None:
-        """The account the trusted proxy names, created (not admin) on first sight; None if it is disabled."""
+        """The account the trusted proxy names (an existing one whatever the case of its name), created (not admin)
+        on first sight; None if it is disabled."""
         name = check_name(name)
         user = self.store.by_name(name)
         if user is None:

@@ -272,6 +272,15 @@ class ChatEngine:
         if generation := self.generation_for(conversation_id, user_id=user_id):
             generation.stop()
 
+    def stop_all(self, user_id: str) -> int:
+        """Stop every answer being written for the user (disabled, or their password reset): they may not spend
+        tokens any more. Returns how many were stopped."""
+        running = [self.generations[conversation] for conversation, owner in list(self.owners.items())
+                   if owner == user_id and conversation in self.generations]
+        for generation in running:
+            generation.stop()
+        return len(running)
+
     @contextmanager
     def _claimed(self, conversation_id: str | None) -> Iterator[Callable[[str], None]]:
         """Hold the conversation from the call until its answer has started (or failed to): two sends or retries

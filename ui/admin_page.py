@@ -9,16 +9,17 @@ from functools import partial
 
 from nicegui import app, ui
 from nicegui.events import GenericEventArguments
-from starlette.responses import PlainTextResponse
 
 from engine.accounts import AccountError, Accounts
 from storage.models import User
 
 from . import names
-from .auth import STAMP, TeamAuth, end_open_pages
+from .auth import STAMP, TeamAuth, end_access
 from .box_text import emit_text_of, text_of
 from .current_user import current_user_id, is_admin
+from .login_page import AS_TYPED
 from .preferences import add_dark_mode
+from .side_page import side_page
 from .theme import BACK_TO_LAST_CHAT, add_head
 
 ADMIN_PATH = '/admin'
@@ -30,13 +31,21 @@ def register_admin(team: TeamAuth) -> None:
     """Add /admin to the app."""
 
     @ui.page(ADMIN_PATH, title='Admin · Parley')
-    def admin_page() -> PlainTextResponse | None:
+    def admin_page() -> None:
         if not is_admin():  # the middleware refreshed the admin flag from the database for this very request
-            return PlainTextResponse(ADMINS_ONLY, status_code=403)
+            refuse()
+            return
         add_head()
         add_dark_mode()
         AdminPage(team.accounts)
-        return None
+
+
+def refuse() -> None:
+    """What a user who is not an administrator gets: the frame of Settings' refusal (a header with the way back to
+    the chat) with the reason, answered with 403 Forbidden."""
+    ui.context.client.status_code = 403
+    side_page(names.ADMIN_PAGE)
+    ui.label(ADMINS_ONLY).classes('parley-notice')
 
 
 class AdminPage:
@@ -57,7 +66,7 @@ class AdminPage:
 
     def _add_form(self) -> None:
         with ui.card().classes('w-full'), ui.row().classes('items-end gap-3 w-full'):
-            self.new_name = ui.input(names.USERNAME).props('outlined dense autocomplete=off')
+            self.new_name = ui.input(names.USERNAME).props(f'outlined dense autocomplete=off {AS_TYPED}')
             self.new_name.props['aria-label'] = names.USERNAME
             self.new_password = ui.input(names.PASSWORD, password=True)
             self.new_password.props('outlined dense autocomplete=new-password')
@@ -106,7 +115,7 @@ class AdminPage:
         change = partial(self.accounts.set_disabled, user.id, disabled, acting_user_id=current_user_id())
         done = f'{user.name} is disabled and signed out.' if disabled else f'{user.name} can sign in again.'
         if await self._apply(change, done) and disabled:
-            end_open_pages(user.id)
+            end_access(user.id)
 
     async def _set_admin(self, user: User, is_admin: bool) -> None:
         # Their open pages keep working; an Admin or Settings action there is refused from now on (each asks the
@@ -171,12 +180,12 @@ class AdminPage:
                 except AccountError as problem:
                     error.text = str(problem)
                     return
-                end_open_pages(user.id)
+                end_access(user.id)
                 dialog.close()
                 ui.notify(f'Password of {user.name} reset; they are signed out everywhere.', type='positive')
 
             password.on('keydown.enter', save)
             with ui.row().classes('justify-end w-full'):
-                ui.button(names.CANCEL, on_click=dialog.close).props('flat')
-                ui.button(names.SAVE, on_click=save)
+                ui.button(names.CANCEL, on_click=dialog.close).props('flat no-caps')
+                ui.button(names.SAVE, on_click=save).props('unelevated no-caps')
         dialog.open()

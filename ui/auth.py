@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -55,6 +56,7 @@ class TeamAuth:
     proxy_header: str = 'X-Forwarded-User'
     trusted_proxies: list[Network] = field(default_factory=list)
     proxy_sign_out_url: str = ''
+    stop_answers: Callable[[str], object] = lambda _user_id: None  # every answer being written for the user
 
     def from_trusted_proxy(self, request: Request) -> bool:
         return is_trusted(request.client.host if request.client else None, self.trusted_proxies)
@@ -168,6 +170,14 @@ class AuthMiddleware(BaseHTTPMiddleware):
         return user
 
 
+def end_access(user_id: str) -> None:
+    """The user was disabled, or their password reset: stop the answers being written for them (they may not spend
+    tokens any more) and end every page they have open."""
+    if _team is not None:
+        _team.stop_answers(user_id)
+    end_open_pages(user_id)
+
+
 def end_open_pages(user_id: str, *, browser: str | None = None, keep: Client | None = None) -> None:
     """End every open page of this user now (after disabling them or resetting their password), or only those of one
     browser (its session id: after signing out there), but `keep`: a connected page reloads into the middleware,
@@ -192,7 +202,9 @@ def end_open_pages(user_id: str, *, browser: str | None = None, keep: Client | N
 
 
 def _delete(client: Client) -> None:
-    if client.id in Client.instances:
+    # A page whose socket went with its reload is NiceGUI's to delete, after its reconnect timeout: deleting it
+    # here as well made NiceGUI's own deletion fail with a KeyError in the log, once for every such page.
+    if client.id in Client.instances and not getattr(client, '_delete_tasks', None):
         client.delete()
 
 

@@ -30,6 +30,7 @@ ROTATE_PATH = '/login/session'
 DONE_PATH = '/login/done'
 TICKET_SECONDS = 30.0
 SAFE_PATH = re.compile(r'/[A-Za-z0-9/_.-]*')
+AS_TYPED = 'autocapitalize=none autocorrect=off spellcheck=false'  # a username box: no phone capitalises or corrects
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ class LoginForm:
         self.tickets = tickets
         with ui.card().classes('parley-login absolute-center q-pa-lg gap-3').style('width: min(24rem, 92vw)'):
             ui.label('Sign in to Parley').classes('text-h6')
-            self.name = ui.input(names.USERNAME).props('autofocus autocomplete=username outlined dense')
+            self.name = ui.input(names.USERNAME).props(f'autofocus autocomplete=username outlined dense {AS_TYPED}')
             self.name.classes('w-full').props['aria-label'] = names.USERNAME
             self.password = ui.input(names.PASSWORD, password=True, password_toggle_button=False)
             self.password.props('autocomplete=current-password outlined dense').classes('w-full')
@@ -120,7 +121,7 @@ class LoginForm:
             with_text = emit_text_of(self.name, self.password)
             self.password.on('keydown.enter', self.submit, js_handler=with_text)
             self.error = ui.label('').props('role=alert').classes('text-negative')
-            self.button = ui.button(names.SIGN_IN).classes('w-full')
+            self.button = ui.button(names.SIGN_IN).props('no-caps').classes('w-full')
             self.button.on('click', self.submit, js_handler=with_text)
 
     async def submit(self, event: GenericEventArguments) -> None:

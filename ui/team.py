@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from nicegui import app
 from sqlalchemy import Engine
@@ -18,8 +19,10 @@ from .login_page import register_login
 log = logging.getLogger(__name__)
 
 
-def setup_team(settings: Settings, database: Engine) -> TeamAuth:
-    """Guard every page with sign-in and add /login, /logout and /admin (call before `ui.run`)."""
+def setup_team(settings: Settings, database: Engine,
+               stop_answers: Callable[[str], object] = lambda _user_id: None) -> TeamAuth:
+    """Guard every page with sign-in and add /login, /logout and /admin (call before `ui.run`); `stop_answers(user_id)`
+    stops the answers being written for someone disabled or whose password was reset."""
     accounts = Accounts(AccountStore(database))
     admin_password = secret(settings.admin_password)
     if settings.admin_user and admin_password:
@@ -34,7 +37,8 @@ def setup_team(settings: Settings, database: Engine) -> TeamAuth:
         log.warning('no accounts yet: create the first administrator with `python app.py create-user NAME --admin` '
                     'or set PARLEY_ADMIN_USER and PARLEY_ADMIN_PASSWORD')
     team = TeamAuth(accounts, AuthMode(settings.auth.strip().lower()), LoginThrottle(settings.login_rate_limit),
-                    settings.proxy_user_header, parse_networks(settings.trusted_proxies), settings.proxy_sign_out_url)
+                    settings.proxy_user_header, parse_networks(settings.trusted_proxies), settings.proxy_sign_out_url,
+                    stop_answers)
     install_auth(app, team)
     register_login(team)
     register_admin(team)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher, extract_parameters
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert
 
 from engine.accounts import (
     AccountError,
@@ -27,6 +27,7 @@ from engine.accounts import (
 )
 from storage import create_db_engine, default_database_url, migrate
 from storage.accounts import AccountStore
+from storage.models import User
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = 'x' * 40
@@ -63,6 +64,39 @@ def test_sign_in_needs_the_right_name_and_password(accounts: Accounts) -> None:
     assert accounts.authenticate('alice', 'wrong horse') is None
     assert accounts.authenticate('nobody', 'correct horse') is None
     assert accounts.authenticate('alice', '') is None
+
+
+def test_sign_in_takes_the_name_whatever_its_case(accounts: Accounts) -> None:
+    """A phone keyboard capitalises the first letter: "Alice" and "ALICE" sign in as alice, who stays "alice"."""
+    alice = accounts.create('alice', 'correct horse')
+    for typed in ('Alice', 'ALICE', ' aLICE '):
+        user = accounts.authenticate(typed, 'correct horse')
+        assert user is not None and (user.id, user.name) == (alice.id, 'alice'), typed
+    assert accounts.authenticate('Alice', 'wrong horse') is None
+    accounts.create('Ørjan', 'ørjan password')  # beyond ASCII, where SQL's lower() does not reach
+    assert accounts.authenticate('øRJAN', 'ørjan password') is not None
+
+
+def test_a_name_differing_only_in_case_cannot_be_added(accounts: Accounts) -> None:
+    accounts.create('alice', 'correct horse')
+    with pytest.raises(AccountError, match=r"already a user named 'alice' \(a name is the same whatever its case\)"):
+        accounts.create('ALICE', 'another horse', is_admin=True)
+    assert [(user.name, user.is_admin) for user in accounts.store.list()] == [('alice', False)]
+    assert accounts.authenticate('ALICE', 'another horse') is None
+
+
+def test_two_stored_names_differing_only_in_case_each_sign_in_exactly(database: Engine, accounts: Accounts) -> None:
+    """A database from before names ignored case may hold "sam" and "Sam": each still signs in with their own
+    name and password; another spelling could be either of them and signs in nobody."""
+    sam = accounts.create('sam', 'lower password')
+    with database.begin() as connection:  # past today's check, as an older Parley stored it
+        connection.execute(insert(User).values(id='older-sam', name='Sam',
+                                               password_hash=FAST.hash('title password')))
+    assert accounts.authenticate('sam', 'lower password').id == sam.id
+    assert accounts.authenticate('Sam', 'title password').id == 'older-sam'
+    assert accounts.authenticate('Sam', 'lower password') is None
+    assert accounts.authenticate('SAM', 'lower password') is None
+    assert accounts.authenticate('SAM', 'title password') is None
 
 
 def test_a_disabled_user_cannot_sign_in_and_their_session_ends(accounts: Accounts) -> None:
@@ -139,6 +173,14 @@ def test_proxy_users_are_created_on_first_sight_not_admin_and_refused_when_disab
     accounts.store.update(first.id, disabled=True)
     assert accounts.proxy_user('zoe@example.com') is None
     assert accounts.authenticate('zoe@example.com', '') is None  # no password: never signs in at /login
+
+
+def test_a_proxy_name_differing_only_in_case_is_the_existing_account(accounts: Accounts) -> None:
+    admin = accounts.create('Ravi', 'ravi password', is_admin=True)  # `create-user Ravi --admin` beforehand
+    for header in ('ravi', 'RAVI', 'Ravi'):
+        user = accounts.proxy_user(header)
+        assert user is not None and (user.id, user.name, user.is_admin) == (admin.id, 'Ravi', True), header
+    assert [user.name for user in accounts.store.list()] == ['Ravi']
 
 
 def test_guessing_is_limited_per_address_and_name() -> None:
@@ -227,11 +269,16 @@ def test_create_user_from_the_command_line(tmp_path: Path) -> None:
     again = run_app(['create-user', 'admin', '--password-stdin', '--data-dir', str(data)], tmp_path,
                     stdin='another password\n')
     assert again.returncode == 1 and "already a user named 'admin'" in again.stderr
+    again = run_app(['create-user', 'Admin', '--password-stdin', '--data-dir', str(data)], tmp_path,
+                    stdin='another password\n')
+    assert again.returncode == 1
+    assert "already a user named 'admin' (a name is the same whatever its case)" in again.stderr
 
     # A lost password is reset from the command line (needs access to the server, like creating the first admin).
-    reset = run_app(['create-user', 'admin', '--reset', '--password-stdin', '--data-dir', str(data)], tmp_path,
+    reset = run_app(['create-user', 'ADMIN', '--reset', '--password-stdin', '--data-dir', str(data)], tmp_path,
                     stdin='brand new password\n')
     assert reset.returncode == 0, reset.stderr
+    assert 'New password set for admin.' in reset.stdout  # the name as it was written
     assert accounts.authenticate('admin', 'brand new password') is not None
     assert accounts.authenticate('admin', 's3cret password') is None
     database.dispose()

@@ -17,7 +17,20 @@ from ui import names
 
 from .accounts import SLOW, TEAM_ADMIN, sign_in
 from .conftest import ParleyApp
-from .helpers import CONTRAST, DARK, PHONE, as_the_handshake_ends, hold_handshake, in_a_dark_chat, phone_context
+from .helpers import (
+    CONTRAST,
+    DARK,
+    PHONE,
+    answers,
+    as_the_handshake_ends,
+    conversation_id,
+    hold_handshake,
+    in_a_dark_chat,
+    phone_context,
+    send,
+    stored,
+    wait_until,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -124,9 +137,15 @@ def test_a_disabled_user_is_signed_out_and_refused_until_enabled_again(admin: Pa
                                                                        team: ParleyApp) -> None:
     added = add_user(admin, team, 'hank', 'hank password')
     sign_in(other, team.url, 'hank', 'hank password')
+    send(other, 'A long one [[tokens=3000]] [[delay=20]]')
+    expect(answers(other).last).to_contain_text('alpha', timeout=SLOW)
+    chat = conversation_id(other)
     added.get_by_role('button', name=names.DISABLE_USER).click()
     expect(row(admin, 'hank')).to_contain_text('Disabled', timeout=SLOW)
-    expect(other).to_have_url(LOGIN_URL, timeout=SLOW)  # his open page is sent away without him doing anything
+    # His open page is sent away without him doing anything (back to this chat once he may sign in again)
+    expect(other).to_have_url(re.compile(r'/login\?next=%2Fc%2F'), timeout=SLOW)
+    # and the answer being written for him stops: a disabled account spends no more tokens
+    wait_until(lambda: stored(team, chat)[-1][2] == 'stopped', message='his answer stopped')
     try_sign_in(other, team, 'hank', 'hank password')
     expect(other.get_by_role('alert')).to_have_text(WRONG, timeout=SLOW)
 
@@ -231,3 +250,28 @@ def test_the_admin_page_is_dark_when_the_chat_is_and_leads_back_to_the_chat_left
         admin.wait_for_url(f'**/c/{chat}')
         expect(admin.get_by_role('article', name=names.USER_MESSAGE)).to_have_text(
             'Back here after the admin page [[tokens=5]]')
+
+
+def test_a_user_who_opens_the_admin_page_is_refused_in_parleys_frame_with_a_way_back(admin: Page, other: Page,
+                                                                                      team: ParleyApp) -> None:
+    """As Settings refuses a user: the header with the way back to the chat, and the reason, not a bare text."""
+    add_user(admin, team, 'jade', 'jade password')
+    sign_in(other, team.url, 'jade', 'jade password')
+    response = other.goto(team.url + '/admin')
+    assert response is not None and response.status == 403
+    expect(other.get_by_text('Only administrators can open this page.')).to_be_visible(timeout=SLOW)
+    expect(other.get_by_role('banner')).to_contain_text(names.ADMIN_PAGE)
+    expect(other.get_by_role('table', name=names.USERS)).to_have_count(0)
+    other.get_by_role('button', name=names.BACK_TO_CHAT).click()
+    expect(other.get_by_role('textbox', name=names.MESSAGE)).to_be_visible(timeout=SLOW)
+
+
+def test_the_reset_password_dialogs_buttons_are_written_as_elsewhere(admin: Page, team: ParleyApp) -> None:
+    """"Cancel" and "Save", as in the Rename dialog, not in the capitals Quasar gives a button by default."""
+    added = add_user(admin, team, 'kit', 'kit password')
+    added.get_by_role('button', name=names.RESET_PASSWORD).click()
+    dialog = admin.get_by_role('dialog')
+    for name in (names.CANCEL, names.SAVE):
+        expect(dialog.get_by_role('button', name=name)).to_have_text(name, use_inner_text=True, timeout=SLOW)
+    dialog.get_by_role('button', name=names.CANCEL).click()
+    expect(dialog).to_have_count(0, timeout=SLOW)

@@ -93,6 +93,8 @@ def test_signing_out_in_one_tab_signs_out_the_browsers_others(page: Page, browse
         expect(away.get_by_role('textbox', name=names.MESSAGE)).to_be_visible()
         away.reload()
         expect(away.get_by_role('textbox', name=names.MESSAGE)).to_be_visible(timeout=SLOW)
+        away.wait_for_timeout(2500)  # past NiceGUI's own deletion of the signed-out page (its reconnect timeout)
+        assert 'Traceback' not in team.log.read_text(encoding='utf-8')
     finally:
         elsewhere.close()
 
