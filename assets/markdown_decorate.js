@@ -6,8 +6,11 @@
 // a plain link that opens it in a new tab, because the Content-Security-Policy (ui/csp.py) blocks http: images
 // in the page, and loading one would leak the request to anyone on the way.
 
-const COPY_LABEL = "Copy code";
+const COPY_LABEL = "Copy code"; // ui/names.py COPY_CODE
 const COPY_ANSWER_LABEL = "Copy answer"; // ui/names.py COPY_ANSWER
+const COPIED = "Copied"; // ui/names.py COPIED
+const COPY_FAILED = "Copy failed"; // ui/names.py COPY_FAILED
+const COPY_STATUS = "Copy status"; // ui/names.py COPY_STATUS
 const REGENERATE_LABEL = "Regenerate"; // ui/names.py REGENERATE
 const MESSAGE_BOX = 'textarea[aria-label="Message"]'; // ui/names.py MESSAGE
 const SVG = "http://www.w3.org/2000/svg";
@@ -114,6 +117,7 @@ function copyButton() {
   const button = element("button", "pm-copy", "Copy");
   button.type = "button";
   button.setAttribute("aria-label", COPY_LABEL);
+  copyStatus(); // in the page before the first copy: a live region made as it speaks is not heard
   return button;
 }
 
@@ -160,8 +164,37 @@ export function handleClick(button, approved) {
 
 async function copyCode(button) {
   const copied = await copyText(button.closest(".pm-code")?.querySelector("pre code")?.textContent ?? "");
-  button.textContent = copied ? "Copied" : "Copy failed";
+  button.textContent = copied ? COPIED : COPY_FAILED;
+  // Said through the live region: the name stays "Copy code" (a focused button whose name changed would be said
+  // twice by some screen readers, and not at all by others).
+  announce(button.textContent);
   setTimeout(() => (button.textContent = "Copy"), 1500);
+}
+
+/**
+ * The page's one polite live region for what a copy did: a changed title or icon is not spoken, and a focused
+ * button's new name is spoken by some screen readers only. Visually hidden (parley.css), outside the Vue app.
+ */
+function copyStatus() {
+  let region = document.getElementById("parley-copy-status");
+  if (region === null) {
+    region = element("div", "parley-sr-only");
+    region.id = "parley-copy-status";
+    region.setAttribute("role", "status"); // polite, and atomic
+    region.setAttribute("aria-label", COPY_STATUS);
+    document.body.append(region);
+  }
+  return region;
+}
+
+function announce(text) {
+  const region = copyStatus();
+  clearTimeout(region.parleyClear);
+  // Emptied first, then written in a later task: the same words twice in a row are a change, and said twice.
+  region.textContent = "";
+  setTimeout(() => (region.textContent = text), 100);
+  // Then emptied again, so a reader moving through the page later does not come upon a stale "Copied".
+  region.parleyClear = setTimeout(() => (region.textContent = ""), 3000);
 }
 
 /**
@@ -176,11 +209,13 @@ export function addAnswerCopy(article) {
   button.type = "button";
   button.title = COPY_ANSWER_LABEL;
   button.setAttribute("aria-label", COPY_ANSWER_LABEL);
+  copyStatus();
   const path = icon(button, COPY_ICON);
   button.addEventListener("click", async () => {
     const text = article.querySelector(":scope > .parley-markdown")?.parleyRenderer?.text ?? "";
     const copied = await copyText(text);
-    button.title = copied ? "Copied" : "Copy failed";
+    button.title = copied ? COPIED : COPY_FAILED;
+    announce(button.title); // a title is not spoken
     if (copied) path.setAttribute("d", DONE_ICON);
     setTimeout(() => {
       button.title = COPY_ANSWER_LABEL;

@@ -145,6 +145,21 @@ export function renderFragment(source, openFenceLine = -1) {
   const html = tooDeep ? `<p>${md.utils.escapeHtml(source).replace(/\n/g, "<br>\n")}</p>`
     : md.renderer.render(tokens, md.options, env);
   const fragment = toFragment(html);
+  if (html.includes("pm-task-box")) nameTaskBoxes(fragment); // before math, which would add its MathML's text
   if (html.includes("pm-math")) renderMath(fragment);
   return fragment;
+}
+
+// What ends a task item's own line: a nested list or another block of the item.
+const ITEM_BLOCK = /^(UL|OL|P|PRE|DIV|BLOCKQUOTE|TABLE|H[1-6])$/;
+
+/** Name each task box by its item's text, as a checkbox is by its label (a nested list's text is not its own). */
+function nameTaskBoxes(fragment) {
+  for (const box of fragment.querySelectorAll(".pm-task-box")) {
+    let text = "";
+    for (let node = box.nextSibling; node && !ITEM_BLOCK.test(node.nodeName); node = node.nextSibling) {
+      text += node.textContent;
+    }
+    box.setAttribute("aria-label", text.replace(/\s+/g, " ").trim());
+  }
 }

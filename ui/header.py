@@ -69,6 +69,12 @@ class Header:
         self.select.on('input-value', js_handler=f'(text) => {keys}?.mark({select}, text, {unavailable})')
         self.select.on('keydown', js_handler=f'(event) => {keys}?.enter({select}, event, {unavailable})')
         self.select.on('click', js_handler=f'() => {keys}?.click({select})')
+        # Quasar names the list it opens (role=listbox) nothing and takes no attribute for it; the box (the element
+        # with the select's id, the combobox) gives the list's id in aria-controls. Named once the list is in the
+        # page: the event comes just before.
+        box, name = f'getHtmlElement({self.select.id})', json.dumps(names.MODELS)
+        self.select.on('popup-show', js_handler=f'''() => setTimeout(() => document.getElementById(
+            {box}?.getAttribute("aria-controls"))?.setAttribute("aria-label", {name}))''')
         with self.select.add_slot('no-option'):
             ui.label('No model matches').classes('parley-no-match')
 

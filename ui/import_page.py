@@ -70,7 +70,8 @@ class ImportPage:
         self.result: ImportResult | None = None
         self.limit_mb = settings.max_import_mb
         with ui.column().classes('parley-import w-full max-w-3xl mx-auto gap-4 p-4'):
-            ui.label('Bring your chats from ChatGPT or Claude').classes('text-h6')
+            # A heading to a screen reader (its list of headings is how many find their way), as it looks.
+            ui.label(names.IMPORT_HEADING).classes('text-h6').props('role=heading aria-level=1')
             ui.label('Export your data there, then choose the zip you get (or the conversations.json inside it). '
                      'Each chat keeps its dates, its answers and its custom instructions; images and tool runs '
                      'stay behind. A chat imported before is not imported twice.')

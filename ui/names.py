@@ -22,6 +22,9 @@ EDITED_QUESTION = 'Edited question'    # that box (a textbox; not 'message', whi
 ANSWER_STATUS = 'Answer status'        # role=status, announces "Assistant is responding" / "Answer complete"
 COPY_CODE = 'Copy code'                # set by assets/markdown_decorate.js
 COPY_ANSWER = 'Copy answer'            # a finished answer's markdown; set by assets/markdown_decorate.js
+COPY_STATUS = 'Copy status'            # role=status (polite), made by assets/markdown_decorate.js; it says:
+COPIED = 'Copied'                      # a copy button's result (a code block's button shows it too, for 1.5 s)
+COPY_FAILED = 'Copy failed'
 REGENERATE = 'Regenerate'              # the last finished answer, written again; set by assets/markdown_decorate.js
 ANSWER_VERSIONS = 'Answer versions'    # role=group around the switch of an answer written more than once
 PREVIOUS_VERSION = 'Previous version'
@@ -40,10 +43,13 @@ DELETE = 'Delete'
 CANCEL = 'Cancel'
 SAVE = 'Save'
 TITLE = 'Title'
+RENAME_DIALOG = 'Rename conversation'  # the rename dialog (role=dialog), as its title says
+DELETE_DIALOG = 'Delete conversation'  # the delete confirmation (role=dialog); its title asks 'Delete conversation?'
 TOGGLE_SIDEBAR = 'Toggle sidebar'
 
 # header
 MODEL = 'Model'
+MODELS = 'Models'                      # the model picker's open list (role=listbox); options named provider/model
 CHAT_INSTRUCTIONS = 'Chat instructions'  # button beside the model picker, and the dialog it opens
 INSTRUCTIONS = 'Instructions'          # that dialog's textbox: the chat's system prompt
 FOR_NEW_CHATS = 'Use for new chats'    # that dialog's checkbox: new chats start with these instructions
@@ -65,7 +71,8 @@ BASE_URL = 'Base URL'
 API_KEY = 'API key'
 TEST_CONNECTION = 'Test connection'
 REMOVE = 'Remove'
-CONNECTIONS = 'Provider connections'   # list of saved connections (role=list)
+CONNECTIONS = 'Provider connections'   # list of saved connections (role=list), and the page's heading (level 1)
+CONNECTION_FORM = 'Add or change a connection'  # heading (level 2) of the form below the list
 
 # accounts (team mode)
 USERNAME = 'Username'
@@ -87,6 +94,7 @@ ADMIN_PAGE = 'Admin'                   # link in the header for admins
 IMPORT_CHATS = 'Import chats'          # link in the sidebar beside Search, and the page's title
 EXPORT_FILE = 'Choose the export file'  # the page's file picker button (a ChatGPT or Claude export)
 IMPORT_STATUS = 'Import status'        # role=status: how far the import has come, and what it found
+IMPORT_HEADING = 'Bring your chats from ChatGPT or Claude'  # the import page's heading (level 1)
 
 # keyboard
 KEYBOARD_HELP = 'Keyboard shortcuts'   # dialog listing the shortcuts (opened with ? or the header button)

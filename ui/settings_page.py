@@ -74,13 +74,14 @@ class SettingsPage:
     def __init__(self, connections: Connections) -> None:
         self.connections = connections
         with ui.column().classes('parley-settings w-full max-w-3xl mx-auto gap-4 p-4'):
-            ui.label('Provider connections').classes('text-h6')
+            # Headings to a screen reader (its list of headings is how many find their way), as they look.
+            ui.label(names.CONNECTIONS).classes('text-h6').props('role=heading aria-level=1')
             ui.label(f'Keys are kept encrypted on this server; after saving, only their last {MASK_TAIL} characters '
                      f'are shown (none of a key shorter than {MASK_MIN_LENGTH}).')
             self.list = ui.element('ul').classes('parley-connections w-full')
             self.list.props['aria-label'] = names.CONNECTIONS
             with ui.card().classes('w-full parley-connection-form'):
-                ui.label('Add or change a connection').classes('text-subtitle1')
+                ui.label(names.CONNECTION_FORM).classes('text-subtitle1').props('role=heading aria-level=2')
                 self.kind = ui.select(KINDS, value='openai_compatible', label=names.PROVIDER_KIND,
                                       on_change=self._kind_changed).classes('w-full').props('outlined dense')
                 self.kind.props['aria-label'] = names.PROVIDER_KIND

@@ -254,7 +254,8 @@ class Sidebar:
     def _rename(self, conversation: Conversation) -> None:
         # Dialogs live in the drawer: the list's changes must not touch an open dialog.
         with self.drawer, ui.dialog() as dialog, ui.card().classes('parley-dialog'):
-            ui.label('Rename conversation').classes('text-h6')
+            dialog.props['aria-label'] = names.RENAME_DIALOG  # what a screen reader says as the dialog opens
+            ui.label(names.RENAME_DIALOG).classes('text-h6')
             # Said, not done silently: an empty title would leave the entry nameless, so it is refused in words.
             field = ui.input(value=conversation.title,
                              validation={EMPTY_TITLE: lambda value: bool((value or '').strip())})
@@ -278,7 +279,8 @@ class Sidebar:
 
     def _delete(self, conversation: Conversation) -> None:
         with self.drawer, ui.dialog() as dialog, ui.card().classes('parley-dialog'):
-            ui.label('Delete conversation?').classes('text-h6')
+            dialog.props['aria-label'] = names.DELETE_DIALOG
+            ui.label(f'{names.DELETE_DIALOG}?').classes('text-h6')
             ui.label(f'“{conversation.title or "Untitled"}” and all its messages will be deleted for good.')
 
             def delete() -> None:
