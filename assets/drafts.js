@@ -144,15 +144,19 @@ window.parleyDrafts = {
   },
   /**
    * The chat open here was deleted elsewhere and the page goes to a new chat (ui/chat_page.py): what the box holds
-   * goes with it, as the new chat's draft, unless one is waiting there already.
+   * goes with it, as the new chat's draft (after one waiting there already).
    */
   carryToNewChat() {
     cancelSave();
     const text = document.querySelector(BOX)?.value || read(keyOf(location.pathname));
     const key = keyOf(`${window.path_prefix || ""}/`);
     try {
+      if (text.trim()) {
+        const waiting = read(key); // a new chat's draft from before: both are kept, the older first
+        const carried = waiting && waiting !== text ? `${waiting}\n\n${text}` : text;
+        localStorage.setItem(key, JSON.stringify({ text: carried, at: Date.now() }));
+      }
       localStorage.removeItem(keyOf(location.pathname));
-      if (text.trim() && !read(key)) localStorage.setItem(key, JSON.stringify({ text, at: Date.now() }));
     } catch {
       // storage full or switched off: the draft is simply not kept
     }

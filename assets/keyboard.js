@@ -59,21 +59,28 @@ document.addEventListener('keydown', (event) => {
 });
 
 // Controls that go away once used (Stop, Retry, Jump to latest): a keyboard's focus on one would fall to the page,
-// and the next Tab start again from its top. Used by keyboard (a click with no pointer), the focus goes to the
-// message box, where Esc stops an answer and typing writes the next message.
+// and the next Tab start again from its top. Pressed from the keyboard (a click with no pointer, on the control that
+// holds the focus: not Esc's own click on Stop), the focus goes to the message box, where Esc stops an answer and
+// typing writes the next message.
 const FLEETING = ".parley-stop, .parley-retry, .parley-jump";
 document.addEventListener(
   "click",
   (event) => {
-    if (event.detail === 0 && event.target instanceof Element && event.target.closest(FLEETING)) focusComposer();
+    const control = event.detail === 0 && event.target instanceof Element && event.target.closest(FLEETING);
+    if (control && control.contains(document.activeElement)) focusComposer();
   },
   true,
 );
 
-// Stop also goes when the answer ends by itself: focus resting on it follows to the message box, unless it moved.
+// Stop also goes when the answer ends by itself: focus the keyboard left on it follows to the message box, unless
+// it moved. Only the keyboard's: Quasar keeps the focus in a button after a tap too, and focusing the box would
+// open a phone's on-screen keyboard over the answer just stopped to be read.
+let byKeyboard = false;
+document.addEventListener("keydown", () => (byKeyboard = true), true);
+document.addEventListener("pointerdown", () => (byKeyboard = false), true);
 document.addEventListener("focusin", (event) => {
   const composer = event.target instanceof Element && event.target.closest(".parley-stop")?.closest(".parley-composer");
-  if (!composer) return;
+  if (!composer || !byKeyboard) return;
   const watch = new MutationObserver(() => {
     if (composer.classList.contains("parley-busy")) return;
     watch.disconnect();

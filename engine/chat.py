@@ -272,13 +272,16 @@ class ChatEngine:
         if generation := self.generation_for(conversation_id, user_id=user_id):
             generation.stop()
 
-    def stop_all(self, user_id: str) -> int:
+    def stop_all(self, user_id: str, *, again_after: float = 2.0) -> int:
         """Stop every answer being written for the user (disabled, or their password reset): they may not spend
-        tokens any more. Returns how many were stopped."""
+        tokens any more. Returns how many were stopped. An answer admitted just before, still being started (its
+        rows written), is stopped by a second sweep `again_after` seconds later."""
         running = [self.generations[conversation] for conversation, owner in list(self.owners.items())
                    if owner == user_id and conversation in self.generations]
         for generation in running:
             generation.stop()
+        if self.starting[user_id] and again_after > 0:
+            asyncio.get_running_loop().call_later(again_after, self.stop_all, user_id, again_after=0)
         return len(running)
 
     @contextmanager

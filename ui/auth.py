@@ -202,10 +202,16 @@ def end_open_pages(user_id: str, *, browser: str | None = None, keep: Client | N
 
 
 def _delete(client: Client) -> None:
-    # A page whose socket went with its reload is NiceGUI's to delete, after its reconnect timeout: deleting it
-    # here as well made NiceGUI's own deletion fail with a KeyError in the log, once for every such page.
-    if client.id in Client.instances and not getattr(client, '_delete_tasks', None):
-        client.delete()
+    if client.id not in Client.instances:
+        return
+    # NiceGUI deletes a page whose socket went (its reload) after a reconnect timeout, unless it reconnects: that
+    # deletion is cancelled, so a page reconnecting meanwhile cannot live on, and it would fail with a KeyError in
+    # the log once this one is done. (`_delete_tasks` is NiceGUI's own; without it, only the KeyError comes back.)
+    pending = getattr(client, '_delete_tasks', {})
+    for task in pending.values():
+        task.cancel()
+    pending.clear()
+    client.delete()
 
 
 def install_auth(fastapi_app: FastAPI, team_auth: TeamAuth) -> None:

@@ -84,19 +84,17 @@ async def test_stop_keeps_the_partial_answer(engine: ChatEngine) -> None:
 
 
 async def test_stop_all_stops_only_that_users_answers(engine: ChatEngine) -> None:
-    prompt = 'Long [[tokens=500]] [[delay=10]]'
-    first = await engine.send(None, prompt, MODEL, user_id='dave')
-    second = await engine.send(None, prompt, MODEL, user_id='dave')
-    other = await engine.send(None, prompt, MODEL, user_id='erin')
+    prompt = 'Long [[tokens=300]] [[delay=10]]'
+    sent = [await engine.send(None, prompt, MODEL, user_id=user) for user in ('dave', 'dave', 'erin')]
+    running = [engine.generation_for(each.conversation.id, user_id=user)
+               for each, user in zip(sent, ('dave', 'dave', 'erin'), strict=True)]
     await asyncio.sleep(0.3)
     assert engine.stop_all('dave') == 2
-    for sent in (first, second):
-        await finish(engine, sent.conversation.id)
-        stored = engine.repository.get_message(sent.assistant_message.id)
-        assert stored is not None and stored.status == 'stopped'
-    assert engine.generation_for(other.conversation.id, user_id='erin') is not None  # erin's goes on
-    await finish(engine, other.conversation.id)
-    assert engine.repository.get_message(other.assistant_message.id).status == 'complete'
+    for generation in running:
+        assert generation is not None
+        await asyncio.wait_for(generation.finished.wait(), 10)
+    statuses = [engine.repository.get_message(each.assistant_message.id).status for each in sent]
+    assert statuses == ['stopped', 'stopped', 'complete']  # erin's went on to its end
 
 
 async def test_permanent_error_fails_at_once_and_retry_answers(engine: ChatEngine,

@@ -83,13 +83,17 @@ CHARACTERS_A_LINE = """(element) => {
 def test_an_answer_reads_at_about_75_characters_a_line_in_16_px(page: Page, parley: ParleyApp) -> None:
     page.set_viewport_size({'width': 1600, 'height': 900})  # a wide window: the column does not grow with it
     open_parley(page, parley)
-    send(page, f'{PROSE} [[echo]]')
+    code = 'print(' + ', '.join(f'"{word}"' for word in ('alpha', 'bravo', 'charlie', 'delta') * 2) + ')'
+    assert 80 <= len(code) <= 90
+    send(page, f'{PROSE}\n\n```python\n{code}\n```\n[[echo]]')
     answer = answers(page).last
     wait_for_status(answer, 'complete')
     lines = answer.evaluate(CHARACTERS_A_LINE)
     assert len(lines) >= 4 and max(lines[:-1]) <= 80 and min(lines[:-1]) >= 55, lines
     size = answer.locator('p').first.evaluate('(p) => parseFloat(getComputedStyle(p).fontSize)')
     assert 15 <= size <= 16
+    # Code takes the column's whole width: a line of 80 characters or more shows whole, without scrolling.
+    assert answer.locator('pre').evaluate('(pre) => pre.scrollWidth <= pre.clientWidth')
 
 
 CODE = """Code:

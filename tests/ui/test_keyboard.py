@@ -105,8 +105,11 @@ def test_controls_that_go_once_used_leave_the_focus_in_the_message_box(page: Pag
     page.keyboard.press('Enter')
     expect(jump).to_be_hidden()
     expect(message_box(page)).to_be_focused()
-    page.keyboard.press('Escape')
+    new_chat = page.get_by_role('button', name=names.NEW_CHAT)
+    new_chat.focus()
+    page.keyboard.press('Escape')  # Esc stops the answer from anywhere, and leaves the focus where it is
     wait_for_status(answer, 'stopped')
+    expect(new_chat).to_be_focused()
 
     send(page, 'Ends by itself [[tokens=80]] [[delay=25]]')  # Stop goes as the answer ends, with the focus on it
     answer = answers(page).last
@@ -114,6 +117,24 @@ def test_controls_that_go_once_used_leave_the_focus_in_the_message_box(page: Pag
     page.get_by_role('button', name=names.STOP).focus()
     wait_for_status(answer, 'complete')
     expect(message_box(page)).to_be_focused()
+
+
+def test_a_tap_on_stop_does_not_focus_the_message_box(browser: Browser, app: ParleyApp) -> None:
+    # On a phone that would open the on-screen keyboard over the answer the reader just stopped to read.
+    phone = phone_context(browser)
+    try:
+        page = phone.new_page()
+        open_parley(page, app)
+        message_box(page).fill('Stopped by a tap [[tokens=2000]] [[delay=20]]')
+        page.get_by_role('button', name=names.SEND).tap()
+        answer = answers(page).last
+        expect(answer).to_contain_text('alpha')
+        page.get_by_role('button', name=names.STOP).tap()
+        wait_for_status(answer, 'stopped')
+        page.wait_for_timeout(300)  # the focus would move on the frame after
+        expect(message_box(page)).not_to_be_focused()
+    finally:
+        phone.close()
 
 
 def test_new_chat_and_search_shortcuts(page: Page, app: ParleyApp) -> None:

@@ -216,6 +216,8 @@ def test_a_chat_deleted_in_another_tab_says_so_where_it_was_open(page: Page, par
     other.goto(page.url)
     expect(other.get_by_role('article', name=names.USER_MESSAGE)).to_have_text('Deleted elsewhere')
     other.get_by_role('textbox', name=names.MESSAGE).fill('Half a thought, not sent')
+    # A new chat's draft left from before (another tab's): it stays, and the carried text comes after it.
+    other.evaluate('localStorage.setItem("parley-draft:local:/", JSON.stringify({text: "Waiting", at: Date.now()}))')
     row = sidebar(page).locator('.parley-entry', has=page.get_by_role('link', name='Deleted elsewhere'))
     row.get_by_role('button', name=names.CONVERSATION_MENU).click()
     page.get_by_role('button', name=names.DELETE).click()
@@ -225,5 +227,5 @@ def test_a_chat_deleted_in_another_tab_says_so_where_it_was_open(page: Page, par
     expect(other.get_by_role('status').filter(has_text=DELETED_NOTICE)).to_be_visible()
     expect(page.get_by_text(DELETED_NOTICE)).to_have_count(0)
     # What its box held, typed but not sent, waits in the new chat's box rather than going with the chat.
-    expect(other.get_by_role('textbox', name=names.MESSAGE)).to_have_value('Half a thought, not sent')
+    expect(other.get_by_role('textbox', name=names.MESSAGE)).to_have_value('Waiting\n\nHalf a thought, not sent')
     other.close()
