@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from engine.export_reader import NOT_AN_EXPORT
 from engine.import_formats import IMAGE_NOTE
@@ -47,6 +47,17 @@ def choose(page: Page, path: Path) -> None:
     with page.expect_file_chooser() as chooser:
         page.get_by_role('button', name=names.EXPORT_FILE).click()
     chooser.value.set_files(str(path))
+
+
+def choose_by_keyboard(page: Page, app: ParleyApp, path: Path) -> Locator:
+    """Open the import page, and choose the file as a keyboard user does: the button focused, then Enter."""
+    page.goto(f'{app.url}/import')
+    button = page.get_by_role('button', name=names.EXPORT_FILE)
+    button.focus()
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press('Enter')
+    chooser.value.set_files(str(path))
+    return button
 
 
 def sidebar(page: Page):
@@ -130,12 +141,7 @@ def test_focus_comes_back_to_the_button_after_an_import(page: Page, app: ParleyA
     # The button hides while the file is sent; a keyboard user finds focus on it again, not at the top of the page.
     export = tmp_path / 'conversations.json'
     export.write_text(json.dumps([{**claude_conversation(), 'uuid': 'd-3', 'name': 'By keyboard'}]), encoding='utf-8')
-    page.goto(f'{app.url}/import')
-    button = page.get_by_role('button', name=names.EXPORT_FILE)
-    button.focus()
-    with page.expect_file_chooser() as chooser:
-        page.keyboard.press('Enter')
-    chooser.value.set_files(str(export))
+    button = choose_by_keyboard(page, app, export)
     expect(status(page)).to_have_text('Imported 1 conversation.', timeout=15_000)
     expect(button).to_be_focused()
 
@@ -144,12 +150,7 @@ def test_the_button_keeps_the_focus_when_a_file_is_refused(page: Page, app: Parl
     # The refusal changes the page while the button holds the focus: the keyboard user picks another file at once.
     big = tmp_path / 'conversations.json'
     big.write_text(json.dumps([claude_conversation()]) + ' ' * 1_100_000, encoding='utf-8')
-    page.goto(f'{app.url}/import')
-    button = page.get_by_role('button', name=names.EXPORT_FILE)
-    button.focus()
-    with page.expect_file_chooser() as chooser:
-        page.keyboard.press('Enter')
-    chooser.value.set_files(str(big))
+    button = choose_by_keyboard(page, app, big)
     expect(status(page)).to_contain_text('That file was not taken')
     expect(button).to_be_focused()
     with page.expect_file_chooser():
