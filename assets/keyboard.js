@@ -58,11 +58,11 @@ document.addEventListener('keydown', (event) => {
   }
 });
 
-// Controls that go away once used (Stop, Retry, Jump to latest): a keyboard's focus on one would fall to the page,
-// and the next Tab start again from its top. Pressed from the keyboard (a click with no pointer, on the control that
-// holds the focus: not Esc's own click on Stop), the focus goes to the message box, where Esc stops an answer and
-// typing writes the next message.
-const FLEETING = ".parley-stop, .parley-retry, .parley-jump";
+// Controls that go away once used (Stop, Retry, Regenerate, Jump to latest): a keyboard's focus on one would fall
+// to the page, and the next Tab start again from its top. Pressed from the keyboard (a click with no pointer, on
+// the control that holds the focus: not Esc's own click on Stop), the focus goes to the message box, where Esc
+// stops an answer and typing writes the next message.
+const FLEETING = ".parley-stop, .parley-retry, .parley-regenerate, .parley-jump";
 document.addEventListener(
   "click",
   (event) => {

@@ -12,7 +12,6 @@ const COPIED = "Copied"; // ui/names.py COPIED
 const COPY_FAILED = "Copy failed"; // ui/names.py COPY_FAILED
 const COPY_STATUS = "Copy status"; // ui/names.py COPY_STATUS
 const REGENERATE_LABEL = "Regenerate"; // ui/names.py REGENERATE
-const MESSAGE_BOX = 'textarea[aria-label="Message"]'; // ui/names.py MESSAGE
 const SVG = "http://www.w3.org/2000/svg";
 const COPY_ICON = "M16 1H4c-1.1 0-2 .9-2 2v14h2V3h12V1zm3 4H8c-1.1 0-2 .9-2 2v14c0 1.1.9 2 2 2h11c1.1 0 2-.9 2-2V7c0-1.1"
   + "-.9-2-2-2zm0 16H8V7h11v14z";
@@ -238,15 +237,13 @@ function regenerateButton(article) {
   button.title = REGENERATE_LABEL;
   button.setAttribute("aria-label", REGENERATE_LABEL);
   icon(button, REGENERATE_ICON);
-  button.addEventListener("click", (event) => {
+  button.addEventListener("click", () => {
     if (!button.getClientRects().length || button.disabled) return; // hidden (not the last answer): a script's click
     button.disabled = true; // a double click asks once; the answer starts streaming long before this ends
     setTimeout(() => (button.disabled = false), 2000);
     const detail = { id: article.dataset.messageId };
     article.dispatchEvent(new CustomEvent("parley-regenerate", { bubbles: true, detail }));
-    // The button hides while the answer is written again; a keyboard's focus (a click with no pointer) goes to the
-    // message box, where Esc stops the answer, rather than to the top of the page.
-    if (event.detail === 0) document.querySelector(MESSAGE_BOX)?.focus();
+    // The button hides while the answer is written again: assets/keyboard.js gives a keyboard's focus to the box.
   });
   return button;
 }
