@@ -43,6 +43,14 @@ class AccountError(ValueError):
     """A request about accounts that cannot be done, in words for the person who asked."""
 
 
+class AccountDisabled(AccountError):
+    """The name and password are right, but an administrator disabled the account: said only to whoever knows its
+    password, so it tells nobody else that the account exists."""
+
+    def __init__(self) -> None:
+        super().__init__('This account is disabled. Ask an administrator to enable it.')
+
+
 def check_name(name: str) -> str:
     """The name as stored (surrounding spaces dropped), or AccountError saying what is wrong with it."""
     name = name.strip()
@@ -89,16 +97,18 @@ class Accounts:
 
     def authenticate(self, name: str, password: str) -> User | None:
         """The account if name (whatever its case: storage/accounts.py) and password match and it is enabled; None
-        otherwise (the caller never learns which part was wrong). A hash made with older parameters is replaced by
-        one with the current ones."""
+        otherwise (the caller never learns which part was wrong), or AccountDisabled when both match but it is
+        disabled. A hash made with older parameters is replaced by one with the current ones."""
         user = self.store.by_name(name.strip())
         stored = user.password_hash if user and user.password_hash else None
         try:
             self.hasher.verify(stored or self._decoy, password)
         except (VerificationError, InvalidHashError):
             return None
-        if user is None or stored is None or user.disabled:
+        if user is None or stored is None:
             return None
+        if user.disabled:
+            raise AccountDisabled
         if self.hasher.check_needs_rehash(stored):
             user.password_hash = self.hasher.hash(password)
             self.store.update(user.id, password_hash=user.password_hash)

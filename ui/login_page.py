@@ -19,6 +19,8 @@ from nicegui.events import GenericEventArguments
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
+from engine.accounts import AccountDisabled
+
 from . import names
 from .auth import LOGIN_PATH, USER_ID, TeamAuth, forget_sign_in, remember_sign_in, rotate_session
 from .box_text import emit_text_of, text_of
@@ -135,6 +137,10 @@ class LoginForm:
         try:
             # argon2 takes tens of milliseconds of CPU by design: off the event loop, so other pages keep streaming
             user = await asyncio.to_thread(self.team.accounts.authenticate, name, password)
+        except AccountDisabled as disabled:
+            self.team.throttle.succeeded(address, name)  # the password was right: no guessing to slow down
+            self._fail(str(disabled))
+            return
         finally:
             self.button.enable()
         if user is None:

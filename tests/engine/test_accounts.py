@@ -15,6 +15,7 @@ from argon2 import PasswordHasher, extract_parameters
 from sqlalchemy import Engine, insert
 
 from engine.accounts import (
+    AccountDisabled,
     AccountError,
     Accounts,
     LoginThrottle,
@@ -105,7 +106,9 @@ def test_a_disabled_user_cannot_sign_in_and_their_session_ends(accounts: Account
     stamp = session_stamp(user)
     assert accounts.session_user(user.id, stamp) is not None
     accounts.set_disabled(user.id, True, acting_user_id=admin.id)
-    assert accounts.authenticate('bob', 'bob password') is None
+    with pytest.raises(AccountDisabled, match='This account is disabled'):  # said to whoever knows the password
+        accounts.authenticate('bob', 'bob password')
+    assert accounts.authenticate('bob', 'wrong password') is None  # and to nobody else
     assert accounts.session_user(user.id, stamp) is None
     accounts.set_disabled(user.id, False, acting_user_id=admin.id)
     assert accounts.authenticate('bob', 'bob password') is not None

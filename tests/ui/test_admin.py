@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
+from engine.accounts import AccountDisabled
 from ui import names
 
 from .accounts import SLOW, TEAM_ADMIN, sign_in
@@ -147,7 +148,7 @@ def test_a_disabled_user_is_signed_out_and_refused_until_enabled_again(admin: Pa
     # and the answer being written for him stops: a disabled account spends no more tokens
     wait_until(lambda: stored(team, chat)[-1][2] == 'stopped', message='his answer stopped')
     try_sign_in(other, team, 'hank', 'hank password')
-    expect(other.get_by_role('alert')).to_have_text(WRONG, timeout=SLOW)
+    expect(other.get_by_role('alert')).to_have_text(str(AccountDisabled()), timeout=SLOW)
 
     row(admin, 'hank').get_by_role('button', name=names.ENABLE_USER).click()
     expect(row(admin, 'hank')).to_contain_text('Active', timeout=SLOW)

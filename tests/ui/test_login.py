@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Cookie, Page, expect
 from sqlalchemy import update
 
+from engine.accounts import AccountDisabled
 from storage import create_db_engine, default_database_url
 from storage.models import User
 from ui import names
@@ -26,6 +27,7 @@ pytestmark = pytest.mark.browser
 USERS = [('alice', 'alice password', True), ('bob', 'bob password', False), ('carol', 'carol password', False),
          ('dave', 'dave password', False)]
 WRONG = 'Wrong username or password'
+DISABLED = str(AccountDisabled())
 LOGIN_URL = re.compile(r'/login(\?next=[^&]*)?$')
 
 
@@ -136,8 +138,10 @@ def test_a_disabled_user_cannot_sign_in(page: Page, team: ParleyApp) -> None:
     set_disabled(team, 'carol', True)
     try:
         try_sign_in(page, team, 'carol', 'carol password')
-        expect(page.get_by_role('alert')).to_have_text(WRONG, timeout=SLOW)
+        expect(page.get_by_role('alert')).to_have_text(DISABLED, timeout=SLOW)  # her password is right: she is told
         expect(page).to_have_url(LOGIN_URL, timeout=SLOW)
+        try_sign_in(page, team, 'carol', 'not her password')
+        expect(page.get_by_role('alert')).to_have_text(WRONG, timeout=SLOW)  # anyone else learns nothing
     finally:
         set_disabled(team, 'carol', False)
 
