@@ -43,6 +43,11 @@ class Sent:
     assistant_message: Message
 
 
+def unavailable(model_key: str) -> ChatInputError:
+    """A message or a regeneration refused for a model whose connection was removed (it stays in the picker)."""
+    return ChatInputError(f'{model_key} is not available any more: its connection was removed. Pick another model.')
+
+
 def title_from(text: str) -> str:
     """The first line of the first message, cut at a word boundary."""
     line = ' '.join(text.split())
@@ -116,8 +121,7 @@ class ChatEngine:
         instructions = self.validate_instructions(instructions or '')
         resolved = self.providers.resolve(model_key)
         if resolved is None and model_key:
-            raise ChatInputError(f'{model_key} is not available any more: its connection was removed. '
-                                 'Pick another model.')
+            raise unavailable(model_key)
         if resolved is None:
             raise ChatInputError('No model is selected. Configure a provider (see the README) and pick a model.')
         provider, model = resolved
@@ -187,8 +191,7 @@ class ChatEngine:
         resolved = (self.providers.resolve(model_key)
                     or self.providers.resolve(f'{message.provider}/{message.model}'))
         if resolved is None:
-            raise ChatInputError(f'{message.provider}/{message.model} is not available any more: its connection was '
-                                 'removed. Pick another model.')
+            raise unavailable(f'{message.provider}/{message.model}')
         provider, model = resolved
         async with self._admitted(user_id):
             again = await asyncio.to_thread(self.repository.write_again, message.id, provider=provider.name,
