@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> None:
     providers = build_registry(settings)
     policy = StreamPolicy(attempts=settings.retry_attempts, idle_timeout=settings.idle_timeout)
     chat = ChatEngine(repository, providers, max_message_chars=settings.max_message_chars, policy=policy,
-                      limits=usage_limits(settings, repository))
+                      limits=usage_limits(settings, repository), team=settings.team_mode)
 
     async def discover_models() -> None:
         await add_local_ollama(providers, settings)

@@ -65,10 +65,13 @@ class ChatEngine:
     """
 
     def __init__(self, repository: Repository, providers: ProviderRegistry, *, max_message_chars: int,
-                 policy: StreamPolicy | None = None, limits: UsageLimits | None = None) -> None:
+                 policy: StreamPolicy | None = None, limits: UsageLimits | None = None, team: bool = False) -> None:
         self.repository = repository
         self.providers = providers
         self.max_message_chars = max_message_chars
+        # The limit as refusals say it: a team's members cannot change the server's setting, so it is not named.
+        self.limit_words = f'{max_message_chars:,}' if team else f'{max_message_chars:,} (PARLEY_MAX_MESSAGE_CHARS)'
+
         self.policy = policy or StreamPolicy()
         self.limits = limits
         self.generations: dict[str, Generation] = {}
@@ -96,16 +99,14 @@ class ChatEngine:
         if not text.strip():
             raise ChatInputError('Type a message first.')
         if len(text) > self.max_message_chars:
-            raise ChatInputError(f'This message has {len(text):,} characters; the limit is '
-                                 f'{self.max_message_chars:,} (PARLEY_MAX_MESSAGE_CHARS).')
+            raise ChatInputError(f'This message has {len(text):,} characters; the limit is {self.limit_words}.')
         return text
 
     def validate_instructions(self, text: str) -> str | None:
         """The instructions as stored: None for none (blank), refused in words when too long."""
         text = text.strip()  # what is trimmed anyway does not count against the limit
         if len(text) > self.max_message_chars:
-            raise ChatInputError(f'These instructions have {len(text):,} characters; the limit is '
-                                 f'{self.max_message_chars:,} (PARLEY_MAX_MESSAGE_CHARS).')
+            raise ChatInputError(f'These instructions have {len(text):,} characters; the limit is {self.limit_words}.')
         return text or None
 
     async def send(self, conversation_id: str | None, text: str, model_key: str | None, *,

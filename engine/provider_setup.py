@@ -35,17 +35,31 @@ def build_registry(settings: Settings) -> ProviderRegistry:
     for key in (settings.openai_api_key, settings.anthropic_api_key, settings.gemini_api_key,
                 settings.compatible_api_key):
         keep_out_of_logs(secret(key))
+
+    def hint(variable: str) -> str:
+        return server_hint(variable, settings)
+
     if key := secret(settings.openai_api_key):
-        registry.add(provider_for('openai', 'openai', key, settings.openai_base_url, key_hint='OPENAI_API_KEY'))
+        registry.add(provider_for('openai', 'openai', key, settings.openai_base_url, key_hint=hint('OPENAI_API_KEY')))
     if key := secret(settings.anthropic_api_key):
         registry.add(provider_for('anthropic', 'anthropic', key, settings.anthropic_base_url,
-                                  key_hint='ANTHROPIC_API_KEY'))
+                                  key_hint=hint('ANTHROPIC_API_KEY')))
     if key := secret(settings.gemini_api_key):
-        registry.add(provider_for('google', 'google', key, settings.gemini_base_url, key_hint='GEMINI_API_KEY'))
+        registry.add(provider_for('google', 'google', key, settings.gemini_base_url, key_hint=hint('GEMINI_API_KEY')))
     if settings.compatible_base_url:
         registry.add(provider_for('openai_compatible', settings.compatible_name, secret(settings.compatible_api_key),
-                                  settings.compatible_base_url, key_hint='PARLEY_OPENAI_COMPATIBLE_API_KEY'))
+                                  settings.compatible_base_url, key_hint=hint('PARLEY_OPENAI_COMPATIBLE_API_KEY')))
     return registry
+
+
+def server_hint(variable: str, settings: Settings) -> str:
+    """What a refused key's message tells the reader to check, for a key or address set on the server."""
+    return for_team(f'{variable} on the server') if settings.team_mode else variable
+
+
+def for_team(key_hint: str) -> str:
+    """A key hint as a team's member reads it: the keys are the administrator's to change, not theirs."""
+    return f'{key_hint} (ask an administrator)'
 
 
 async def add_local_ollama(registry: ProviderRegistry, settings: Settings) -> bool:
@@ -59,7 +73,8 @@ async def add_local_ollama(registry: ProviderRegistry, settings: Settings) -> bo
             response.raise_for_status()
     except httpx.HTTPError:
         return False
-    registry.add(provider_for('openai_compatible', 'ollama', None, f'{base}/v1', key_hint='PARLEY_OLLAMA_URL'),
+    registry.add(provider_for('openai_compatible', 'ollama', None, f'{base}/v1',
+                              key_hint=server_hint('PARLEY_OLLAMA_URL', settings)),
                  FOUND_LOCALLY)
     log.info('found a local Ollama at %s', base)
     return True
@@ -124,8 +139,10 @@ def provider_for(kind: str, name: str, api_key: str | None, base_url: str | None
 class Connections:
     """Saved provider connections: stored encrypted, registered with the running registry, tested on demand."""
 
-    def __init__(self, store: ConnectionStore, registry: ProviderRegistry, box: Callable[[], SecretBox]) -> None:
+    def __init__(self, store: ConnectionStore, registry: ProviderRegistry, box: Callable[[], SecretBox], *,
+                 team: bool = False) -> None:
         self.store = store
+        self.key_hint = for_team(SETTINGS_KEY_HINT) if team else SETTINGS_KEY_HINT  # said in chats when refused
         self.registry = registry
         self._make_box = box
         self._box: SecretBox | None = None
@@ -137,8 +154,8 @@ class Connections:
         configured = secret(settings.secret_key)
         if configured:
             box = SecretBox.load(Path(settings.data_dir), configured)
-            return cls(store, registry, lambda: box)
-        return cls(store, registry, lambda: SecretBox.load(Path(settings.data_dir)))
+            return cls(store, registry, lambda: box, team=settings.team_mode)
+        return cls(store, registry, lambda: SecretBox.load(Path(settings.data_dir)), team=settings.team_mode)
 
     @property
     def box(self) -> SecretBox:
@@ -160,7 +177,8 @@ class Connections:
             if self.registry.sources.get(saved.name, FROM_SETTINGS) != FROM_SETTINGS:
                 log.info('the saved connection %s replaces the one from the %s', saved.name,
                          self.registry.sources[saved.name])
-            self.registry.add(provider_for(saved.kind, saved.name, key, saved.base_url), FROM_SETTINGS)
+            self.registry.add(provider_for(saved.kind, saved.name, key, saved.base_url, key_hint=self.key_hint),
+                              FROM_SETTINGS)
             loaded += 1
         return loaded
 
@@ -218,7 +236,7 @@ class Connections:
         """The models the connection offers, through the real adapter; raises a ProviderError in plain words."""
         name, url, key = self.check(kind, name, base_url, api_key)
         keep_out_of_logs(key)  # a typed key is not in use yet, but a failure's traceback may quote it
-        provider = provider_for(kind, name, key, url)
+        provider = provider_for(kind, name, key, url, key_hint=self.key_hint)
         try:
             return await self._list(provider)
         finally:
@@ -229,7 +247,7 @@ class Connections:
         saved: a refused key or an unreachable server raises before anything is written."""
         name, url, key = self.check(kind, name, base_url, api_key)
         keep_out_of_logs(key)
-        provider = provider_for(kind, name, key, url)
+        provider = provider_for(kind, name, key, url, key_hint=self.key_hint)
         try:
             models = await self._list(provider)
         except BaseException:

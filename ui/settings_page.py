@@ -16,7 +16,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from engine.provider_setup import (
     KINDS,
-    SETTINGS_KEY_HINT,
     ConnectionInputError,
     Connections,
     SavedConnection,
@@ -195,7 +194,7 @@ class SettingsPage:
         except (ConnectionInputError, ProviderError) as error:
             message = hide_key(error.message if isinstance(error, ProviderError) else str(error), key)
             # Said in a chat it points here; here, the key in the form is the one meant.
-            message = message.replace(f'Check {SETTINGS_KEY_HINT}.', 'Check the API key.')
+            message = message.replace(f'Check {self.connections.key_hint}.', 'Check the API key.')
             self.status.classes(add='parley-problem')
         except SecretKeyError as error:  # the key file cannot be made or read: nothing was saved
             message = f'Keys cannot be stored on this server: {error}.'

@@ -195,6 +195,20 @@ async def test_empty_blank_and_huge_messages_are_refused(engine: ChatEngine, tex
     assert engine.repository.list_conversations() == []
 
 
+async def test_the_limit_names_its_setting_to_whoever_can_change_it(engine: ChatEngine) -> None:
+    # Alone, the reader runs the server and can raise the limit; a team's member cannot, so the setting is not named.
+    with pytest.raises(ChatInputError) as refused:
+        await engine.send(None, 'x' * 1001, MODEL)
+    assert str(refused.value) == 'This message has 1,001 characters; the limit is 1,000 (PARLEY_MAX_MESSAGE_CHARS).'
+    team = ChatEngine(engine.repository, engine.providers, max_message_chars=1000, team=True)
+    with pytest.raises(ChatInputError) as refused:
+        await team.send(None, 'x' * 1001, MODEL, user_id='someone')
+    assert str(refused.value) == 'This message has 1,001 characters; the limit is 1,000.'
+    with pytest.raises(ChatInputError) as refused:
+        team.validate_instructions('y' * 1001)
+    assert str(refused.value) == 'These instructions have 1,001 characters; the limit is 1,000.'
+
+
 async def test_unknown_model_is_refused_plainly(engine: ChatEngine) -> None:
     with pytest.raises(ChatInputError, match='No model is selected'):
         await engine.send(None, 'Hello', None)

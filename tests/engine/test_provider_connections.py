@@ -92,3 +92,19 @@ async def test_no_log_line_carries_the_key_even_at_debug(tmp_path: Path, fake_se
         async for _ in provider.stream([ChatMessage('user', 'Hi [[tokens=3]]')], 'gpt-4o-mini'):
             pass
     assert caplog.records and secret not in caplog.text
+
+
+async def test_in_a_team_a_refused_key_tells_members_who_can_change_it(tmp_path: Path, fake_server: FakeServer) -> None:
+    # A team's members cannot set the server's keys: the message says so, and still names the setting for the admin.
+    database = create_db_engine(default_database_url(tmp_path))
+    migrate(database)
+    settings = Settings(_env_file=None, PARLEY_DATA_DIR=tmp_path, PARLEY_AUTH='local', OPENAI_API_KEY='bad-key',
+                        OPENAI_BASE_URL=f'{fake_server.url}/openai/v1')
+    connections = Connections.for_settings(ConnectionStore(database), build_registry(settings), settings)
+    with pytest.raises(AuthenticationError) as refused:
+        await connections.registry.get('openai').list_models()
+    assert refused.value.fix == 'Check OPENAI_API_KEY on the server (ask an administrator).'
+    with pytest.raises(AuthenticationError) as refused:
+        await connections.save('anthropic', 'lab', f'{fake_server.url}/anthropic', 'bad-key')
+    assert refused.value.fix == 'Check the API key on the Settings page (ask an administrator).'
+    assert connections.key_hint == 'the API key on the Settings page (ask an administrator)'

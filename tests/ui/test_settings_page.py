@@ -204,6 +204,9 @@ def test_team_mode_settings_are_the_administrators_and_memory_is_per_user(browse
         ada.get_by_role('link', name=names.SETTINGS).click()
         expect(ada.get_by_role('textbox', name=names.API_KEY)).to_be_visible()
         expect(ada.get_by_role('list', name=names.CONNECTIONS)).to_contain_text('from environment')
+        fill_form(ada, 'lab', f'{fake_server.url}/openai/v1', 'bad-key')  # here the key in the form is meant
+        ada.get_by_role('button', name=names.TEST_CONNECTION).click()
+        expect(status(ada)).to_have_text(re.compile(r'The API key was refused\..* Check the API key\.$'))
         bob_context.close()
         ada_context.close()
     finally:
