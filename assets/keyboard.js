@@ -1,12 +1,14 @@
 // Parley's keyboard shortcuts, decided in the browser: no keystroke reaches the server unless it is a shortcut
 // that needs it (search and the help dialog, through NiceGUI's emitEvent; see ui/keyboard.py).
 //
-//   Ctrl/Cmd+Shift+O  new chat            Esc        stop the answer
+//   Ctrl/Cmd+Shift+O  new chat            Esc        close the sidebar's slide-over, else stop the answer
 //   Ctrl/Cmd+K        search conversations  Shift+Esc  focus the message box
 //   ?                 these shortcuts (outside text fields)
 //
 // It finds the composer by what ui/composer.py gives it: the textarea's accessible name (names.MESSAGE) and the
 // `parley-busy` class its wrapper has while an answer streams (only then is Stop shown).
+
+import { closeSlideOver } from "./slide_over.js";
 
 const MAC = /Mac|iPhone|iPad/.test(navigator.userAgentData?.platform || navigator.platform || '');
 
@@ -51,7 +53,7 @@ document.addEventListener('keydown', (event) => {
   } else if (key === 'Escape' && event.shiftKey && !command) {
     if (focusComposer()) event.preventDefault();
   } else if (key === 'Escape' && !event.shiftKey && !command && !event.altKey && !dialogOpen()) {
-    if (stopAnswer()) event.preventDefault();
+    if (closeSlideOver({ focusToggle: true }) || stopAnswer()) event.preventDefault();
   } else if (event.key === '?' && !command && !event.altKey && !inTextField(event.target) && !dialogOpen()) {
     event.preventDefault();
     emitEvent('parley-help');

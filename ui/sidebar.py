@@ -131,10 +131,13 @@ class Sidebar:
         made narrow closes the sidebar by itself, which is no choice either.
         """
         aside = f'getHtmlElement({self.drawer.id}).closest("aside")'
-        button.on('click', self._toggled, js_handler=f'''() => {{
+        # A slide-over covers the page: the keyboard's focus goes into it, to New chat (Esc closes it and comes back
+        # here: assets/keyboard.js). Quasar lets the slide-over's controls take the focus once Vue has re-rendered.
+        button.on('click', self._toggled, js_handler=f'''(event) => {{
             const aside = {aside}, shown = !aside.classList.contains("q-layout--prevent-focus");
             getElement({self.drawer.id}).toggle();
             if (!aside.classList.contains("q-drawer--mobile")) emit(!shown);
+            else if (!shown) setTimeout(() => aside.querySelector(".parley-new-chat")?.focus());
         }}''')
 
     def _toggled(self, event: events.GenericEventArguments) -> None:

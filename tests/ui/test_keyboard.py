@@ -261,6 +261,37 @@ def test_a_narrow_window_opens_on_the_chat_and_leaves_a_wide_windows_sidebar_alo
         narrow.close()
 
 
+def test_a_slide_over_sidebar_takes_the_focus_and_esc_gives_it_back(browser: Browser, app: ParleyApp) -> None:
+    """In a narrow window (a zoomed-in desktop, a tablet) the sidebar covers the chat: opened, the focus is in it;
+    Esc closes it, with the focus back on the menu button, and leaves an answer being written alone."""
+    narrow = browser.new_context(viewport={'width': 800, 'height': 700})
+    try:
+        page = narrow.new_page()
+        open_parley(page, app)
+        send(page, 'Write on while I look at my chats [[tokens=400]] [[delay=20]]')
+        toggle = page.get_by_role('button', name=names.TOGGLE_SIDEBAR)
+        toggle.focus()
+        page.keyboard.press('Enter')
+        expect(conversations(page)).to_be_in_viewport()
+        expect(page.get_by_role('button', name=names.NEW_CHAT)).to_be_focused()
+        page.keyboard.press('Escape')
+        expect(conversations(page)).not_to_be_in_viewport()
+        expect(toggle).to_be_focused()
+        expect(page.get_by_role('button', name=names.STOP)).to_be_visible()  # that Esc closed, it did not stop
+        page.keyboard.press('Escape')  # the next one stops
+        wait_for_status(answers(page).last, 'stopped')
+
+        toggle.click()  # open again, then the window made wide: the sidebar stands beside the chat, no backdrop
+        expect(conversations(page)).to_be_in_viewport()
+        page.set_viewport_size({'width': 1200, 'height': 700})
+        expect(page.locator('.q-drawer__backdrop')).to_have_class(re.compile(r'\bhidden\b'))
+        expect(conversations(page)).to_be_in_viewport()
+        message_box(page).click()  # not covered
+        expect(message_box(page)).to_be_focused()
+    finally:
+        narrow.close()
+
+
 def test_the_menu_button_works_before_the_page_has_connected(browser: Browser, app: ParleyApp) -> None:
     """The sidebar opens and closes in the browser: a tap on the menu while the page's socket is still connecting
     opens the slide-over at once, and the page's own early reports, let go after it, do not close it again."""
