@@ -85,9 +85,15 @@ def test_an_answer_reads_at_about_75_characters_a_line_in_16_px(page: Page, parl
     open_parley(page, parley)
     code = 'print(' + ', '.join(f'"{word}"' for word in ('alpha', 'bravo', 'charlie', 'delta') * 2) + ')'
     assert 80 <= len(code) <= 90
-    send(page, f'{PROSE}\n\n```python\n{code}\n```\n[[echo]]')
+    headings = '\n\n'.join(f'{"#" * level} Heading {level}' for level in range(1, 7))
+    send(page, f'{PROSE}\n\n```python\n{code}\n```\n\n{headings}\n[[echo]]')
     answer = answers(page).last
     wait_for_status(answer, 'complete')
+    sizes = answer.evaluate('(a) => [...a.querySelectorAll("h1, h2, h3, h4, h5, h6")]'
+                            '.map((h) => parseFloat(getComputedStyle(h).fontSize))')
+    assert sizes == sorted(sizes, reverse=True) and len(sizes) == 6, sizes  # in scale...
+    body = answer.locator('p').first.evaluate('(p) => parseFloat(getComputedStyle(p).fontSize)')
+    assert min(sizes) >= body, (sizes, body)  # ...and none smaller than the text under it
     lines = answer.evaluate(CHARACTERS_A_LINE)
     assert len(lines) >= 4 and max(lines[:-1]) <= 80 and min(lines[:-1]) >= 55, lines
     size = answer.locator('p').first.evaluate('(p) => parseFloat(getComputedStyle(p).fontSize)')

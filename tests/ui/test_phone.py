@@ -163,3 +163,41 @@ def test_a_phone_reaches_the_search_from_the_sidebar(browser: Browser, parley: P
     finally:
         context.close()
 
+
+
+def edge_shades(page, table) -> tuple[int, int]:
+    """How dark the table's box is just inside its left and right edges, on a body row (0: the page's white)."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    box = table.bounding_box()
+    row = table.locator('tbody tr').first.bounding_box()
+    assert box and row
+    shot = Image.open(BytesIO(page.screenshot())).convert('L')
+    y = int(row['y'] + row['height'] / 2)
+    return 255 - shot.getpixel((int(box['x']) + 2, y)), 255 - shot.getpixel((int(box['x'] + box['width']) - 3, y))
+
+
+def test_a_wide_table_shows_there_is_more_of_it_to_the_side(browser: Browser, parley: ParleyApp) -> None:
+    """A phone cuts a wide table at the screen's edge and shows no scrollbar until it is touched: a shadow on the
+    side with more of it says so, and goes once that end is reached."""
+    context = phone_context(browser)
+    try:
+        page = context.new_page()
+        open_parley(page, parley)
+        header = '| ' + ' | '.join(f'column {i}' for i in range(8)) + ' |'
+        rows = '\n'.join('| ' + ' | '.join(' ' for _ in range(8)) + ' |' for _ in range(2))
+        page.get_by_role('textbox', name=names.MESSAGE).fill(f'[[echo]]\n\n{header}\n|{"---|" * 8}\n{rows}')
+        page.get_by_role('button', name=names.SEND).tap()
+        wait_for_status(answers(page).last, 'complete')
+        table = answers(page).last.locator('.pm-table-scroll')
+        assert table.evaluate('(box) => box.scrollWidth > box.clientWidth + 100'), 'the table is wider than the phone'
+        left, right = edge_shades(page, table)
+        assert right > 20 and left < 5, (left, right)  # more to the right only
+        table.evaluate('(box) => { box.scrollLeft = box.scrollWidth; }')
+        page.wait_for_timeout(100)
+        left, right = edge_shades(page, table)
+        assert left > 20 and right < 5, (left, right)  # now more to the left only
+    finally:
+        context.close()
