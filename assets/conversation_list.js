@@ -3,7 +3,8 @@
 // Props carry the whole list when NiceGUI sends the element; after that the server sends calls: `show` (a new
 // list), `extend` (older entries at the end), `putFirst` (a batch of entries, newest first, moved or added to the
 // top). Each is idempotent, so a call that crosses a full re-send changes nothing. Titles are text (Vue's
-// interpolation), never markup.
+// interpolation), never markup. Each options button is described by its entry's title: a screen reader going
+// through the list hears which chat's options it is on, the button's name staying the one in ui/names.py.
 // Events to the server: `action` {action: 'rename' | 'delete', id} and `more` (the end of the list came into
 // view; assets/load_more.js fires `parley-visible` on the `parley-load-more` sentinel, a new one after each load).
 
@@ -29,9 +30,10 @@ export default {
       <template v-for="(entry, index) in items" :key="entry.id">
         <div v-if="index === 0 || items[index - 1].group !== entry.group" class="parley-group">{{ entry.group }}</div>
         <div class="parley-entry" :class="{ 'parley-entry-current': entry.id === currentId }">
-          <a class="parley-entry-link" :href="href(entry)" :aria-current="entry.id === currentId ? 'page' : null"
-            >{{ entry.title }}</a>
+          <a class="parley-entry-link" :id="'parley-entry-' + entry.id" :href="href(entry)"
+             :aria-current="entry.id === currentId ? 'page' : null">{{ entry.title }}</a>
           <button type="button" class="parley-entry-menu" :aria-label="labels.menu"
+                  :aria-describedby="'parley-entry-' + entry.id"
                   @click="toggleMenu(entry.id, $event.currentTarget)">
             <q-menu v-if="menuFor === entry.id" :model-value="true" no-parent-event auto-close
                     @update:model-value="(open) => open || closeMenu(entry.id)" @keydown="moveFocus">

@@ -41,6 +41,20 @@ def test_the_rename_and_delete_dialogs_are_named(page: Page, parley: ParleyApp) 
     expect(delete).to_be_hidden()
 
 
+def test_each_options_button_says_whose_options_it_has(page: Page, parley: ParleyApp) -> None:
+    # Every entry's button has the same name; going down the list, a screen reader hears the chat's title with it.
+    open_parley(page, parley)
+    for title in ('First chat to tell apart', 'Second chat to tell apart'):
+        page.get_by_role('button', name=names.NEW_CHAT).click()
+        page.wait_for_url(parley.url + '/')
+        send(page, title)
+        wait_for_status(answers(page).last, 'complete')
+    sidebar = page.get_by_role('navigation', name=names.CONVERSATIONS)
+    for title in ('First chat to tell apart', 'Second chat to tell apart'):
+        row = sidebar.locator('.parley-entry', has=page.get_by_role('link', name=title))
+        expect(row.get_by_role('button', name=names.CONVERSATION_MENU)).to_have_accessible_description(title)
+
+
 def test_what_a_copy_did_is_said(page: Page, parley: ParleyApp) -> None:
     open_parley(page, parley)
     send(page, 'Code to copy [[markdown]]')
