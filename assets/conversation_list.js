@@ -33,15 +33,16 @@ export default {
           <a class="parley-entry-link" :id="'parley-entry-' + entry.id" :href="href(entry)"
              :aria-current="entry.id === currentId ? 'page' : null">{{ entry.title }}</a>
           <button type="button" class="parley-entry-menu" :aria-label="labels.menu"
-                  :aria-describedby="'parley-entry-' + entry.id"
+                  :aria-describedby="'parley-entry-' + entry.id" aria-haspopup="menu"
+                  :aria-expanded="menuFor === entry.id ? 'true' : 'false'"
                   @click="toggleMenu(entry.id, $event.currentTarget)">
             <q-menu v-if="menuFor === entry.id" :model-value="true" no-parent-event auto-close
                     @update:model-value="(open) => open || closeMenu(entry.id)" @keydown="moveFocus">
-              <q-btn flat no-caps align="left" class="w-full" icon="edit" :label="labels.rename"
+              <q-btn flat no-caps align="left" class="w-full" icon="edit" :label="labels.rename" role="menuitem"
                      @click="act('rename', entry.id)" />
-              <q-btn flat no-caps align="left" class="w-full" icon="download" :label="labels.export"
+              <q-btn flat no-caps align="left" class="w-full" icon="download" :label="labels.export" role="menuitem"
                      :href="exportHref(entry)" />
-              <q-btn flat no-caps align="left" class="w-full" color="negative" icon="delete" :label="labels.delete"
+              <q-btn flat no-caps align="left" class="w-full" color="negative" icon="delete" :label="labels.delete" role="menuitem"
                      @click="act('delete', entry.id)" />
             </q-menu>
           </button>
