@@ -38,11 +38,11 @@ export default {
                   @click="toggleMenu(entry.id, $event.currentTarget)">
             <q-menu v-if="menuFor === entry.id" :model-value="true" no-parent-event auto-close
                     @update:model-value="(open) => open || closeMenu(entry.id)" @keydown="moveFocus">
-              <q-btn flat no-caps align="left" class="w-full" icon="edit" :label="labels.rename" role="menuitem"
+              <q-btn flat no-caps align="left" class="w-full" icon="edit" :label="labels.rename"
                      @click="act('rename', entry.id)" />
-              <q-btn flat no-caps align="left" class="w-full" icon="download" :label="labels.export" role="menuitem"
+              <q-btn flat no-caps align="left" class="w-full" icon="download" :label="labels.export"
                      :href="exportHref(entry)" />
-              <q-btn flat no-caps align="left" class="w-full" color="negative" icon="delete" :label="labels.delete" role="menuitem"
+              <q-btn flat no-caps align="left" class="w-full" color="negative" icon="delete" :label="labels.delete"
                      @click="act('delete', entry.id)" />
             </q-menu>
           </button>

@@ -288,7 +288,7 @@ def test_the_tab_names_the_conversation_and_follows_a_rename(page: Page, parley:
     # By address: the shared app's list holds earlier tests' chats too
     entry = page.get_by_role('navigation', name=names.CONVERSATIONS).locator(f'.parley-entry:has(a[href$="/c/{chat}"])')
     entry.get_by_role('button', name=names.CONVERSATION_MENU).click()
-    page.get_by_role('menuitem', name=names.RENAME).click()
+    page.get_by_role('button', name=names.RENAME).click()
     page.get_by_role('textbox', name=names.TITLE).fill('Lisbon in May')
     page.get_by_role('button', name=names.SAVE).click()
     expect(page).to_have_title('Lisbon in May · Parley')  # renamed while open, in every tab that shows it

@@ -23,7 +23,7 @@ def export_from_the_menu(page: Page, chat: str) -> tuple[str, str]:
     entry = page.get_by_role('navigation', name=names.CONVERSATIONS).locator(f'.parley-entry:has(a[href$="/c/{chat}"])')
     entry.get_by_role('button', name=names.CONVERSATION_MENU).click()
     with page.expect_download() as download:
-        page.get_by_role('menuitem', name=names.EXPORT).click()
+        page.get_by_role('link', name=names.EXPORT).click()
     return download.value.suggested_filename, Path(download.value.path()).read_text(encoding='utf-8')
 
 
@@ -45,7 +45,7 @@ def test_a_conversation_exports_as_markdown(page: Page, parley: ParleyApp) -> No
     assert (f'## You\n\n{prompt}\n\n## Assistant (openai/gpt-4o-mini)\n\n{script_for(prompt).text.strip()}\n\n'
             f'*{first}*\n\n## You\n\nAnd once more [[echo]]\n\n## Assistant (openai/gpt-4o-mini)\n\nAnd once more\n\n'
             f'*{second}*\n\n*{total}*\n') in text
-    expect(page.get_by_role('menuitem', name=names.EXPORT)).to_be_hidden()  # the menu closed
+    expect(page.get_by_role('link', name=names.EXPORT)).to_be_hidden()  # the menu closed
 
 
 def test_only_the_owner_can_export(browser: Browser, team_parley: ParleyApp) -> None:

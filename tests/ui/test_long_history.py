@@ -184,7 +184,7 @@ def test_renaming_a_chat_far_down_the_list_keeps_it_and_the_older_ones_in_place(
         scroll_to_the_end(page, nav, 'Old chat 000')
         row = nav.locator('.parley-entry', has=page.get_by_role('link', name='Old chat 005'))
         row.get_by_role('button', name=names.CONVERSATION_MENU).click()
-        page.get_by_role('menuitem', name=names.RENAME).click()
+        page.get_by_role('button', name=names.RENAME).click()
         page.get_by_role('textbox', name=names.TITLE).fill('Renamed far down')
         nav.evaluate(FEWEST_LINKS)
         page.get_by_role('button', name=names.SAVE).click()
