@@ -107,7 +107,8 @@ def main(argv: list[str] | None = None) -> None:
     install_csp(app)
     if settings.team_mode:
         from ui.team import setup_team
-        setup_team(settings, database, stop_answers=chat.stop_all)  # sign-in middleware, /login, /logout, /admin
+        setup_team(settings, database, stop_answers=chat.stop_all,  # sign-in middleware, /login, /logout, /admin
+                   owns=lambda user, chat_id: repository.get_conversation(chat_id, user_id=user) is not None)
     register(chat, settings)
     ui.run(**where, reload=False, root_path=settings.root_path,  # served under a sub-path: see README
            storage_secret=storage_secret(settings),  # signs the session cookie; see engine/accounts.py

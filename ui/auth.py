@@ -57,6 +57,7 @@ class TeamAuth:
     trusted_proxies: list[Network] = field(default_factory=list)
     proxy_sign_out_url: str = ''
     stop_answers: Callable[[str], object] = lambda _user_id: None  # every answer being written for the user
+    owns: Callable[[str, str], bool] = lambda _user_id, _conversation_id: True  # is that chat the user's?
 
     def from_trusted_proxy(self, request: Request) -> bool:
         return is_trusted(request.client.host if request.client else None, self.trusted_proxies)

@@ -32,6 +32,7 @@ ROTATE_PATH = '/login/session'
 DONE_PATH = '/login/done'
 TICKET_SECONDS = 30.0
 SAFE_PATH = re.compile(r'/[A-Za-z0-9/_.-]*')
+CHAT_PATH = re.compile(r'/c/([^/]+)(?:/.*)?')  # a chat's page, or its export
 AS_TYPED = 'autocapitalize=none autocorrect=off spellcheck=false'  # a username box: no phone capitalises or corrects
 
 
@@ -103,7 +104,10 @@ def register_login(team: TeamAuth) -> None:
         if not checked or user is None or user.disabled:
             return redirect_to(LOGIN_PATH, request)
         remember_sign_in(user, via_proxy=False)
-        return redirect_to(checked.next, request)
+        # A chat in the address is someone else's when they signed out there (a shared computer): a new chat, then.
+        chat = CHAT_PATH.fullmatch(checked.next)
+        mine = chat is None or await asyncio.to_thread(team.owns, user.id, chat[1])
+        return redirect_to(checked.next if mine else '/', request)
 
 
 class LoginForm:

@@ -20,9 +20,11 @@ log = logging.getLogger(__name__)
 
 
 def setup_team(settings: Settings, database: Engine,
-               stop_answers: Callable[[str], object] = lambda _user_id: None) -> TeamAuth:
+               stop_answers: Callable[[str], object] = lambda _user_id: None,
+               owns: Callable[[str, str], bool] = lambda _user_id, _conversation_id: True) -> TeamAuth:
     """Guard every page with sign-in and add /login, /logout and /admin (call before `ui.run`); `stop_answers(user_id)`
-    stops the answers being written for someone disabled or whose password was reset."""
+    stops the answers being written for someone disabled or whose password was reset; `owns(user_id, conversation_id)`
+    tells whether a chat a sign-in would go on to is that person's."""
     accounts = Accounts(AccountStore(database))
     admin_password = secret(settings.admin_password)
     if settings.admin_user and admin_password:
@@ -38,7 +40,7 @@ def setup_team(settings: Settings, database: Engine,
                     'or set PARLEY_ADMIN_USER and PARLEY_ADMIN_PASSWORD')
     team = TeamAuth(accounts, AuthMode(settings.auth.strip().lower()), LoginThrottle(settings.login_rate_limit),
                     settings.proxy_user_header, parse_networks(settings.trusted_proxies), settings.proxy_sign_out_url,
-                    stop_answers)
+                    stop_answers, owns)
     install_auth(app, team)
     register_login(team)
     register_admin(team)

@@ -16,10 +16,11 @@ from engine.accounts import AccountDisabled
 from storage import create_db_engine, default_database_url
 from storage.models import User
 from ui import names
+from ui.chat_page import GONE_NOTICE
 
 from .accounts import SLOW, create_users, sign_in, sign_out
 from .conftest import ParleyApp
-from .helpers import PRESS_ENTER, as_the_handshake_ends, hold_handshake
+from .helpers import PRESS_ENTER, answers, as_the_handshake_ends, hold_handshake, send, wait_for_status
 from .http_proxy import http_proxy
 
 pytestmark = pytest.mark.browser
@@ -132,6 +133,28 @@ def test_an_admin_gets_the_admin_link_and_returns_where_they_were_going(page: Pa
     page.get_by_role('link', name=names.BACK_TO_CHAT).click()
     page.get_by_role('link', name=names.ADMIN_PAGE).click()
     expect(page.get_by_role('table', name=names.USERS)).to_be_visible(timeout=SLOW)
+
+
+def test_a_chat_left_in_the_address_opens_for_its_owner_only(page: Page, team: ParleyApp) -> None:
+    # A shared computer: carol signs out (or her session ends) on her chat; the login page's address still holds it.
+    sign_in(page, team.url, 'carol', 'carol password')
+    send(page, 'Carol keeps this to herself')
+    wait_for_status(answers(page).last, 'complete')
+    page.wait_for_url(re.compile(r'/c/[0-9a-f]+$'))
+    chat = page.url
+    sign_out(page)
+    page.goto(chat)
+    expect(page).to_have_url(LOGIN_URL, timeout=SLOW)
+    try_sign_in(page, team, 'dave', 'dave password', goto=False)  # dave, next: a new chat of his own
+    expect(page).to_have_url(team.url + '/', timeout=SLOW)
+    expect(page.get_by_role('textbox', name=names.MESSAGE)).to_be_visible(timeout=SLOW)
+    expect(page.get_by_text(GONE_NOTICE)).to_have_count(0)  # not sent on to carol's chat, to be told it is not his
+    expect(page.get_by_text('Carol keeps this to herself')).to_have_count(0)
+    sign_out(page)
+    page.goto(chat)
+    try_sign_in(page, team, 'carol', 'carol password', goto=False)  # carol comes back to where she was
+    expect(page).to_have_url(chat, timeout=SLOW)
+    expect(answers(page)).to_have_count(1)
 
 
 def test_a_disabled_user_cannot_sign_in(page: Page, team: ParleyApp) -> None:
