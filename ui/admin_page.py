@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import Callable
 from functools import partial
 
-from nicegui import app, ui
+from nicegui import Event, app, ui
 from nicegui.events import GenericEventArguments
 
 from engine.accounts import AccountError, Accounts
@@ -25,6 +25,10 @@ from .theme import BACK_TO_LAST_CHAT, add_head
 ADMIN_PATH = '/admin'
 ACTION = 'outline no-caps dense'  # the buttons of a user's row
 ADMINS_ONLY = 'Only administrators can open this page.'
+
+
+# A change of accounts made on one admin page, for every admin page open (each in its own browser's context).
+ACCOUNTS_CHANGED: Event[AdminPage] = Event()
 
 
 def register_admin(team: TeamAuth) -> None:
@@ -53,7 +57,8 @@ class AdminPage:
 
     def __init__(self, accounts: Accounts) -> None:
         self.accounts = accounts
-        with ui.column().classes('q-pa-lg gap-4 w-full').style('max-width: 56rem; margin: 0 auto'):
+        self.me = current_user_id()  # read now: a refresh may run for another admin's change, in their request
+        with ui.column().classes('q-pa-lg gap-4 w-full').style('max-width: 56rem; margin: 0 auto') as self.column:
             with ui.row().classes('items-center w-full'):
                 ui.label('Users').classes('text-h5')
                 ui.space()
@@ -63,6 +68,7 @@ class AdminPage:
                 self.table.props['aria-label'] = names.USERS
             self._add_form()
         self.refresh()
+        ACCOUNTS_CHANGED.subscribe(self.refresh)  # every admin page shows the table as it now is
 
     def _add_form(self) -> None:
         with ui.card().classes('w-full'), ui.row().classes('items-end gap-3 w-full'):
@@ -76,9 +82,12 @@ class AdminPage:
             add.on('click', self.add_user, js_handler=emit_text_of(self.new_name, self.new_password))
         self.form_error = ui.label('').props('role=alert').classes('text-negative')
 
-    def refresh(self) -> None:
-        """Rebuild the rows (a handful of accounts; rebuilding is simpler than patching and costs nothing)."""
-        me = current_user_id()
+    def refresh(self, changed_by: AdminPage | None = None) -> None:
+        """Rebuild the rows (a handful of accounts; rebuilding is simpler than patching and costs nothing); a change
+        made on another admin page (`changed_by`) arrives here too, the page that made it has refreshed already."""
+        if changed_by is self:
+            return
+        me = self.me
         self.table.clear()
         with self.table:
             with ui.element('thead'), ui.element('tr'):
@@ -137,6 +146,8 @@ class AdminPage:
             ui.notify(done, type='positive')
             made = True
         self.refresh()
+        if made:
+            ACCOUNTS_CHANGED.emit(self)
         return made
 
     def _still_admin(self) -> bool:
@@ -163,9 +174,11 @@ class AdminPage:
         self.new_admin.value = False
         ui.notify(f'Added {user.name}.', type='positive')
         self.refresh()
+        ACCOUNTS_CHANGED.emit(self)
 
     def _reset_dialog(self, user: User) -> None:
-        with ui.dialog() as dialog, ui.card().classes('gap-3'):
+        # Beside the table, not in the row of the button: a change made on another admin page rebuilds the rows.
+        with self.column, ui.dialog() as dialog, ui.card().classes('gap-3'):
             ui.label(f'New password for {user.name}').classes('text-h6')
             password = ui.input(names.NEW_PASSWORD, password=True).props('outlined dense autofocus '
                                                                          'autocomplete=new-password')
@@ -188,4 +201,5 @@ class AdminPage:
             with ui.row().classes('justify-end w-full'):
                 ui.button(names.CANCEL, on_click=dialog.close).props('flat no-caps')
                 ui.button(names.SAVE, on_click=save).props('unelevated no-caps')
+        dialog.on('hide', dialog.delete)
         dialog.open()

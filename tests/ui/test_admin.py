@@ -107,6 +107,26 @@ def test_an_added_user_can_sign_in(admin: Page, other: Page, team: ParleyApp) ->
     expect(other.get_by_role('link', name=names.ADMIN_PAGE)).to_have_count(0)
 
 
+def test_an_admin_page_open_elsewhere_follows_the_changes(admin: Page, team: ParleyApp) -> None:
+    # Two administrators (here one, in two tabs): each page shows the accounts as they now are, and a dialog open on
+    # one is not swept away when the other's change rebuilds its table.
+    elsewhere = admin.context.new_page()
+    try:
+        open_admin(elsewhere, team)
+        elsewhere.get_by_role('button', name=names.RESET_PASSWORD).first.click()
+        dialog = elsewhere.get_by_role('dialog')
+        expect(dialog).to_be_visible()
+        add_user(admin, team, 'hana', 'hana password')
+        expect(row(elsewhere, 'hana')).to_contain_text('Active')  # added in the other tab, shown here
+        expect(dialog).to_be_visible()  # the open dialog stayed
+        dialog.get_by_role('button', name=names.CANCEL).click()
+        row(admin, 'hana').get_by_role('button', name=names.DISABLE_USER).click()
+        expect(row(elsewhere, 'hana')).to_contain_text('Disabled')
+        expect(row(elsewhere, f'{ADMIN[0]} (you)')).to_be_visible()  # "(you)" is still this page's own user
+    finally:
+        elsewhere.close()
+
+
 def test_a_short_password_is_refused_with_the_reason(admin: Page, team: ParleyApp) -> None:
     open_admin(admin, team)
     admin.get_by_role('textbox', name=names.USERNAME).fill('shorty')
