@@ -98,8 +98,9 @@ IMPORT_HEADING = 'Bring your chats from ChatGPT or Claude'  # the import page's 
 
 # keyboard
 KEYBOARD_HELP = 'Keyboard shortcuts'   # dialog listing the shortcuts (opened with ? or the header button)
-SEARCH_CONVERSATIONS = 'Search conversations'  # Ctrl/Cmd+K dialog's textbox
+SEARCH_CONVERSATIONS = 'Search conversations'  # Ctrl/Cmd+K dialog, and its combobox (a textbox before)
 SEARCH_RESULTS = 'Conversations found'  # listbox of the search dialog; options named by title
+SEARCH_STATUS = 'Search status'        # role=status (polite) in the search dialog: "3 conversations", or why none
 CLOSE = 'Close'                        # closes the keyboard-shortcuts dialog
 EDIT_CONNECTION = 'Edit'               # in each saved connection of the Settings page's list
 SETTINGS_STATUS = 'Connection status'  # role=status: what Test connection / Save / Remove found

@@ -16,6 +16,11 @@ from .current_user import current_user_id
 RESULTS = 10
 
 
+def option_id(conversation: Conversation) -> str:
+    """The same conversation keeps its option's id through every search, so aria-activedescendant stays valid."""
+    return f'parley-search-{conversation.id}'
+
+
 class SearchDialog:
     """An empty query lists the most recent conversations, so Ctrl/Cmd+K then Enter jumps back to the last one."""
 
@@ -36,12 +41,25 @@ class SearchDialog:
             with ui.element('div').classes('parley-search-results w-full') as self.results:
                 self.results.props['role'] = 'listbox'
                 self.results.props['aria-label'] = names.SEARCH_RESULTS
+            # Outside the listbox: a listbox may own options only.
+            self.empty = ui.label('').classes('parley-muted')
+            # The count, said once per search (never per key): the focus stays in the box, so nothing else tells.
+            self.status = ui.label('').classes('parley-sr-only')
+            self.status.props['role'] = 'status'
+            self.status.props['aria-label'] = names.SEARCH_STATUS
+        # WAI-ARIA 1.2 combobox: the focus never leaves the box, so a screen reader learns of the highlighted
+        # result only through aria-activedescendant (Quasar passes these attributes on to the <input>).
+        self.input.props['role'] = 'combobox'
+        self.input.props['aria-autocomplete'] = 'list'
+        self.input.props['aria-controls'] = self.results.html_id
+        self._point_at_selected()
         ui.on('parley-search', self.show)
 
     async def show(self) -> None:
         if self.dialog.value:
             return
         self.input.value = ''
+        self.status.text = ''  # a reopened dialog's first count is said again, even if it is the same
         self.dialog.open()
         self.input.run_method('focus')
         await self.search()
@@ -64,17 +82,22 @@ class SearchDialog:
     def _render(self, query: str) -> None:
         self.results.clear()
         with self.results:
-            if not self.found:
-                ui.label('No conversation matches.' if query else 'No conversations yet.').classes('parley-muted')
             for index, conversation in enumerate(self.found):
                 title = conversation.title or 'Untitled'
                 option = ui.element('div').classes('parley-search-result')
+                option.props['id'] = option_id(conversation)
                 option.props['role'] = 'option'
                 option.props['aria-label'] = title
                 option.props['aria-selected'] = 'true' if index == self.selected else 'false'
                 option.on('click', lambda c=conversation: self.open(c))
                 with option:
                     ui.label(title)
+        nothing = 'No conversation matches.' if query else 'No conversations yet.'
+        self.empty.text = '' if self.found else nothing
+        self.empty.visible = not self.found
+        count = len(self.found)
+        self.status.text = f'{count} conversation{"" if count == 1 else "s"}' if count else nothing
+        self._point_at_selected()
 
     def move(self, step: int) -> None:
         if not self.found:
@@ -83,8 +106,17 @@ class SearchDialog:
         options = self.results.default_slot.children
         options[old].props['aria-selected'] = 'false'
         options[self.selected].props['aria-selected'] = 'true'
-        options[old].update()
-        options[self.selected].update()
+        self._point_at_selected()  # in the same reply to the key as the options' change: no extra round trip
+
+    def _point_at_selected(self) -> None:
+        """The box says whether results are listed and which one is highlighted. Its typed text is safe: NiceGUI
+        keeps the browser's value when the server's is the one the browser last sent."""
+        props = self.input.props
+        props['aria-expanded'] = 'true' if self.found else 'false'
+        if self.found:
+            props['aria-activedescendant'] = option_id(self.found[self.selected])
+        else:
+            props.pop('aria-activedescendant', None)
 
     async def open_selected(self, event: GenericEventArguments) -> None:
         typed = event.args if isinstance(event.args, str) else None

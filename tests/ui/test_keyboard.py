@@ -150,7 +150,7 @@ def test_new_chat_and_search_shortcuts(page: Page, app: ParleyApp) -> None:
     conversation_id(page)
 
     page.keyboard.press('Control+k')
-    search = page.get_by_role('textbox', name=names.SEARCH_CONVERSATIONS)
+    search = page.get_by_role('combobox', name=names.SEARCH_CONVERSATIONS)
     expect(search).to_be_focused()
     results = page.get_by_role('listbox', name=names.SEARCH_RESULTS)
     # nothing typed: the most recent conversations, newest first
@@ -164,7 +164,7 @@ def test_new_chat_and_search_shortcuts(page: Page, app: ParleyApp) -> None:
     expect(page.get_by_role('article', name=names.USER_MESSAGE)).to_contain_text('zeppelin')
 
     page.keyboard.press('Control+k')
-    search = page.get_by_role('textbox', name=names.SEARCH_CONVERSATIONS)
+    search = page.get_by_role('combobox', name=names.SEARCH_CONVERSATIONS)
     search.fill('no such words anywhere')
     expect(page.get_by_role('dialog')).to_contain_text('No conversation matches.')
     search.fill('else entirely')
@@ -177,7 +177,7 @@ def test_a_long_title_stays_inside_the_search_dialog(page: Page, app: ParleyApp)
     send(page, 'W' * 200 + ' [[tokens=3]]')  # one unbreakable word: the title is its first 60 characters
     wait_for_status(answers(page).last, 'complete')
     page.keyboard.press('Control+k')
-    page.get_by_role('textbox', name=names.SEARCH_CONVERSATIONS).fill('WWWWWW')
+    page.get_by_role('combobox', name=names.SEARCH_CONVERSATIONS).fill('WWWWWW')
     results = page.get_by_role('listbox', name=names.SEARCH_RESULTS)
     option = results.get_by_role('option').first
     expect(option).to_have_attribute('aria-label', re.compile('^W{60}'))  # the whole title stays its name

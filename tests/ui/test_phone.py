@@ -151,7 +151,7 @@ def test_a_phone_reaches_the_search_from_the_sidebar(browser: Browser, parley: P
         page.wait_for_url(parley.url + '/')
         page.get_by_role('button', name=names.TOGGLE_SIDEBAR).tap()
         page.get_by_role('button', name=names.SEARCH, exact=True).tap()
-        search = page.get_by_role('textbox', name=names.SEARCH_CONVERSATIONS)
+        search = page.get_by_role('combobox', name=names.SEARCH_CONVERSATIONS)
         expect(search).to_be_focused()
         search.fill('night train')
         found = page.get_by_role('listbox', name=names.SEARCH_RESULTS).get_by_role('option')
