@@ -71,6 +71,7 @@ BASE_URL = 'Base URL'
 API_KEY = 'API key'
 TEST_CONNECTION = 'Test connection'
 REMOVE = 'Remove'
+REMOVE_CONNECTION_DIALOG = 'Remove connection'  # its confirmation (role=dialog), asking 'Remove the connection …?'
 CONNECTIONS = 'Provider connections'   # list of saved connections (role=list), and the page's heading (level 1)
 CONNECTION_FORM = 'Add or change a connection'  # heading (level 2) of the form below the list
 

@@ -216,6 +216,7 @@ class SettingsPage:
     def confirm_remove(self) -> None:
         name = connection_name(self.name.value or '')
         with ui.dialog() as dialog, ui.card().classes('parley-dialog'):
+            dialog.props['aria-label'] = names.REMOVE_CONNECTION_DIALOG
             ui.label(f'Remove the connection “{name}”?').classes('text-h6')
             ui.label('Its models leave the model picker and its key is deleted from this server.')
 

@@ -247,7 +247,7 @@ def test_a_name_typed_with_spaces_is_saved_and_removed_as_one(page: Page, app: P
     expect(status(page)).to_contain_text('Saved my-lab')
     page.get_by_role('textbox', name=names.CONNECTION_NAME).fill('My Lab')  # typed again, as at first
     page.get_by_role('button', name=names.REMOVE).click()
-    dialog = page.get_by_role('dialog')
+    dialog = page.get_by_role('dialog', name=names.REMOVE_CONNECTION_DIALOG)
     expect(dialog).to_contain_text('Remove the connection “my-lab”?')
     dialog.get_by_role('button', name=names.REMOVE).click()
     expect(status(page)).to_have_text('Removed my-lab.')
