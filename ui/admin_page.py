@@ -68,7 +68,7 @@ class AdminPage:
                 self.table.props['aria-label'] = names.USERS
             self._add_form()
         self.refresh()
-        ACCOUNTS_CHANGED.subscribe(self.refresh)  # every admin page shows the table as it now is
+        ACCOUNTS_CHANGED.subscribe(self._changed)  # every admin page shows the table as it now is
 
     def _add_form(self) -> None:
         with ui.card().classes('w-full'), ui.row().classes('items-end gap-3 w-full'):
@@ -82,11 +82,21 @@ class AdminPage:
             add.on('click', self.add_user, js_handler=emit_text_of(self.new_name, self.new_password))
         self.form_error = ui.label('').props('role=alert').classes('text-negative')
 
-    def refresh(self, changed_by: AdminPage | None = None) -> None:
-        """Rebuild the rows (a handful of accounts; rebuilding is simpler than patching and costs nothing); a change
-        made on another admin page (`changed_by`) arrives here too, the page that made it has refreshed already."""
+    async def _changed(self, changed_by: AdminPage) -> None:
+        """A change made on an admin page (this one has shown its own already). Only to an administrator still: a
+        page left open by someone demoted or disabled since goes to the refusal instead of following the list."""
         if changed_by is self:
             return
+        users = await asyncio.to_thread(self.accounts.store.list)
+        me = next((user for user in users if user.id == self.me), None)
+        if me is None or not me.is_admin or me.disabled:
+            ACCOUNTS_CHANGED.unsubscribe(self._changed)
+            ui.navigate.reload()  # /admin asks the database again and refuses
+            return
+        self.refresh(users)
+
+    def refresh(self, users: list[User] | None = None) -> None:
+        """Rebuild the rows (a handful of accounts; rebuilding is simpler than patching and costs nothing)."""
         me = self.me
         self.table.clear()
         with self.table:
@@ -95,7 +105,7 @@ class AdminPage:
                     with ui.element('th').classes('text-left'):
                         ui.label(heading)
             with ui.element('tbody'):
-                for user in self.accounts.store.list():
+                for user in self.accounts.store.list() if users is None else users:
                     self._row(user, is_me=user.id == me)
 
     def _row(self, user: User, *, is_me: bool) -> None:

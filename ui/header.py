@@ -30,6 +30,7 @@ class Header:
         self.automatic = model if default else None  # the picker's value while it is still the default's choice
         with ui.header().classes('parley-header'):
             self.sidebar_button = ui.button(icon='menu').props('flat round dense')  # see Sidebar.toggled_by
+            self.sidebar_button.classes('parley-sidebar-toggle')  # assets/slide_over.js gives it the focus back
             self.sidebar_button.props['aria-label'] = names.TOGGLE_SIDEBAR
             ui.label('Parley').classes('parley-brand')
             self.select = ui.select(self._options(model), value=model, with_input=True).classes('parley-model')

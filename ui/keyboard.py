@@ -17,7 +17,7 @@ from .theme import asset_url
 SHORTCUTS = (
     (('Ctrl/Cmd', 'Shift', 'O'), 'New chat', ''),
     (('Ctrl/Cmd', 'K'), 'Search or jump to a conversation', ''),
-    (('Esc',), 'Stop the answer', ''),
+    (('Esc',), 'Stop the answer (first closing a sidebar that covers the chat)', ''),
     (('Shift', 'Esc'), 'Focus the message box', ''),
     (('Enter',), 'Send the message', 'desk'),
     (('Shift', 'Enter'), 'New line in the message', 'desk'),

@@ -9,6 +9,7 @@ and /login/done, arriving with it, marks that new session as the user's.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import secrets
 import time
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 
 from nicegui import app, ui
 from nicegui.events import GenericEventArguments
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
@@ -25,6 +27,8 @@ from . import names
 from .auth import LOGIN_PATH, USER_ID, TeamAuth, forget_sign_in, remember_sign_in, rotate_session
 from .box_text import emit_text_of, text_of
 from .theme import add_head, asset_url, redirect_to
+
+log = logging.getLogger(__name__)
 
 WRONG_CREDENTIALS = 'Wrong username or password'  # never says which: a wrong name must not reveal who has an account
 TOO_MANY_ATTEMPTS = 'Too many sign-in attempts. Wait a minute and try again.'
@@ -106,7 +110,11 @@ def register_login(team: TeamAuth) -> None:
         remember_sign_in(user, via_proxy=False)
         # A chat in the address is someone else's when they signed out there (a shared computer): a new chat, then.
         chat = CHAT_PATH.fullmatch(checked.next)
-        mine = chat is None or await asyncio.to_thread(team.owns, user.id, chat[1])
+        try:
+            mine = chat is None or await asyncio.to_thread(team.owns, user.id, chat[1])
+        except SQLAlchemyError:  # signed in all the same: a new chat rather than an error page
+            log.exception('could not tell whether %s is the signed-in user\'s chat', checked.next)
+            mine = False
         return redirect_to(checked.next if mine else '/', request)
 
 

@@ -15,6 +15,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from engine.accounts import AccountDisabled
 from ui import names
+from ui.admin_page import ADMINS_ONLY
 
 from .accounts import SLOW, TEAM_ADMIN, sign_in
 from .conftest import ParleyApp
@@ -194,6 +195,9 @@ def test_an_admin_gives_the_role_and_takes_it_back(admin: Page, other: Page, tea
 
     row(admin, 'ivy').get_by_role('button', name=names.REMOVE_ADMIN).click()
     expect(role).to_have_text('User', timeout=SLOW)
+    # her admin page, open all along, does not follow the list any more: it turns into the refusal
+    expect(other.get_by_text(ADMINS_ONLY)).to_be_visible(timeout=SLOW)
+    expect(other.get_by_role('table', name=names.USERS)).to_have_count(0)
     assert other.goto(team.url + '/admin').status == 403  # she stays signed in, without the role
     other.goto(team.url + '/')
     expect(other.get_by_role('textbox', name=names.MESSAGE)).to_be_visible(timeout=SLOW)

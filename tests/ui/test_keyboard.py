@@ -13,7 +13,16 @@ from ui import names
 from ui.keyboard import SHORTCUTS
 
 from .conftest import ParleyApp, start_parley
-from .helpers import answers, conversation_id, hold_handshake, open_parley, phone_context, send, wait_for_status
+from .helpers import (
+    answers,
+    conversation_id,
+    hold_handshake,
+    open_parley,
+    phone_context,
+    send,
+    wait_for_status,
+    wait_until,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -277,9 +286,18 @@ def test_a_slide_over_sidebar_takes_the_focus_and_esc_gives_it_back(browser: Bro
         page.keyboard.press('Escape')
         expect(conversations(page)).not_to_be_in_viewport()
         expect(toggle).to_be_focused()
-        expect(page.get_by_role('button', name=names.STOP)).to_be_visible()  # that Esc closed, it did not stop
+        answer = answers(page).last
+        shown = len(answer.inner_text())
+        wait_until(lambda: len(answer.inner_text()) > shown + 20, message='the answer to go on after that Esc')
+        expect(answer).to_have_attribute('data-status', 'streaming')  # that Esc closed the sidebar, not the answer
         page.keyboard.press('Escape')  # the next one stops
         wait_for_status(answers(page).last, 'stopped')
+
+        toggle.focus()
+        page.keyboard.press('Enter')
+        expect(page.get_by_role('button', name=names.NEW_CHAT)).to_be_focused()
+        page.keyboard.press('Shift+Tab')  # the focus leaving it for the page behind closes it
+        expect(conversations(page)).not_to_be_in_viewport()
 
         toggle.click()  # open again, then the window made wide: the sidebar stands beside the chat, no backdrop
         expect(conversations(page)).to_be_in_viewport()

@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, expect
 from ui import names
 
 from .conftest import ParleyApp
-from .helpers import PHONE, answers, open_parley, phone_context, wait_for_status
+from .helpers import PHONE, answers, open_parley, phone_context, wait_for_status, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -196,8 +196,7 @@ def test_a_wide_table_shows_there_is_more_of_it_to_the_side(browser: Browser, pa
         left, right = edge_shades(page, table)
         assert right > 20 and left < 5, (left, right)  # more to the right only
         table.evaluate('(box) => { box.scrollLeft = box.scrollWidth; }')
-        page.wait_for_timeout(100)
-        left, right = edge_shades(page, table)
-        assert left > 20 and right < 5, (left, right)  # now more to the left only
+        wait_until(lambda: (shades := edge_shades(page, table))[0] > 20 and shades[1] < 5,
+                   message='the shadow to move to the left edge once the table is scrolled to its end')
     finally:
         context.close()
