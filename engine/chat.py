@@ -71,7 +71,6 @@ class ChatEngine:
         self.max_message_chars = max_message_chars
         # The limit as refusals say it: a team's members cannot change the server's setting, so it is not named.
         self.limit_words = f'{max_message_chars:,}' if team else f'{max_message_chars:,} (PARLEY_MAX_MESSAGE_CHARS)'
-
         self.policy = policy or StreamPolicy()
         self.limits = limits
         self.generations: dict[str, Generation] = {}

@@ -97,7 +97,6 @@ class AdminPage:
 
     def refresh(self, users: list[User] | None = None) -> None:
         """Rebuild the rows (a handful of accounts; rebuilding is simpler than patching and costs nothing)."""
-        me = self.me
         self.table.clear()
         with self.table:
             with ui.element('thead'), ui.element('tr'):
@@ -106,7 +105,7 @@ class AdminPage:
                         ui.label(heading)
             with ui.element('tbody'):
                 for user in self.accounts.store.list() if users is None else users:
-                    self._row(user, is_me=user.id == me)
+                    self._row(user, is_me=user.id == self.me)
 
     def _row(self, user: User, *, is_me: bool) -> None:
         with ui.element('tr'):

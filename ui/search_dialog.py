@@ -93,7 +93,7 @@ class SearchDialog:
                 with option:
                     ui.label(title)
         nothing = 'No conversation matches.' if query else 'No conversations yet.'
-        self.empty.text = '' if self.found else nothing
+        self.empty.text = nothing
         self.empty.visible = not self.found
         count = len(self.found)
         self.status.text = f'{count} conversation{"" if count == 1 else "s"}' if count else nothing
