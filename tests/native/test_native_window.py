@@ -28,7 +28,7 @@ from ui.native_window import DEFAULT_SIZE, MIN_SIZE, load_size, missing_backend,
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT = ROOT / 'test-results' / 'native-window.png'  # kept by CI as an artifact
 
-pytestmark = [pytest.mark.native, pytest.mark.serial]
+pytestmark = pytest.mark.native
 
 
 def test_a_missing_webview_names_the_package_to_install(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,7 +15,7 @@ from ui import names
 from .conftest import start_parley
 from .helpers import answers, conversation_id, open_parley, send, stored, wait_for_status, wait_until
 
-pytestmark = [pytest.mark.browser, pytest.mark.serial]
+pytestmark = pytest.mark.browser
 
 PROMPT = 'Write at length [[tokens=2000]] [[delay=4]]'
 

@@ -15,7 +15,7 @@ from ui.streaming_markdown import SHOWN_TIMEOUT
 from .conftest import ParleyApp
 from .helpers import answers, conversation_id, open_parley, send, stored, wait_for_status
 
-pytestmark = [pytest.mark.browser, pytest.mark.serial]
+pytestmark = pytest.mark.browser
 
 SLOW_FRAME_MS = 400
 # Every animation frame first burns SLOW_FRAME_MS: a page on a machine that cannot keep up.

@@ -18,7 +18,7 @@ from ui.instructions import DRAFT_NOTE, HINT, MARKED
 from .conftest import ParleyApp, start_parley
 from .helpers import answers, conversation_id, open_parley, send, wait_for_status
 
-pytestmark = [pytest.mark.browser, pytest.mark.serial]
+pytestmark = pytest.mark.browser
 
 SET = re.compile(r'\bparley-instructions-set\b')
 LIMIT = 2000  # this module's PARLEY_MAX_MESSAGE_CHARS, which bounds instructions as it bounds messages

@@ -184,7 +184,6 @@ def test_a_bracket_formula_ends_at_its_first_close_and_never_leaves_its_block(pa
     expect(math.locator('li')).to_have_text(['b', 'c ]'])  # each line once
 
 
-@pytest.mark.serial
 def test_unclosed_parentheses_cost_linear_time(page: Page, harness: str) -> None:
     open_harness(page, harness)
     elapsed = page.evaluate('''async () => {

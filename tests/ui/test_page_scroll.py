@@ -12,7 +12,7 @@ from ui import names
 from .conftest import ParleyApp
 from .helpers import answers, open_parley, send, wait_for_status, wait_until
 
-pytestmark = [pytest.mark.browser, pytest.mark.serial]
+pytestmark = pytest.mark.browser
 
 GAP = 'document.scrollingElement.scrollHeight - document.scrollingElement.scrollTop - window.innerHeight'
 

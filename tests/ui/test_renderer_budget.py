@@ -27,7 +27,7 @@ from .conftest import ParleyApp
 from .helpers import open_parley, send
 from .markdown_harness import running_harness
 
-pytestmark = [pytest.mark.browser, pytest.mark.serial]
+pytestmark = pytest.mark.browser
 
 # CPU time of the longest task, ordinary answers however long: about 30 ms idle, 110 ms seen in a loaded CI run.
 # A loose bound that still catches unbudgeted rendering; timing proper is the benchmark's job.

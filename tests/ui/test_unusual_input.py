@@ -24,7 +24,7 @@ from .conftest import ParleyApp, start_parley
 from .helpers import answers, conversation_id, open_parley, send, wait_for_status
 from .test_renderer_budget import MAX_PATHOLOGICAL_TASK_CPU_MS, longest_cpu_ms, main_thread_tasks
 
-pytestmark = [pytest.mark.browser, pytest.mark.serial]
+pytestmark = pytest.mark.browser
 
 # Control characters (SOH, an ANSI colour escape, zero-width space, a right-to-left override), emoji (skin tone,
 # ZWJ families, flags), right-to-left scripts and CJK (one ideograph outside the BMP). No markdown syntax and one

@@ -16,7 +16,7 @@ from ui import names
 from .conftest import ParleyApp
 from .helpers import answers, open_parley, send, wait_for_status
 
-pytestmark = [pytest.mark.browser, pytest.mark.serial]
+pytestmark = pytest.mark.browser
 
 Frames = list[tuple[float, int]]  # (CDP timestamp in seconds, payload bytes) of every frame the page received
 
