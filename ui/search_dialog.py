@@ -107,6 +107,10 @@ class SearchDialog:
         options[old].props['aria-selected'] = 'false'
         options[self.selected].props['aria-selected'] = 'true'
         self._point_at_selected()  # in the same reply to the key as the options' change: no extra round trip
+        # The focus stays in the box, so the browser would not bring a highlighted result below (or above) what the
+        # list shows into view: on a short window the arrow keys would walk out of sight.
+        self.dialog.client.run_javascript(f'document.getElementById("{option_id(self.found[self.selected])}")'
+                                          '?.scrollIntoView({block: "nearest"})')
 
     def _point_at_selected(self) -> None:
         """The box says whether results are listed and which one is highlighted. Its typed text is safe: NiceGUI

@@ -13,7 +13,7 @@ from tests.fakes.server import FakeServer
 from ui import names
 
 from .conftest import ParleyApp, start_parley
-from .helpers import answers, conversation_id, open_parley, send, wait_for_status
+from .helpers import answers, conversation_id, open_parley, send, wait_for_status, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -144,3 +144,30 @@ def test_a_click_still_opens_a_result(page: Page, app: ParleyApp) -> None:
     expect(results(page).get_by_role('option')).to_have_count(1)  # found: a click on the list it replaces is lost
     results(page).get_by_role('option', name='Platypus eggs').click()
     page.wait_for_url(f'**/c/{wanted}')
+
+
+def in_sight(page: Page) -> bool:
+    """Whether the highlighted result lies wholly within what the list shows (the list scrolls; the page does not)."""
+    return results(page).evaluate('list => { const option = list.querySelector("[aria-selected=true]");'
+                                  ' const [o, l] = [option, list].map((e) => e.getBoundingClientRect());'
+                                  ' return o.top >= l.top - 1 && o.bottom <= l.bottom + 1; }')
+
+
+def test_the_highlighted_result_is_scrolled_into_sight_on_a_short_window(page: Page, app: ParleyApp) -> None:
+    chats(page, app, *(f'Kiwi {n}' for n in range(1, 9)))
+    page.set_viewport_size({'width': 1200, 'height': 360})  # the list is at most half as high: four results show
+    page.keyboard.press('Control+k')
+    box = combobox(page)
+    box.fill('kiwi')
+    expect(results(page).get_by_role('option')).to_have_count(8)
+    assert results(page).evaluate('e => e.scrollHeight > e.clientHeight + 100'), 'the list is not cut short'
+    box.press('ArrowUp')  # round to the bottom: the oldest
+    expect_active(page, 'Kiwi 1')
+    wait_until(lambda: in_sight(page), 3, 'the last result scrolled into sight')
+    box.press('ArrowDown')  # round to the top again
+    expect_active(page, 'Kiwi 8')
+    wait_until(lambda: in_sight(page), 3, 'the first result scrolled back into sight')
+    for _ in range(5):
+        box.press('ArrowDown')
+    expect_active(page, 'Kiwi 3')
+    wait_until(lambda: in_sight(page), 3, 'the sixth result scrolled into sight')
