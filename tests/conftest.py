@@ -14,6 +14,10 @@ IN_CI = os.environ.get('CI', '').lower() in {'1', 'true', 'yes'}
 CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
                  '--disable-background-networking', '--disable-component-update', '--disable-sync']
 
+# How long a browser test's expect() waits, not Playwright's 5 s: on a busy two-core machine what a page shows
+# can wait for a core. Checks wait on conditions, never sleep, so this costs a passing test nothing.
+EXPECT_TIMEOUT_MS = 10_000
+
 
 def missing_prerequisite(what: str) -> None:
     """In CI a missing prerequisite fails the run loudly; on a developer's machine it skips with the reason."""
@@ -39,8 +43,9 @@ def chromium_executable() -> str | None:
 @pytest.fixture(scope='session')
 def browser():
     from playwright.sync_api import Error as PlaywrightError
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     with sync_playwright() as playwright:
         try:
             browser = playwright.chromium.launch(executable_path=chromium_executable(), headless=True,

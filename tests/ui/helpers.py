@@ -64,6 +64,19 @@ def phone_context(browser: Browser, viewport: dict[str, int] = PHONE) -> Browser
     return browser.new_context(viewport=viewport, is_mobile=True, has_touch=True)
 
 
+def new_window(page: Page) -> Page:
+    """Another window of `page`'s browser (the same person, signed in alike), beside it as two windows on a desk.
+    Not `context.new_page()`: that is a tab behind the last one, and headless Chromium draws a tab that is not in
+    front two frames a second once it changes, so every click there waits a second or two for it to hold still."""
+    size = page.viewport_size or {'width': 1200, 'height': 800}
+    with page.context.expect_page() as opened:  # noopener: the new window starts its own sessionStorage, as a tab's
+        page.evaluate('([w, h]) => window.open("about:blank", "_blank", `popup,noopener,width=${w},height=${h}`)',
+                      [size['width'], size['height']])
+    window = opened.value
+    window.set_default_timeout(10_000)
+    return window
+
+
 def open_parley(page: Page, app: ParleyApp, path: str = '/') -> None:
     page.goto(app.url + path)
     expect(page.get_by_role('textbox', name=names.MESSAGE)).to_be_visible()

@@ -28,6 +28,7 @@ from .helpers import (
     conversation_id,
     hold_handshake,
     in_a_dark_chat,
+    new_window,
     phone_context,
     send,
     stored,
@@ -111,7 +112,7 @@ def test_an_added_user_can_sign_in(admin: Page, other: Page, team: ParleyApp) ->
 def test_an_admin_page_open_elsewhere_follows_the_changes(admin: Page, team: ParleyApp) -> None:
     # Two administrators (here one, in two tabs): each page shows the accounts as they now are, and a dialog open on
     # one is not swept away when the other's change rebuilds its table.
-    elsewhere = admin.context.new_page()
+    elsewhere = new_window(admin)
     try:
         open_admin(elsewhere, team)
         elsewhere.get_by_role('button', name=names.RESET_PASSWORD).first.click()
@@ -219,7 +220,7 @@ def test_a_user_added_as_the_page_connects_gets_the_name_and_password_typed(othe
     as_the_handshake_ends(other, other.get_by_role('button', name=names.ADD_USER), 'el.click()')
     expect(row(other, 'quinn')).to_contain_text('Active', timeout=SLOW)
     other.context.clear_cookies()
-    quinn = other.context.new_page()  # this page holds every handshake from now on
+    quinn = new_window(other)  # this page holds every handshake from now on
     try_sign_in(quinn, team, 'quinn', 'quinn password')
     expect(quinn).to_have_url(team.url + '/', timeout=SLOW)
 

@@ -15,6 +15,7 @@ from .helpers import (
     CONTRAST,
     answers,
     conversation_id,
+    new_window,
     open_parley,
     send,
     stored,
@@ -166,11 +167,11 @@ def test_reload_in_the_middle_continues_the_stream(page: Page, parley: ParleyApp
     assert answers(page).last.inner_text() == live, 'no text may be missing or doubled'
 
 
-def test_second_tab_shows_the_same_stream(page: Page, parley: ParleyApp, context) -> None:
+def test_second_tab_shows_the_same_stream(page: Page, parley: ParleyApp) -> None:
     open_parley(page, parley)
     send(page, 'Two tabs [[tokens=400]] [[delay=10]]')
     conversation = conversation_id(page)
-    other = context.new_page()
+    other = new_window(page)
     open_parley(other, parley, f'/c/{conversation}')
     other_answer = answers(other).last
     expect(other_answer).to_have_attribute('data-status', 'streaming')
@@ -180,12 +181,12 @@ def test_second_tab_shows_the_same_stream(page: Page, parley: ParleyApp, context
     assert other_answer.inner_text() == answers(page).last.inner_text()
 
 
-def test_new_message_from_one_tab_appears_in_the_other(page: Page, parley: ParleyApp, context) -> None:
+def test_new_message_from_one_tab_appears_in_the_other(page: Page, parley: ParleyApp) -> None:
     open_parley(page, parley)
     send(page, 'First message in a shared conversation')
     conversation = conversation_id(page)
     wait_for_status(answers(page).last, 'complete')
-    other = context.new_page()
+    other = new_window(page)
     open_parley(other, parley, f'/c/{conversation}')
     send(page, 'Second message, sent from the first tab [[tokens=60]] [[delay=10]]')
     expect(other.get_by_role('article', name=names.USER_MESSAGE)).to_have_count(2)
@@ -283,7 +284,7 @@ def test_the_tab_names_the_conversation_and_follows_a_rename(page: Page, parley:
     expect(page).to_have_title('Packing list for a week in Lisbon [[tokens=5]] · Parley')
 
     chat = conversation_id(page)
-    other = page.context.new_page()  # the same conversation in a second tab
+    other = new_window(page)  # the same conversation in a second window
     open_parley(other, parley, f'/c/{chat}')
     # By address: the shared app's list holds earlier tests' chats too
     entry = page.get_by_role('navigation', name=names.CONVERSATIONS).locator(f'.parley-entry:has(a[href$="/c/{chat}"])')

@@ -9,7 +9,7 @@ from ui import names
 
 from .accounts import create_users, sign_in, sign_out
 from .conftest import ParleyApp
-from .helpers import answers, conversation_id, open_parley, send, wait_for_status
+from .helpers import answers, conversation_id, new_window, open_parley, send, wait_for_status
 
 pytestmark = pytest.mark.browser
 
@@ -57,14 +57,14 @@ def test_a_draft_survives_a_reload_and_a_chat_switch_until_it_is_sent(page: Page
     expect(box(page)).to_have_value('Something else entirely')
 
 
-def test_a_draft_sent_from_one_tab_leaves_the_others_box(page: Page, parley: ParleyApp, context) -> None:
+def test_a_draft_sent_from_one_tab_leaves_the_others_box(page: Page, parley: ParleyApp) -> None:
     open_parley(page, parley)
     send(page, 'A chat open in two tabs [[tokens=5]]')
     wait_for_status(answers(page).last, 'complete')
     chat = conversation_id(page)
     box(page).fill('Then ask about the ferry')
     page.wait_for_function(f'{DRAFTS_KEPT}.length === 1')  # kept
-    other = context.new_page()
+    other = new_window(page)
     open_parley(other, parley, f'/c/{chat}')
     expect(restored(other)).to_have_value('Then ask about the ferry')
     box(page).press('Enter')

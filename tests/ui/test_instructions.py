@@ -16,7 +16,7 @@ from ui import names
 from ui.instructions import DRAFT_NOTE, HINT, MARKED
 
 from .conftest import ParleyApp, start_parley
-from .helpers import answers, conversation_id, open_parley, send, wait_for_status
+from .helpers import answers, conversation_id, new_window, open_parley, send, wait_for_status
 
 pytestmark = pytest.mark.browser
 
@@ -145,10 +145,10 @@ def test_changed_in_one_tab_the_next_answer_and_every_tab_follow(context: Browse
     ask(page, 'A chat without instructions')
     assert told(fake_server, 'A chat without instructions') == []
     chat = conversation_id(page)
-    other = context.new_page()
+    other = new_window(page)
     open_parley(other, app, f'/c/{chat}')
     expect_marked(other, False)
-    elsewhere = context.new_page()  # another chat's page: told nothing of this one's
+    elsewhere = new_window(page)  # another chat's page: told nothing of this one's
     open_parley(elsewhere, app)
     ask(elsewhere, 'Another chat entirely')
 
@@ -200,7 +200,8 @@ def test_too_long_instructions_are_refused_in_words_and_kept_in_the_box(page: Pa
 
 def test_a_new_chat_opened_before_the_ones_for_new_chats_were_set_sends_what_it_shows(
         context: BrowserContext, app: ParleyApp, fake_server: FakeServer) -> None:
-    early, later = context.new_page(), context.new_page()
+    early = context.new_page()
+    later = new_window(early)
     open_parley(early, app)
     open_parley(later, app)
     dialog = open_dialog(later)

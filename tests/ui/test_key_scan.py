@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, Page, Response, WebSocket, expect
 
+from tests.conftest import EXPECT_TIMEOUT_MS
 from tests.fakes.server import FakeServer
 from ui import names
 
@@ -40,7 +41,7 @@ def patient_expect() -> Iterator[None]:
     where a first page can take that long to boot (they wait on conditions, never sleep, so this costs nothing)."""
     expect.set_options(timeout=15_000)
     yield
-    expect.set_options(timeout=None)
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
 
 def canary_keys() -> dict[str, str]:

@@ -20,7 +20,7 @@ from ui.chat_page import GONE_NOTICE
 
 from .accounts import SLOW, create_users, sign_in, sign_out
 from .conftest import ParleyApp
-from .helpers import PRESS_ENTER, answers, as_the_handshake_ends, hold_handshake, send, wait_for_status
+from .helpers import PRESS_ENTER, answers, as_the_handshake_ends, hold_handshake, new_window, send, wait_for_status
 from .http_proxy import http_proxy
 
 pytestmark = pytest.mark.browser
@@ -81,7 +81,7 @@ def test_signing_out_in_one_tab_signs_out_the_browsers_others(page: Page, browse
     # A shared computer: the next person must not find the last one's chats in a tab left open, nor send as them.
     sign_in(page, team.url, 'bob', 'bob password')
     expect(page.get_by_role('textbox', name=names.MESSAGE)).to_be_visible(timeout=SLOW)
-    other_tab = page.context.new_page()
+    other_tab = new_window(page)
     other_tab.goto(team.url + '/')
     expect(other_tab.get_by_role('textbox', name=names.MESSAGE)).to_be_visible(timeout=SLOW)
     elsewhere = browser.new_context()  # bob on another computer stays signed in there

@@ -12,7 +12,7 @@ from tests.fakes.server import FakeServer
 from ui import names
 
 from .conftest import start_parley
-from .helpers import open_parley
+from .helpers import new_window, open_parley
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +28,7 @@ def test_the_picker_follows_the_default_until_the_person_picks(page: Page, fake_
         open_parley(page, app)
         picker = page.get_by_role('combobox', name=names.MODEL)
         expect(picker).to_have_value(re.compile(r'^anthropic/'))  # OpenAI offers nothing until it has listed
-        chosen = page.context.new_page()
+        chosen = new_window(page)
         open_parley(chosen, app)
         chosen_picker = chosen.get_by_role('combobox', name=names.MODEL)
         chosen_picker.click()

@@ -25,6 +25,7 @@ from .helpers import (
     conversation_id,
     hold_handshake,
     in_a_dark_chat,
+    new_window,
     open_parley,
     send,
     wait_for_status,
@@ -104,9 +105,8 @@ def test_a_bad_key_or_an_unreachable_server_is_explained_and_nothing_is_saved(pa
         assert db.execute('select count(*) from providerconnection').fetchone() == (0,)
 
 
-def test_add_use_and_remove_a_connection_without_restart(page: Page, app: ParleyApp, context,
-                                                         fake_server: FakeServer) -> None:
-    chat = context.new_page()  # a chat already open elsewhere learns about the connection without a reload
+def test_add_use_and_remove_a_connection_without_restart(page: Page, app: ParleyApp, fake_server: FakeServer) -> None:
+    chat = new_window(page)  # a chat already open elsewhere learns about the connection without a reload
     open_parley(chat, app)
     assert not any(option.startswith('lab/') for option in picker_options(chat))
 

@@ -12,7 +12,7 @@ from ui import names
 from ui.chat_page import DELETED_NOTICE
 
 from .conftest import ParleyApp
-from .helpers import answers, conversation_id, open_parley, send, wait_for_status
+from .helpers import answers, conversation_id, new_window, open_parley, send, wait_for_status
 
 pytestmark = pytest.mark.browser
 
@@ -21,8 +21,8 @@ def sidebar(page: Page):
     return page.get_by_role('navigation', name=names.CONVERSATIONS)
 
 
-def test_new_chat_appears_in_every_tab_and_is_current(page: Page, parley: ParleyApp, context) -> None:
-    other = context.new_page()
+def test_new_chat_appears_in_every_tab_and_is_current(page: Page, parley: ParleyApp) -> None:
+    other = new_window(page)
     open_parley(other, parley)
     open_parley(page, parley)
     send(page, 'Plan a picnic for Saturday')
@@ -115,11 +115,11 @@ def test_a_new_message_moves_its_conversation_to_the_top(page: Page, parley: Par
     wait_for_status(answers(page).last, 'complete')
 
 
-def test_a_burst_of_new_chats_in_other_tabs_all_appear_once(page: Page, parley: ParleyApp, context) -> None:
+def test_a_burst_of_new_chats_in_other_tabs_all_appear_once(page: Page, parley: ParleyApp) -> None:
     # Lists move entries at once, then in batches (ui/sidebar.py TOUCH_EVERY): three chats started together in
     # three other tabs must all show, once each, and the latest message still decides which is on top.
     open_parley(page, parley)
-    others = [context.new_page() for _ in range(3)]
+    others = [new_window(page) for _ in range(3)]
     topics = [f'Burst topic {number}' for number in range(3)]
     for other, topic in zip(others, topics, strict=True):
         open_parley(other, parley)
@@ -210,11 +210,11 @@ def test_an_entrys_menu_by_keyboard_gives_focus_back(page: Page, parley: ParleyA
     expect(page.locator(':focus')).to_have_attribute('aria-label', names.CONVERSATION_MENU)
 
 
-def test_a_chat_deleted_in_another_tab_says_so_where_it_was_open(page: Page, parley: ParleyApp, context) -> None:
+def test_a_chat_deleted_in_another_tab_says_so_where_it_was_open(page: Page, parley: ParleyApp) -> None:
     open_parley(page, parley)
     send(page, 'Deleted elsewhere')
     wait_for_status(answers(page).last, 'complete')
-    other = context.new_page()
+    other = new_window(page)
     other.goto(page.url)
     expect(other.get_by_role('article', name=names.USER_MESSAGE)).to_have_text('Deleted elsewhere')
     other.get_by_role('textbox', name=names.MESSAGE).fill('Half a thought, not sent')

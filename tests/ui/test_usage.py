@@ -8,13 +8,13 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from engine.usage_words import ESTIMATE_HINT, dollars
 from ui import names
 
 from .conftest import ParleyApp
-from .helpers import answers, conversation_id, open_parley, phone_context, send, wait_for_status
+from .helpers import answers, conversation_id, new_window, open_parley, phone_context, send, wait_for_status
 
 pytestmark = pytest.mark.browser
 
@@ -37,8 +37,7 @@ def total_words(rows: list[tuple[int, int, float]], cached: int) -> str:
             f'({len(rows)}\xa0answers counted)')
 
 
-def test_each_answer_shows_what_it_used_and_the_chat_adds_them_up(page: Page, context: BrowserContext,
-                                                                    parley: ParleyApp) -> None:
+def test_each_answer_shows_what_it_used_and_the_chat_adds_them_up(page: Page, parley: ParleyApp) -> None:
     open_parley(page, parley)
     send(page, 'Count my tokens [[cached=1200]] [[tokens=40]]')
     first = answers(page).nth(0)
@@ -55,7 +54,7 @@ def test_each_answer_shows_what_it_used_and_the_chat_adds_them_up(page: Page, co
     chat = conversation_id(page)
     expect(total).to_have_text(total_words(spent(parley, chat), 1200))
 
-    other = context.new_page()
+    other = new_window(page)
     open_parley(other, parley, f'/c/{chat}')  # a second tab, from storage
     expect(other.get_by_role('note', name=names.CHAT_USAGE)).to_have_text(total_words(spent(parley, chat), 1200))
     expect(answers(other).first.locator('.parley-usage')).to_have_text(first.locator('.parley-usage').inner_text())

@@ -12,7 +12,7 @@ from playwright.sync_api import Locator, Page, expect
 from ui import names
 
 from .conftest import ParleyApp
-from .helpers import answers, conversation_id, open_parley, send, wait_for_status
+from .helpers import answers, conversation_id, new_window, open_parley, send, wait_for_status
 
 pytestmark = pytest.mark.browser
 
@@ -48,7 +48,7 @@ def test_regenerate_keeps_the_first_answer_and_both_can_be_shown(page: Page, par
     expect(answer).to_contain_text(first)
     expect(switch(answer)).to_have_count(0)  # written once: nothing to switch between
     chat = conversation_id(page)
-    other = page.context.new_page()  # the same chat in a second tab
+    other = new_window(page)  # the same chat in a second tab
     open_parley(other, parley, f'/c/{chat}')
 
     regenerate.focus()
@@ -150,7 +150,7 @@ def test_the_last_question_can_be_edited_and_the_old_pair_comes_back(page: Page,
     expect(questions.first.locator('.parley-edit-message')).to_have_count(1)  # made for every question,
     expect(questions.first.get_by_role('button', name=names.EDIT_MESSAGE)).to_have_count(0)  # offered on the last
     chat = conversation_id(page)
-    other = page.context.new_page()
+    other = new_window(page)
     open_parley(other, parley, f'/c/{chat}')
 
     edit = questions.last.get_by_role('button', name=names.EDIT_MESSAGE)

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from ui import names
 
 from .conftest import ParleyApp
-from .helpers import answers, open_parley, send, wait_for_status
+from .helpers import answers, new_window, open_parley, send, wait_for_status
 
 pytestmark = pytest.mark.browser
 
@@ -135,13 +135,13 @@ def test_dom_grows_with_blocks_not_tokens(page: Page, parley: ParleyApp) -> None
     assert long['document'] - short['document'] <= extra_nodes + 30, f'document grew: {short} vs {long}'
 
 
-def test_a_new_chat_elsewhere_costs_a_watching_page_one_small_frame(page: Page, parley: ParleyApp, context) -> None:
+def test_a_new_chat_elsewhere_costs_a_watching_page_one_small_frame(page: Page, parley: ParleyApp) -> None:
     # Every open page lists every conversation (personal mode): a chat started in another tab moves one entry to
     # the top of this page's list. That is one call of a few hundred bytes (ui/conversation_list.py), not the
     # entry's elements built anew for each page (~1.5 KB, and the server's time while twenty answers start).
     frames = record_frames(page)
     open_parley(page, parley)
-    other = context.new_page()
+    other = new_window(page)
     open_parley(other, parley)
     start = wait_quiet(page, frames)
     send(other, 'A chat in another tab [[tokens=3]]')
