@@ -98,6 +98,8 @@ class SearchDialog:
         count = len(self.found)
         self.status.text = f'{count} conversation{"" if count == 1 else "s"}' if count else nothing
         self._point_at_selected()
+        if self.found:
+            self._scroll_to_selected()
 
     def move(self, step: int) -> None:
         if not self.found:
@@ -107,10 +109,15 @@ class SearchDialog:
         options[old].props['aria-selected'] = 'false'
         options[self.selected].props['aria-selected'] = 'true'
         self._point_at_selected()  # in the same reply to the key as the options' change: no extra round trip
-        # The focus stays in the box, so the browser would not bring a highlighted result below (or above) what the
-        # list shows into view: on a short window the arrow keys would walk out of sight.
-        self.dialog.client.run_javascript(f'document.getElementById("{option_id(self.found[self.selected])}")'
-                                          '?.scrollIntoView({block: "nearest"})')
+        self._scroll_to_selected()
+
+    def _scroll_to_selected(self) -> None:
+        """The focus stays in the box, so the browser would not bring a highlighted result below (or above) what the
+        list shows into view: on a short window the arrow keys would walk out of sight, and new results (highlighted
+        from the top) would show where the list had been scrolled to. After the next frame: the options may be new."""
+        self.dialog.client.run_javascript(f'requestAnimationFrame(() => document.getElementById('
+                                          f'"{option_id(self.found[self.selected])}")'
+                                          '?.scrollIntoView({block: "nearest"}))')
 
     def _point_at_selected(self) -> None:
         """The box says whether results are listed and which one is highlighted. Its typed text is safe: NiceGUI

@@ -171,3 +171,6 @@ def test_the_highlighted_result_is_scrolled_into_sight_on_a_short_window(page: P
         box.press('ArrowDown')
     expect_active(page, 'Kiwi 3')
     wait_until(lambda: in_sight(page), 3, 'the sixth result scrolled into sight')
+    box.press_sequentially(' ')  # searched again: the new results are highlighted from the top, which shows
+    expect_active(page, 'Kiwi 8')
+    wait_until(lambda: in_sight(page), 3, 'the first of the new results in sight')
