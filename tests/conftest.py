@@ -17,6 +17,8 @@ CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-
 # How long a browser test's expect() waits, not Playwright's 5 s: on a busy two-core machine what a page shows
 # can wait for a core. Checks wait on conditions, never sleep, so this costs a passing test nothing.
 EXPECT_TIMEOUT_MS = 10_000
+# How long a test page's actions (click, fill, goto) wait before they fail, not Playwright's 30 s.
+PAGE_TIMEOUT_MS = 10_000
 
 
 def missing_prerequisite(what: str) -> None:
@@ -66,7 +68,7 @@ def context(browser):
 @pytest.fixture
 def page(context):
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(PAGE_TIMEOUT_MS)
     yield page
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
+from tests.conftest import PAGE_TIMEOUT_MS
 from ui import names
 
 from .conftest import ParleyApp
@@ -73,7 +74,7 @@ def new_window(page: Page) -> Page:
         page.evaluate('([w, h]) => window.open("about:blank", "_blank", `popup,noopener,width=${w},height=${h}`)',
                       [size['width'], size['height']])
     window = opened.value
-    window.set_default_timeout(10_000)
+    window.set_default_timeout(PAGE_TIMEOUT_MS)
     return window
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import update
 from storage import create_db_engine, default_database_url
 from storage.accounts import AccountStore
 from storage.models import User
+from tests.conftest import PAGE_TIMEOUT_MS
 from tests.fakes.server import FakeServer
 from ui import names
 
@@ -131,7 +132,7 @@ def test_a_browser_the_proxy_signs_in_chats_and_keeps_its_chat(app: ParleyApp, b
     prompt = 'Hello through the proxy [[tokens=40]]'
     try:
         page = context.new_page()
-        page.set_default_timeout(10_000)
+        page.set_default_timeout(PAGE_TIMEOUT_MS)
         open_parley(page, app)
         send(page, prompt)
         wait_for_status(answers(page).last, 'complete')

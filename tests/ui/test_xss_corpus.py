@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from tests.conftest import PAGE_TIMEOUT_MS
 from ui import names
 
 from .conftest import ParleyApp
@@ -176,7 +177,7 @@ def test_corpus_runs_nothing_without_the_policy(browser: Browser, parley: Parley
     context = browser.new_context(viewport={'width': 1200, 'height': 800}, bypass_csp=True)
     try:
         page = context.new_page()
-        page.set_default_timeout(10_000)
+        page.set_default_timeout(PAGE_TIMEOUT_MS)
         seen = watch(page, parley)
         open_parley(page, parley)
         groups = batches(vectors, BATCH)
