@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page
 
-from ui.streaming_markdown import SHOWN_TIMEOUT, UNSHOWN
+from ui.streaming_markdown import SHOWN_TIMEOUT
 
 from .conftest import ParleyApp
 from .helpers import answers, conversation_id, open_parley, send, stored, wait_for_status
@@ -88,12 +88,10 @@ def test_a_slow_page_gets_fewer_bigger_deltas_and_the_whole_answer(page: Page, s
 
     # Unthrottled, the flush timer sends both pages a delta every 64 characters (about 10-15 a second at this speed);
     # the slow page shows what it has once per 400 ms frame, and the server waits for it: at most UNSHOWN deltas a
-    # frame, and one more each time a report took SHOWN_TIMEOUT (a busy machine can hold a slow frame's report that
-    # long). Without flow control the slow page gets about as many as the fast one.
+    # frame, and more while a slow frame's report is later than SHOWN_TIMEOUT (the server then sends on each flush
+    # until it comes; a busy machine holds such reports that long now and then). Measured: the slow page got 0.49-0.68
+    # of the fast page's deltas, idle or beside two busy loops; without flow control 0.98 (54 of 55).
     assert len(fast_appends) > 20
-    seconds = slow_appends[-1] - slow_appends[0]
-    most = UNSHOWN * (seconds * 1000 / SLOW_FRAME_MS + 1) + seconds / SHOWN_TIMEOUT + 1
-    assert len(slow_appends) <= most, (len(slow_appends), most, seconds)
     assert len(slow_appends) <= 0.85 * len(fast_appends), (len(slow_appends), len(fast_appends))
     # Nothing is lost on the way: each page's renderer holds exactly the stored answer.
     for each in (slow, fast):
