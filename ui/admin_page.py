@@ -64,8 +64,14 @@ class AdminPage:
                 ui.space()
                 ui.link(names.BACK_TO_CHAT, '/').on('click', js_handler=BACK_TO_LAST_CHAT)
             with ui.element('div').classes('q-markup-table q-table__container q-table--flat w-full parley-users-box'):
-                self.table = ui.element('table').classes('q-table w-full parley-users')
-                self.table.props['aria-label'] = names.USERS
+                with ui.element('table').classes('q-table w-full parley-users') as table:
+                    table.props['aria-label'] = names.USERS
+                    with ui.element('thead'), ui.element('tr'):
+                        for heading in ('Username', 'Role', 'Status', 'Actions'):
+                            with ui.element('th').classes('text-left'):
+                                ui.label(heading)
+                    self.body = ui.element('tbody')
+                self.rows: dict[int, UserRow] = {}
             self._add_form()
         self.refresh()
         ACCOUNTS_CHANGED.subscribe(self._changed)  # every admin page shows the table as it now is
@@ -96,46 +102,29 @@ class AdminPage:
         self.refresh(users)
 
     def refresh(self, users: list[User] | None = None) -> None:
-        """Rebuild the rows (a handful of accounts; rebuilding is simpler than patching and costs nothing)."""
-        self.table.clear()
-        with self.table:
-            with ui.element('thead'), ui.element('tr'):
-                for heading in ('Username', 'Role', 'Status', 'Actions'):
-                    with ui.element('th').classes('text-left'):
-                        ui.label(heading)
-            with ui.element('tbody'):
-                for user in self.accounts.store.list() if users is None else users:
-                    self._row(user, is_me=user.id == self.me)
+        """Show the accounts as they now are, row by row in place: a row's buttons stay the same elements (Disable
+        turns into Enable), so a keyboard user's focus stays where it was when a change is made, here or on another
+        admin page; rebuilding the rows dropped it to the page."""
+        users = self.accounts.store.list() if users is None else users
+        for index, user in enumerate(users):
+            row = self.rows.get(user.id)
+            if row is None:
+                with self.body:
+                    row = self.rows[user.id] = UserRow(self, user, is_me=user.id == self.me)
+            else:
+                row.show(user)
+            if self.body.default_slot.children.index(row.element) != index:  # a new name sorts in among the others
+                row.element.move(self.body, index)
+        for gone in self.rows.keys() - {user.id for user in users}:
+            self.body.remove(self.rows.pop(gone).element)
 
-    def _row(self, user: User, *, is_me: bool) -> None:
-        with ui.element('tr'):
-            with ui.element('td'):
-                ui.label(user.name + (' (you)' if is_me else ''))
-            with ui.element('td'):
-                ui.label('Administrator' if user.is_admin else 'User')
-            with ui.element('td'):
-                ui.label('Disabled' if user.disabled else 'Active')
-            # In the same order in every row, under their heading, so each action is where the eye left it; none
-            # louder than another, Disable in the colour of a warning (it signs the person out at once).
-            with ui.element('td'), ui.row().classes('gap-2 no-wrap parley-user-actions'):
-                ui.button(names.RESET_PASSWORD, on_click=lambda: self._reset_dialog(user)).props(ACTION)
-                if not is_me:  # an admin never demotes themselves (another admin can)
-                    role = names.REMOVE_ADMIN if user.is_admin else names.MAKE_ADMIN
-                    ui.button(role, on_click=lambda: self._set_admin(user, not user.is_admin)).props(ACTION) \
-                        .classes('parley-role-action')
-                if user.disabled:
-                    ui.button(names.ENABLE_USER, on_click=lambda: self._set_disabled(user, False)).props(ACTION)
-                elif not is_me:  # an admin never locks themselves out
-                    ui.button(names.DISABLE_USER, on_click=lambda: self._set_disabled(user, True), color=None) \
-                        .props(ACTION).classes('parley-danger')
-
-    async def _set_disabled(self, user: User, disabled: bool) -> None:
+    async def set_disabled(self, user: User, disabled: bool) -> None:
         change = partial(self.accounts.set_disabled, user.id, disabled, acting_user_id=current_user_id())
         done = f'{user.name} is disabled and signed out.' if disabled else f'{user.name} can sign in again.'
         if await self._apply(change, done) and disabled:
             end_access(user.id)
 
-    async def _set_admin(self, user: User, is_admin: bool) -> None:
+    async def set_admin(self, user: User, is_admin: bool) -> None:
         # Their open pages keep working; an Admin or Settings action there is refused from now on (each asks the
         # database whether its user is still an administrator), and their next page has neither link.
         change = partial(self.accounts.set_admin, user.id, is_admin, acting_user_id=current_user_id())
@@ -185,8 +174,8 @@ class AdminPage:
         self.refresh()
         ACCOUNTS_CHANGED.emit(self)
 
-    def _reset_dialog(self, user: User) -> None:
-        # Beside the table, not in the row of the button: a change made on another admin page rebuilds the rows.
+    def reset_dialog(self, user: User) -> None:
+        # Beside the table, not in the row of the button: the rows are the table's to change.
         with self.column, ui.dialog() as dialog, ui.card().classes('gap-3'):
             ui.label(f'New password for {user.name}').classes('text-h6')
             password = ui.input(names.NEW_PASSWORD, password=True).props('outlined dense autofocus '
@@ -212,3 +201,47 @@ class AdminPage:
                 ui.button(names.SAVE, on_click=save).props('unelevated no-caps')
         dialog.on('hide', dialog.delete)
         dialog.open()
+
+
+class UserRow:
+    """One account's row. Its buttons are made once and changed in place by `show`, in the same order in every row
+    under their heading, so each action is where the eye left it; none louder than another, Disable in the colour of
+    a warning (it signs the person out at once)."""
+
+    def __init__(self, page: AdminPage, user: User, *, is_me: bool) -> None:
+        self.page = page
+        self.user = user
+        self.is_me = is_me
+        with ui.element('tr') as self.element:
+            with ui.element('td'):
+                self.name = ui.label()
+            with ui.element('td'):
+                self.role = ui.label()
+            with ui.element('td'):
+                self.status = ui.label()
+            with ui.element('td'), ui.row().classes('gap-2 no-wrap parley-user-actions'):
+                ui.button(names.RESET_PASSWORD, on_click=lambda: page.reset_dialog(self.user)).props(ACTION)
+                self.role_button = ui.button(on_click=self._toggle_role).props(ACTION).classes('parley-role-action')
+                self.access_button = ui.button(on_click=self._toggle_access).props(ACTION)
+        self.show(user)
+
+    async def _toggle_role(self) -> None:
+        await self.page.set_admin(self.user, not self.user.is_admin)
+
+    async def _toggle_access(self) -> None:
+        await self.page.set_disabled(self.user, not self.user.disabled)
+
+    def show(self, user: User) -> None:
+        self.user = user
+        self.name.text = user.name + (' (you)' if self.is_me else '')
+        self.role.text = 'Administrator' if user.is_admin else 'User'
+        self.status.text = 'Disabled' if user.disabled else 'Active'
+        # An admin never demotes themselves (another admin can), nor locks themselves out.
+        self.role_button.text = names.REMOVE_ADMIN if user.is_admin else names.MAKE_ADMIN
+        self.role_button.visible = not self.is_me
+        self.access_button.text = names.ENABLE_USER if user.disabled else names.DISABLE_USER
+        if user.disabled:
+            self.access_button.classes(remove='parley-danger').set_background_color('primary')
+        else:
+            self.access_button.classes(add='parley-danger').set_background_color(None)
+        self.access_button.visible = user.disabled or not self.is_me

@@ -129,6 +129,30 @@ def test_an_admin_page_open_elsewhere_follows_the_changes(admin: Page, team: Par
         elsewhere.close()
 
 
+def test_a_rows_button_keeps_the_keyboard_focus_through_changes_here_and_elsewhere(admin: Page,
+                                                                                  team: ParleyApp) -> None:
+    # Someone at the keyboard disables an account: the row says so and the focus stays on the same button, now
+    # Enable, so pressing it again undoes the change; a user added on another admin page (sorting in above) leaves
+    # the focus where it was too. Rebuilding the rows dropped it to the page.
+    add_user(admin, team, 'yuki', 'yuki password')
+    row(admin, 'yuki').get_by_role('button', name=names.DISABLE_USER).focus()
+    admin.keyboard.press('Enter')
+    expect(row(admin, 'yuki')).to_contain_text('Disabled')
+    enable = row(admin, 'yuki').get_by_role('button', name=names.ENABLE_USER)
+    expect(enable).to_be_focused()
+    elsewhere = new_window(admin)
+    try:
+        add_user(elsewhere, team, 'abe', 'abe password')
+        expect(row(admin, 'abe')).to_contain_text('Active')
+        assert admin.get_by_role('row').nth(1).inner_text().startswith('abe')  # above every other account
+        expect(enable).to_be_focused()
+    finally:
+        elsewhere.close()
+    admin.keyboard.press('Enter')
+    expect(row(admin, 'yuki')).to_contain_text('Active')
+    expect(row(admin, 'yuki').get_by_role('button', name=names.DISABLE_USER)).to_be_focused()
+
+
 def test_a_short_password_is_refused_with_the_reason(admin: Page, team: ParleyApp) -> None:
     open_admin(admin, team)
     admin.get_by_role('textbox', name=names.USERNAME).fill('shorty')
