@@ -29,7 +29,7 @@ export function freezeJob(renderer, end) {
     };
     return job;
   }
-  return { end, element: renderer.render(source, -1), step: () => true };
+  return { start, end, element: renderer.render(source, -1), step: () => true }; // start: see linkReferences
 }
 
 /** The fence that is exactly the block [start, end): at column 0, closed, plain and long; or null. */

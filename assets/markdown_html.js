@@ -136,9 +136,29 @@ function taskItems(state) {
 
 const md = createMarkdown(); // process-wide: configuration only, no per-message state
 
-/** Render markdown `source` (whose fence opening at `openFenceLine` is still open, or -1) to a sanitised fragment. */
-export function renderFragment(source, openFenceLine = -1) {
+// A line that may define a link reference ("[label]: https://..."); not a footnote ("[^1]: ...").
+const DEFINITION_LINE = /^ {0,3}\[(?!\^)(?:[^\]\\\n]|\\.){1,999}\]:[ \t]*\S.*$/gm;
+
+/**
+ * The link references `text` defines ("[label]: url"), as markdown-it keeps them in its env, or null. Blocks are
+ * rendered one at a time, so a block using "[text][label]" learns of a definition further down only from here.
+ * Only lines that look like definitions are parsed, a few hundred bytes even for a long answer.
+ */
+export function referencesIn(text) {
+  const lines = text.match(DEFINITION_LINE);
+  if (lines === null) return null;
+  const env = {};
+  md.parse(lines.join("\n\n"), env);
+  return env.references ?? null;
+}
+
+/**
+ * Render markdown `source` (whose fence opening at `openFenceLine` is still open, or -1) to a sanitised fragment,
+ * with the link `references` (see referencesIn) of the whole text it is part of.
+ */
+export function renderFragment(source, openFenceLine = -1, references = null) {
   const env = { openFenceLine };
+  if (references !== null) env.references = { ...references }; // markdown-it adds the block's own to its env
   const tokens = md.parse(source, env);
   // Past maxNesting markdown-it silently drops the rest of the block: show such a block as plain text instead.
   const tooDeep = tokens.some((token) => token.level >= md.options.maxNesting - 1);

@@ -13,7 +13,7 @@
 
 import { BlockScanner } from "block_scanner";
 import { freezeJob } from "freeze_jobs";
-import { renderFragment } from "markdown_html";
+import { referencesIn, renderFragment } from "markdown_html";
 import { sameFormula } from "markdown_math";
 import { CODE_CHUNK_CHARS, decorateCode, decorateImages, fillCode, handleClick, wrapTables } from "markdown_decorate";
 import { deadline, until } from "render_budget";
@@ -25,6 +25,7 @@ const RESYNC_RETRY_MS = 2000;
 // `reset` renders a message's ordinary blocks in the same task, but a message this slow to render goes on later.
 const MESSAGE_AT_ONCE_MS = 250;
 const HALF_CLOSING_FENCE = /^[ \t]*[`~]{1,}$/;
+const BRACKETS = /\[[^\]\n]*\]/;
 
 // Finished messages of a page being opened wait for their first render here, the newest last: they are rendered
 // newest first under the shared budget, so the messages the reader sees are on screen at the first paint and the
@@ -153,6 +154,8 @@ export class MarkdownRenderer {
     this.renderedTail = null;
     this.openCode = null; // {start, frozenEnd, code, shown}: the open fence growing in place (see growOpenFence)
     this.liveTable = null; // TableChunks of a long table in the tail
+    this.references = text ? referencesIn(text) : null; // link references the text defines (see linkReferences)
+    this.unlinked = []; // {start, end, nodes} of frozen blocks that may use a reference defined further down
     this.gapReportedAt = null;
     this.askedFor = text.length; // a new text: its first render is reported (the server counts it as unshown)
     this.frozen.replaceChildren();
@@ -195,6 +198,7 @@ export class MarkdownRenderer {
       return;
     }
     this.finished = true;
+    this.linkReferences();
     // At once, not next frame: the final text is on screen before the status says complete (if it fits the budget).
     this.flush({ atLeastOne: true });
   }
@@ -285,6 +289,24 @@ export class MarkdownRenderer {
     this.onShown(this.text.length);
   }
 
+  /**
+   * A streamed answer's link references are usually defined at its end, after the blocks that use them were frozen:
+   * once it is finished, render those blocks again with them (the only time a frozen block changes), and the rest
+   * of the answer with them from here on.
+   */
+  linkReferences() {
+    const references = referencesIn(this.text);
+    const unlinked = this.unlinked;
+    this.unlinked = [];
+    if (references === null) return;
+    this.references = references;
+    this.renderedTail = null;
+    for (const { start, end, nodes } of unlinked) {
+      nodes[0].before(this.render(this.text.slice(start, end), -1));
+      for (const node of nodes) node.remove();
+    }
+  }
+
   /** Freeze the block ending at `end`, or a piece of it; true once it is in `.pm-frozen`. */
   freezeStep(end, timeUp) {
     if (this.job === null) this.job = freezeJob(this, end);
@@ -292,7 +314,12 @@ export class MarkdownRenderer {
       if (this.job.element.parentNode !== this.tail) this.showInTail(this.job.element);
       return false;
     }
-    this.frozen.append(this.job.element);
+    const { element, start } = this.job;
+    // Brackets left as text may be a "[text][label]" whose definition is still to come (see linkReferences).
+    const nodes = start !== undefined && !this.finished && BRACKETS.test(element.textContent)
+      ? [...element.childNodes] : null;
+    this.frozen.append(element);
+    if (nodes !== null && nodes.length > 0) this.unlinked.push({ start, end, nodes });
     this.job = null;
     this.frozenEnd = end;
     this.stats.frozenBlocks += 1;
@@ -399,7 +426,7 @@ export class MarkdownRenderer {
   }
 
   render(source, openFenceLine) {
-    const fragment = renderFragment(source, openFenceLine);
+    const fragment = renderFragment(source, openFenceLine, this.references);
     decorateCode(fragment);
     wrapTables(fragment);
     this.decorateImages(fragment);

@@ -63,6 +63,30 @@ def test_markdown_is_rendered(page: Page, parley: ParleyApp) -> None:
     expect(answer.get_by_role('button', name=names.COPY_CODE)).to_be_visible()
 
 
+REFERENCES = ('See [the docs][docs] and [Docs] for more.\n\nA second paragraph, frozen before the definition '
+              'comes.\n\n[docs]: https://example.com/docs "Parley docs"')
+
+
+def test_a_link_defined_at_the_end_of_the_answer_is_a_link_as_streamed_and_after_a_reload(page: Page,
+                                                                                            parley: ParleyApp) -> None:
+    # The answer is rendered a block at a time as it streams: its first paragraph is on screen, frozen, before the
+    # definition of the reference it uses arrives. Once the answer is whole, the reference is a link all the same.
+    open_parley(page, parley)
+    send(page, f'[[echo]] [[delay=10]] {REFERENCES}')
+    wait_for_status(answers(page).last, 'complete')
+    shows_reference_links(page)
+    page.reload()
+    wait_for_status(answers(page).last, 'complete')
+    shows_reference_links(page)
+
+
+def shows_reference_links(page: Page) -> None:
+    text = answers(page).last.locator('.parley-markdown').first
+    expect(text.get_by_role('link', name='the docs')).to_have_attribute('href', 'https://example.com/docs')
+    expect(text.get_by_role('link', name='Docs', exact=True)).to_have_attribute('title', 'Parley docs')
+    expect(text).to_have_text(re.compile(r'^\s*See the docs and Docs for more\.\s*A second paragraph.*comes\.\s*$'))
+
+
 PROSE = ('It was the best of times, it was the worst of times, it was the age of wisdom, it was the age of '
          'foolishness. The function returns a list of the values that were found in the database, sorted by their '
          'date; if nothing matches, it returns an empty list rather than None. You can configure the server with '

@@ -67,6 +67,8 @@ TEMPLATES: list[tuple[str, str]] = [
     ('url', "<data:text/html,<script>ALERT</script>>"),
     ('url', "[rN]: javascript:ALERT\n[reference vN][rN]"),
     ('url', '[rN]: <JAVASCRIPT:ALERT> "title"\n[reference vN][rN]'),
+    ('url', "[reference vN][rN] first, defined blocks later\n\nmore\n\n[rN]: javascript:FLAG"),
+    ('url', "![image vN][rN] first, defined blocks later\n\nmore\n\n[rN]: SINK/vN.png"),
     ('url', '<a href="javascript:FLAG">raw link vN</a>'),
     ('url', '<a href="&#x6A;avascript:ALERT">entity link vN</a>'),
     ('url', '[t vN](https://example.com "\\" onmouseover=\\"ALERT")'),
