@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 
 from nicegui import ui
+from nicegui.events import GenericEventArguments
 
 from providers.registry import ProviderRegistry
 
@@ -15,6 +16,7 @@ from .current_user import is_admin
 from .preferences import DARK_MODE, add_dark_mode, remember
 
 UNAVAILABLE = '(not available)'
+SYSTEM_DARK = 'parley-system-dark'  # the page's event: the system's light or dark, as the page starts and on a change
 
 
 class Header:
@@ -54,10 +56,13 @@ class Header:
                 settings = ui.link(names.SETTINGS, '/settings').classes('parley-settings-link')
                 settings.props['aria-label'] = names.SETTINGS
             dark = add_dark_mode()
-            self.dark = bool(dark.value)  # as the page starts (its preview is drawn in these colours)
-            switch = ui.switch(value=dark.value, on_change=lambda e: self._set_dark(dark, e.value))
+            self._showing_system = False
+            self.dark: bool | None = dark.value  # as the page starts, None as the system is (the preview's colours)
+            switch = ui.switch(value=bool(dark.value), on_change=lambda e: self._set_dark(dark, e.value))
             switch.props('icon=dark_mode').props['aria-label'] = names.DARK_MODE
             switch.classes('parley-dark-switch')
+            if dark.value is None:
+                self._follow_system(dark, switch)
             account_controls()  # Admin link and Sign out, in team mode only
         ui.timer(0.1, self.refresh_models, once=True)  # only stale lists are fetched; the page never waits
         # A connection saved or removed on the Settings page changes the picker of every open page at once.
@@ -113,7 +118,27 @@ class Header:
             for problem in problems.values():
                 ui.label(problem).classes('parley-problem')
 
-    @staticmethod
-    def _set_dark(dark: ui.dark_mode, value: bool) -> None:
+    def _set_dark(self, dark: ui.dark_mode, value: bool) -> None:
+        if self._showing_system:
+            return
         dark.value = value
         remember(DARK_MODE, value)
+
+    def _follow_system(self, dark: ui.dark_mode, switch: ui.switch) -> None:
+        """Until the person chooses, the page is as their system is (Quasar follows it by itself) and the switch says
+        which, now and whenever the system's setting changes; setting it so chooses nothing."""
+        def show(event: GenericEventArguments) -> None:
+            if dark.value is None:
+                self._showing_system = True
+                try:
+                    switch.value = bool(event.args)
+                finally:
+                    self._showing_system = False
+
+        ui.on(SYSTEM_DARK, show)
+        ui.run_javascript(f'''
+          const query = matchMedia("(prefers-color-scheme: dark)");
+          const tell = () => emitEvent("{SYSTEM_DARK}", query.matches);
+          query.addEventListener("change", tell);
+          tell();
+        ''')

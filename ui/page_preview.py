@@ -31,9 +31,9 @@ class PreviewEntry:
     current: bool = False
 
 
-def add_preview(entries: list[PreviewEntry], *, dark: bool, sidebar_open: bool, home: str) -> None:
-    """Put the preview into the current page's HTML. `sidebar_open`: shown where there is room, as the drawer is
-    (ui/sidebar.py); else closed."""
+def add_preview(entries: list[PreviewEntry], *, dark: bool | None, sidebar_open: bool, home: str) -> None:
+    """Put the preview into the current page's HTML. `dark`: None as the reader's system is. `sidebar_open`: shown
+    where there is room, as the drawer is (ui/sidebar.py); else closed."""
     sidebar = 'auto' if sidebar_open else 'closed'
     html = TEMPLATES.get_template('page_preview.html').render(
         entries=entries, dark=dark, sidebar=sidebar, home=home, names=names, empty=not entries)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
+from tests.fakes.server import FakeServer
 from ui import names
 
-from .conftest import ParleyApp
-from .helpers import answers, conversation_id, open_parley, send, wait_for_status
+from .conftest import ParleyApp, start_parley
+from .helpers import DARK, answers, conversation_id, open_parley, send, wait_for_status
 
 pytestmark = pytest.mark.browser
 
@@ -81,3 +83,35 @@ def test_a_dark_page_is_dark_from_its_first_paint(page: Page, parley: ParleyApp)
     finally:
         switch.click()
         page.wait_for_function('!document.body.classList.contains("body--dark")')
+
+
+def test_until_the_person_chooses_the_page_is_light_or_dark_as_their_system_is(browser: Browser,
+                                                                                fake_server: FakeServer,
+                                                                                tmp_path: Path) -> None:
+    app = start_parley(fake_server, tmp_path)  # nobody has chosen light or dark here yet
+    context = browser.new_context(viewport={'width': 1200, 'height': 800}, color_scheme='dark')
+    try:
+        page = context.new_page()
+        with app_held_back(page):
+            page.goto(app.url, wait_until='commit')
+            preview = page.locator('#parley-preview')
+            expect(preview).to_be_visible()
+            assert preview.evaluate('e => getComputedStyle(e).backgroundColor') == 'rgb(23, 24, 28)'  # dark at once
+        body, switch = page.locator('body'), page.get_by_role('switch', name=names.DARK_MODE)
+        expect(body).to_have_class(DARK)
+        expect(switch).to_be_checked()  # the switch says so
+        page.emulate_media(color_scheme='light')  # the system's setting changes: the page and the switch follow
+        expect(body).not_to_have_class(DARK)
+        expect(switch).not_to_be_checked()
+        page.emulate_media(color_scheme='dark')
+        expect(switch).to_be_checked()
+        switch.click()  # a choice: light from now on, whatever the system
+        expect(body).not_to_have_class(DARK)
+        page.wait_for_timeout(300)  # the stored choice (nothing on the page shows it)
+        page.reload()
+        expect(switch).to_be_visible()
+        expect(switch).not_to_be_checked()
+        expect(body).not_to_have_class(DARK)
+    finally:
+        context.close()
+        app.stop()
