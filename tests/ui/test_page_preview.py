@@ -61,9 +61,10 @@ def test_the_sidebar_shows_before_the_app_and_gives_way_to_it(page: Page, parley
     assert page.evaluate('window.__xss') is None
 
     html = httpx.get(f'{parley.url}{path}').text
-    preview = html[html.index('id="parley-preview"'):html.index('id="app"')]
-    assert '&lt;img src=x onerror=&#34;window.__xss = 1&#34;&gt; Preview &amp; me' in preview
-    assert '<img' not in preview and '<script' not in preview
+    start = html.index('id="parley-preview"')
+    listed = html[start:html.index('</nav>', start)]  # the preview's list of conversations, where the title is
+    assert '&lt;img src=x onerror=&#34;window.__xss = 1&#34;&gt; Preview &amp; me' in listed
+    assert '<img' not in listed and '<script' not in listed
 
 
 def test_a_dark_page_is_dark_from_its_first_paint(page: Page, parley: ParleyApp) -> None:
