@@ -29,6 +29,8 @@ class SearchDialog:
         self.user_id = current_user_id()  # read once, in the page's context; the dialog stays that user's
         self.found: list[Conversation] = []
         self.selected = 0
+        self.shown_query = ''  # the query whose results are listed
+        self.steps_ahead = 0  # arrow keys pressed before the typed text's results came (see move)
         with ui.dialog() as self.dialog, ui.card().classes('parley-dialog parley-search'):
             self.dialog.props['aria-label'] = names.SEARCH_CONVERSATIONS
             self.input = ui.input(placeholder='Search conversations…').props('outlined dense autofocus debounce=150')
@@ -36,8 +38,10 @@ class SearchDialog:
             self.input.on_value_change(self.search)
             # Enter may come before the debounced value: it brings the text as typed, searched first if newer.
             self.input.on('keydown.enter', self.open_selected, js_handler='(e) => emit(e.target.value)')
-            self.input.on('keydown.down', lambda: self.move(1), js_handler='(e) => { e.preventDefault(); emit(); }')
-            self.input.on('keydown.up', lambda: self.move(-1), js_handler='(e) => { e.preventDefault(); emit(); }')
+            # The keys bring the text as typed too: one pressed before its results came counts in them.
+            keys = '(e) => { e.preventDefault(); emit(e.target.value); }'
+            self.input.on('keydown.down', lambda e: self.move(1, e.args), js_handler=keys)
+            self.input.on('keydown.up', lambda e: self.move(-1, e.args), js_handler=keys)
             with ui.element('div').classes('parley-search-results w-full') as self.results:
                 self.results.props['role'] = 'listbox'
                 self.results.props['aria-label'] = names.SEARCH_RESULTS
@@ -59,6 +63,7 @@ class SearchDialog:
         if self.dialog.value:
             return
         self.input.value = ''
+        self.steps_ahead = 0
         self.status.text = ''  # a reopened dialog's first count is said again, even if it is the same
         self.dialog.open()
         self.input.run_method('focus')
@@ -71,7 +76,8 @@ class SearchDialog:
         if query != (self.input.value or '').strip():
             return  # the person typed on meanwhile; the newer search renders
         self.found = found
-        self.selected = 0
+        self.selected = self.steps_ahead % len(found) if found else 0
+        self.steps_ahead = 0
         self._render(query)
 
     def _find(self, query: str) -> list[Conversation]:
@@ -80,6 +86,7 @@ class SearchDialog:
         return self.repository.list_conversations(user_id=self.user_id, limit=RESULTS)
 
     def _render(self, query: str) -> None:
+        self.shown_query = query
         self.results.clear()
         with self.results:
             for index, conversation in enumerate(self.found):
@@ -101,7 +108,13 @@ class SearchDialog:
         if self.found:
             self._scroll_to_selected()
 
-    def move(self, step: int) -> None:
+    def move(self, step: int, typed: object = None) -> None:
+        """Highlight the next or previous result. A key pressed before the results of the text typed came (the search
+        waits 150 ms for more typing, then takes its time) is kept for them: it moves from their top, as it meant to,
+        rather than in the list they replace."""
+        if isinstance(typed, str) and typed.strip() != self.shown_query:
+            self.steps_ahead += step
+            return
         if not self.found:
             return
         old, self.selected = self.selected, (self.selected + step) % len(self.found)

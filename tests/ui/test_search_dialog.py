@@ -104,6 +104,18 @@ def test_the_arrow_keys_move_the_active_descendant_and_enter_opens_it(page: Page
     expect(page.get_by_role('dialog')).to_have_count(0)
 
 
+def test_arrow_keys_pressed_before_the_results_come_move_in_them(page: Page, app: ParleyApp) -> None:
+    chats(page, app, 'Numbat one', 'Numbat two', 'Numbat three')
+    page.keyboard.press('Control+k')
+    box = combobox(page)
+    expect(results(page).get_by_role('option').first).to_be_visible()  # the recent conversations
+    box.fill('numbat')
+    box.press('ArrowDown')  # at once: the search waits 150 ms for more typing, and answers after that
+    box.press('ArrowDown')
+    expect(results(page).get_by_role('option')).to_have_count(3)
+    expect_active(page, 'Numbat one')  # two down from the newest, not the top of the list the keys were pressed in
+
+
 def test_no_result_collapses_the_combobox_and_the_count_is_said(page: Page, app: ParleyApp) -> None:
     chats(page, app, 'Wombat burrows', 'Wombat cubes')
     page.keyboard.press('Control+k')
