@@ -84,6 +84,7 @@ def register_login(team: TeamAuth) -> None:
             return redirect_to('/', request)
         add_head()
         ui.add_head_html(f'<script type="module" src="{asset_url("forget_drafts.js")}"></script>')  # no one's drafts
+        ui.dark_mode(None)  # nobody's choice yet: as the system is (Quasar's auto)
         LoginForm(team, tickets)
         return None
 

@@ -20,7 +20,16 @@ from ui.chat_page import GONE_NOTICE
 
 from .accounts import SLOW, create_users, sign_in, sign_out
 from .conftest import ParleyApp
-from .helpers import PRESS_ENTER, answers, as_the_handshake_ends, hold_handshake, new_window, send, wait_for_status
+from .helpers import (
+    DARK,
+    PRESS_ENTER,
+    answers,
+    as_the_handshake_ends,
+    hold_handshake,
+    new_window,
+    send,
+    wait_for_status,
+)
 from .http_proxy import http_proxy
 
 pytestmark = pytest.mark.browser
@@ -58,6 +67,16 @@ def test_a_page_without_sign_in_goes_to_the_login_page(page: Page, team: ParleyA
     expect(page).to_have_url(LOGIN_URL, timeout=SLOW)
     expect(page.get_by_role('button', name=names.SIGN_IN)).to_be_visible(timeout=SLOW)
     expect(page.get_by_role('textbox', name=names.MESSAGE)).to_have_count(0)
+
+
+def test_the_login_page_is_light_or_dark_as_the_system_is(page: Page, team: ParleyApp) -> None:
+    # Nobody has chosen yet on this page: it is as the system is, and follows a change of it.
+    page.emulate_media(color_scheme='dark')
+    page.goto(team.url + '/login')
+    expect(page.get_by_role('button', name=names.SIGN_IN)).to_be_visible(timeout=SLOW)
+    expect(page.locator('body')).to_have_class(DARK)
+    page.emulate_media(color_scheme='light')
+    expect(page.locator('body')).not_to_have_class(DARK)
 
 
 def test_a_wrong_password_or_name_says_so_and_stays(page: Page, team: ParleyApp) -> None:
