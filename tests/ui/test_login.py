@@ -21,6 +21,7 @@ from ui.chat_page import GONE_NOTICE
 from .accounts import SLOW, create_users, sign_in, sign_out
 from .conftest import ParleyApp
 from .helpers import (
+    CONTRAST,
     DARK,
     PRESS_ENTER,
     answers,
@@ -75,8 +76,13 @@ def test_the_login_page_is_light_or_dark_as_the_system_is(page: Page, team: Parl
     page.goto(team.url + '/login')
     expect(page.get_by_role('button', name=names.SIGN_IN)).to_be_visible(timeout=SLOW)
     expect(page.locator('body')).to_have_class(DARK)
+    try_sign_in(page, team, 'alice', 'not her password')
+    alert = page.get_by_role('alert')
+    expect(alert).to_have_text(WRONG, timeout=SLOW)
+    assert alert.evaluate(CONTRAST) >= 4.5  # Quasar's negative red is 2.6:1 on the dark card
     page.emulate_media(color_scheme='light')
     expect(page.locator('body')).not_to_have_class(DARK)
+    assert alert.evaluate(CONTRAST) >= 4.5
 
 
 def test_a_wrong_password_or_name_says_so_and_stays(page: Page, team: ParleyApp) -> None:
