@@ -71,7 +71,7 @@ class AdminPage:
                             with ui.element('th').classes('text-left'):
                                 ui.label(heading)
                     self.body = ui.element('tbody')
-                self.rows: dict[int, UserRow] = {}
+                self.rows: dict[str, UserRow] = {}  # by user id
             self._add_form()
         self.refresh()
         ACCOUNTS_CHANGED.subscribe(self._changed)  # every admin page shows the table as it now is
