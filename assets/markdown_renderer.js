@@ -315,7 +315,8 @@ export class MarkdownRenderer {
       return false;
     }
     const { element, start } = this.job;
-    // Brackets left as text may be a "[text][label]" whose definition is still to come (see linkReferences).
+    // Brackets left as text may be a "[text][label]" whose definition is still to come (see linkReferences). Only a
+    // block rendered in one go has a `start` (freeze_jobs.js): a table or fence built in pieces is not rendered again.
     const nodes = start !== undefined && !this.finished && BRACKETS.test(element.textContent)
       ? [...element.childNodes] : null;
     this.frozen.append(element);
