@@ -94,6 +94,8 @@ class AdminPage:
         if changed_by is self:
             return
         users = await asyncio.to_thread(self.accounts.store.list)
+        if self.body.is_deleted:  # the page closed while the list was read: its rows are gone from the table
+            return
         me = next((user for user in users if user.id == self.me), None)
         if me is None or not me.is_admin or me.disabled:
             ACCOUNTS_CHANGED.unsubscribe(self._changed)
@@ -105,6 +107,8 @@ class AdminPage:
         """Show the accounts as they now are, row by row in place: a row's buttons stay the same elements (Disable
         turns into Enable), so a keyboard user's focus stays where it was when a change is made, here or on another
         admin page; rebuilding the rows dropped it to the page."""
+        if self.body.is_deleted:  # closed while an action ran off the event loop (see _apply)
+            return
         users = self.accounts.store.list() if users is None else users
         for index, user in enumerate(users):
             row = self.rows.get(user.id)
