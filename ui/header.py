@@ -56,13 +56,15 @@ class Header:
                 settings = ui.link(names.SETTINGS, '/settings').classes('parley-settings-link')
                 settings.props['aria-label'] = names.SETTINGS
             dark = add_dark_mode()
-            self._showing_system = False
             self.dark: bool | None = dark.value  # as the page starts, None as the system is (the preview's colours)
-            switch = ui.switch(value=bool(dark.value), on_change=lambda e: self._set_dark(dark, e.value))
+            switch = ui.switch(value=bool(dark.value))
             switch.props('icon=dark_mode').props['aria-label'] = names.DARK_MODE
             switch.classes('parley-dark-switch')
-            if dark.value is None:
-                self._follow_system(dark, switch)
+            # The person's clicks only (the server's own changes of the switch send no event), with the system's
+            # setting as it is at that moment: a click on a page just loaded may come before the page has told it.
+            switch.on('update:model-value', lambda e: self._choose(dark, *e.args),
+                      js_handler='(value) => emit(value, matchMedia("(prefers-color-scheme: dark)").matches)')
+            self._follow_system(dark, switch)  # from the start, or once the person chooses what the system has
             account_controls()  # Admin link and Sign out, in team mode only
         ui.timer(0.1, self.refresh_models, once=True)  # only stale lists are fetched; the page never waits
         # A connection saved or removed on the Settings page changes the picker of every open page at once.
@@ -118,22 +120,21 @@ class Header:
             for problem in problems.values():
                 ui.label(problem).classes('parley-problem')
 
-    def _set_dark(self, dark: ui.dark_mode, value: bool) -> None:
-        if self._showing_system:
-            return
-        dark.value = value
-        remember(DARK_MODE, value)
+    @staticmethod
+    def _choose(dark: ui.dark_mode, value: bool, system_dark: bool) -> None:
+        """A click chooses light or dark for good; choosing what the system has goes back to following it, the only
+        way back there a switch has (someone who wants dark always chooses it while their system is light)."""
+        chosen = None if value == system_dark else value
+        dark.value = chosen
+        remember(DARK_MODE, chosen)
 
-    def _follow_system(self, dark: ui.dark_mode, switch: ui.switch) -> None:
-        """Until the person chooses, the page is as their system is (Quasar follows it by itself) and the switch says
-        which, now and whenever the system's setting changes; setting it so chooses nothing."""
+    @staticmethod
+    def _follow_system(dark: ui.dark_mode, switch: ui.switch) -> None:
+        """While nothing is chosen, the page is as the system is (Quasar follows it by itself) and the switch says
+        which, now and whenever the system's setting changes."""
         def show(event: GenericEventArguments) -> None:
             if dark.value is None:
-                self._showing_system = True
-                try:
-                    switch.value = bool(event.args)
-                finally:
-                    self._showing_system = False
+                switch.value = bool(event.args)
 
         ui.on(SYSTEM_DARK, show)
         ui.run_javascript(f'''

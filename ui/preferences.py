@@ -79,6 +79,7 @@ def new_chat_model(providers: ProviderRegistry, configured: str | None) -> str |
 
 
 def add_dark_mode() -> ui.dark_mode:
-    """Light or dark as the person chose with the chat header's switch, on every page of theirs; until they choose,
-    as their system is (None: Quasar's auto, which follows a change of the system's setting too)."""
+    """Light or dark as the person chose with the chat header's switch, on every page of theirs; until they choose, or
+    once they choose what their system has, as their system is (None: Quasar's auto, which follows a change of the
+    system's setting too)."""
     return ui.dark_mode(remembered(DARK_MODE))

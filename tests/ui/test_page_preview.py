@@ -113,6 +113,18 @@ def test_until_the_person_chooses_the_page_is_light_or_dark_as_their_system_is(b
         expect(switch).to_be_visible()
         expect(switch).not_to_be_checked()
         expect(body).not_to_have_class(DARK)
+        # Back to following the system: choosing what it has (dark, now) is the switch's way there.
+        switch.click()
+        expect(body).to_have_class(DARK)
+        page.emulate_media(color_scheme='light')  # followed at once, by the page and its switch
+        expect(body).not_to_have_class(DARK)
+        expect(switch).not_to_be_checked()
+        page.emulate_media(color_scheme='dark')
+        page.reload()  # and remembered
+        expect(switch).to_be_checked()
+        page.emulate_media(color_scheme='light')
+        expect(body).not_to_have_class(DARK)
+        expect(switch).not_to_be_checked()
     finally:
         context.close()
         app.stop()
