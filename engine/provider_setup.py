@@ -57,9 +57,18 @@ def server_hint(variable: str, settings: Settings) -> str:
     return for_team(f'{variable} on the server') if settings.team_mode else variable
 
 
+ASK_AN_ADMINISTRATOR = ' (ask an administrator)'  # what an administrator's own pages leave out (as_read_by)
+
+
 def for_team(key_hint: str) -> str:
     """A key hint as a team's member reads it: the keys are the administrator's to change, not theirs."""
-    return f'{key_hint} (ask an administrator)'
+    return key_hint + ASK_AN_ADMINISTRATOR
+
+
+def as_read_by(text: str, *, admin: bool) -> str:
+    """A provider's error as its reader should take it: an administrator is not told to ask one (the keys are theirs
+    to mend). Errors are stored as a member reads them, the same for everyone who sees the chat."""
+    return text.replace(ASK_AN_ADMINISTRATOR, '') if admin else text
 
 
 async def add_local_ollama(registry: ProviderRegistry, settings: Settings) -> bool:

@@ -14,6 +14,7 @@ from storage.models import Conversation, Message, MessageStatus
 from storage.usage import ChatUsage
 
 from . import names
+from .current_user import is_admin
 from .message_view import STATUS_WORDS, MessageView
 from .streaming_markdown import may_hold_math
 from .theme import math_preloads
@@ -34,6 +35,7 @@ class ConversationView:
         self.user_id = user_id
         self.on_busy = on_busy
         self.model = model
+        self.admin = is_admin()  # read in the page's request: a refused key's message reads as theirs to mend
         self.views: dict[str, MessageView] = {}
         self.oldest_seq: int | None = None
         self.sentinel: ui.element | None = None
@@ -160,7 +162,7 @@ class ConversationView:
     def _add(self, message: Message) -> MessageView:
         with self.log:
             view = MessageView(message, on_retry=self.retry, on_version=self.show_version,
-                               on_finished=self._on_finished)
+                               on_finished=self._on_finished, admin=self.admin)
         self.views[message.id] = view
         self.empty.visible = False
         return view

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from nicegui import ui
 from nicegui.events import GenericEventArguments
 
+from engine.provider_setup import as_read_by
 from providers.registry import ProviderRegistry
 
 from . import names
@@ -28,6 +29,7 @@ class Header:
         """`default` (a new chat's) works out the model the picker starts with: until the person picks one, the
         picker follows it as model lists arrive (a page opened while they load would keep a fallback otherwise)."""
         self.providers = providers
+        self.admin = is_admin()  # read in the page's request; the problems are shown again from other requests
         self.default = default
         self.automatic = model if default else None  # the picker's value while it is still the default's choice
         with ui.header().classes('parley-header'):
@@ -52,7 +54,7 @@ class Header:
             shortcuts.classes('parley-keyboard-help parley-desk-only')  # no shortcuts button on a touch screen
             shortcuts.props['aria-label'] = names.KEYBOARD_HELP
             shortcuts.on('click', js_handler='() => emitEvent("parley-help")')
-            if is_admin():  # provider keys are the administrator's in team mode
+            if self.admin:  # provider keys are the administrator's in team mode
                 settings = ui.link(names.SETTINGS, '/settings').classes('parley-settings-link')
                 settings.props['aria-label'] = names.SETTINGS
             dark = add_dark_mode()
@@ -118,7 +120,7 @@ class Header:
         with self.problem_list:
             ui.label('Some providers are unavailable:').classes('text-weight-medium')
             for problem in problems.values():
-                ui.label(problem).classes('parley-problem')
+                ui.label(as_read_by(problem, admin=self.admin)).classes('parley-problem')
 
     @staticmethod
     def _choose(dark: ui.dark_mode, value: bool, system_dark: bool) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from nicegui import ui
 
 from engine.generation import Generation
+from engine.provider_setup import as_read_by
 from engine.usage_words import answer_usage
 from storage.models import AnswerFields, Message, MessageStatus
 
@@ -37,8 +38,11 @@ class MessageView:
     """An `article` for one message; `attach` makes an assistant message follow a running generation."""
 
     def __init__(self, message: Message, *, on_retry: Callable[[str], Awaitable[None]],
-                 on_version: Callable[[str, int], Awaitable[None]], on_finished: Callable[[Generation], None]) -> None:
+                 on_version: Callable[[str, int], Awaitable[None]], on_finished: Callable[[Generation], None],
+                 admin: bool = False) -> None:
+        """`admin`: the reader is an administrator, who is not told to ask one (about a refused key, say)."""
         self.message_id = message.id
+        self.admin = admin
         self.seq = message.seq
         self.role = message.role
         self.version, self.versions = message.version, message.versions
@@ -233,7 +237,7 @@ class MessageView:
             return
         with self.footer:
             if status == MessageStatus.ERROR:
-                why = ui.label(error or 'The answer failed.').classes('parley-error')
+                why = ui.label(as_read_by(error or 'The answer failed.', admin=self.admin)).classes('parley-error')
                 if announce:
                     why.props['role'] = 'alert'
             elif status == MessageStatus.STOPPED:

@@ -325,3 +325,21 @@ def test_the_reset_password_dialogs_buttons_are_written_as_elsewhere(admin: Page
         expect(dialog.get_by_role('button', name=name)).to_have_text(name, use_inner_text=True, timeout=SLOW)
     dialog.get_by_role('button', name=names.CANCEL).click()
     expect(dialog).to_have_count(0, timeout=SLOW)
+
+
+def test_a_refused_key_tells_a_member_to_ask_and_the_administrator_what_to_check(admin: Page, other: Page,
+                                                                                team: ParleyApp) -> None:
+    # The keys are the administrator's: telling them to ask an administrator sends them to themselves.
+    add_user(admin, team, 'gwen', 'gwen password')
+    sign_in(other, team.url, 'gwen', 'gwen password')
+    admin.goto(team.url + '/')
+    for page, text, told in ((other, 'Refuse gwen [[status=401]]', 'on the server (ask an administrator).'),
+                             (admin, 'Refuse root [[status=401]]', 'on the server.')):
+        send(page, text)
+        failed = answers(page).last
+        expect(failed).to_have_attribute('data-status', 'error', timeout=SLOW)
+        error = failed.locator('.parley-error')
+        expect(error).to_contain_text('Check OPENAI_API_KEY ' + told)
+        page.reload()  # as stored, read again
+        expect(answers(page).last.locator('.parley-error')).to_contain_text('Check OPENAI_API_KEY ' + told)
+    expect(admin.locator('.parley-error')).not_to_contain_text('administrator')

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, Response, WebSocket, expect
+from playwright.sync_api import Browser, BrowserContext, Page, Response, WebSocket, expect
 
 from tests.conftest import EXPECT_TIMEOUT_MS
 from tests.fakes.server import FakeServer
@@ -186,3 +186,22 @@ def test_no_key_reaches_a_team_members_browser(context: BrowserContext, team_ser
     whole_session(page, team_server.app.url, wire)
     assert leaks(team_server.keys, wire.chunks) == []
     assert files_in_clear(team_server.keys, team_server.app.data_dir) == []
+
+
+def test_the_problems_menu_sends_a_member_to_an_administrator_and_tells_one_what_to_check(
+        browser: Browser, team_server: KeyedParley) -> None:
+    url = team_server.app.url
+    for name, told in (('dave', 'Check ANTHROPIC_API_KEY on the server (ask an administrator).'),
+                       ('root', 'Check ANTHROPIC_API_KEY on the server.')):  # the keys are root's to mend
+        context = browser.new_context()
+        try:
+            page = context.new_page()
+            sign_in(page, url, name, PASSWORD)
+            problems = page.get_by_role('button', name=names.PROVIDER_PROBLEMS)
+            problems.click()  # the gateway refuses to list Anthropic's models
+            problem = page.locator('.parley-problem').filter(has_text='anthropic')
+            expect(problem).to_contain_text(told)
+            if name == 'root':
+                expect(problem).not_to_contain_text('administrator')
+        finally:
+            context.close()
