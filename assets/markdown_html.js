@@ -7,6 +7,7 @@
 import markdownit from "parley-vendor/markdown-it.min.js";
 import hljs from "parley-vendor/highlight.min.js";
 import DOMPurify from "parley-vendor/purify.min.js";
+import { useFootnotes } from "markdown_footnotes";
 import { renderMath, useMath } from "markdown_math";
 
 const LINK_PROTOCOLS = ["http:", "https:", "mailto:"];
@@ -106,6 +107,7 @@ function createMarkdown() {
   });
   md.core.ruler.push("parley_tasks", taskItems);
   useMath(md);
+  useFootnotes(md);
   return md;
 }
 

@@ -87,6 +87,34 @@ def shows_reference_links(page: Page) -> None:
     expect(text).to_have_text(re.compile(r'^\s*See the docs and Docs for more\.\s*A second paragraph.*comes\.\s*$'))
 
 
+FOOTNOTES = ('Parley streams answers[^1] and keeps them.[^note]\n\nA paragraph between.\n\n'
+             '[^1]: Token by token.\n[^note]: In SQLite or **PostgreSQL**,\n  whichever you run.')
+
+
+def test_footnotes_show_as_raised_labels_and_small_notes_as_streamed_and_after_a_reload(page: Page,
+                                                                                        parley: ParleyApp) -> None:
+    open_parley(page, parley)
+    send(page, f'[[echo]] [[delay=10]] {FOOTNOTES}')
+    wait_for_status(answers(page).last, 'complete')
+    streamed = shows_footnotes(page)
+    page.reload()
+    wait_for_status(answers(page).last, 'complete')
+    assert shows_footnotes(page) == streamed
+
+
+def shows_footnotes(page: Page) -> str:
+    """The answer's text as shown, once its footnotes are drawn as such."""
+    text = answers(page).last.locator('.parley-markdown').first
+    expect(text.locator('sup.pm-fn-ref')).to_have_text(['1', 'note'])
+    notes = text.locator('p.pm-fn-def')
+    expect(notes).to_have_text([re.compile(r'^1\s*Token by token\.$'),
+                                re.compile(r'^note\s*In SQLite or PostgreSQL,\s+whichever you run\.$')])
+    expect(notes.last.locator('strong')).to_have_text('PostgreSQL')
+    shown = text.inner_text()
+    assert '[^' not in shown
+    return shown
+
+
 PROSE = ('It was the best of times, it was the worst of times, it was the age of wisdom, it was the age of '
          'foolishness. The function returns a list of the values that were found in the database, sorted by their '
          'date; if nothing matches, it returns an empty list rather than None. You can configure the server with '

@@ -68,6 +68,9 @@ TEMPLATES: list[tuple[str, str]] = [
     ('url', "[rN]: javascript:ALERT\n[reference vN][rN]"),
     ('url', '[rN]: <JAVASCRIPT:ALERT> "title"\n[reference vN][rN]'),
     ('url', "[reference vN][rN] first, defined blocks later\n\nmore\n\n[rN]: javascript:FLAG"),
+    # footnotes (assets/markdown_footnotes.js): labels and definitions drawn as HTML of their own
+    ('footnote', "a claim[^<img/src=x/onerror=FLAG>]\n\n[^<img/src=x/onerror=FLAG>]: <img src=x onerror=FLAG>"),
+    ('footnote', 'a claim[^"><script>FLAG</script>]\n\n[^vN]: [source](javascript:ALERT) <svg/onload=FLAG>'),
     ('url', "![image vN][rN] first, defined blocks later\n\nmore\n\n[rN]: SINK/vN.png"),
     ('url', '<a href="javascript:FLAG">raw link vN</a>'),
     ('url', '<a href="&#x6A;avascript:ALERT">entity link vN</a>'),
