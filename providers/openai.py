@@ -33,6 +33,9 @@ NO_KEY = 'not-needed'
 
 # api.openai.com lists every model the key can use; these ids are not chat models
 NON_CHAT = re.compile(r'embedding|whisper|tts|dall-e|davinci|babbage|moderation|transcribe|realtime|image|audio|search')
+# A compatible server's ids are whatever it was given, but no server chats with these kinds (Ollama's
+# nomic-embed-text, LM Studio's text-embedding-…, a reranker, speech in or out): picking one could only fail.
+NO_CHAT_ANYWHERE = re.compile(r'embed|rerank|whisper|moderation|(?:^|[-_/:.])tts(?:$|[-_:.])')
 
 # What the SDK counts as a broken connection while reading a body (openai._httpx2.request_exceptions): httpx2's
 # request errors plus the TLS and end-of-stream failures httpx2 does not wrap yet.
@@ -50,8 +53,8 @@ def openai_provider(name: str, api_key: str | None, base_url: str | None, key_hi
     return OpenAIProvider(name, client, key_hint, fallback_models or [], official=official)
 
 
-def is_chat_model(model_id: str) -> bool:
-    return not NON_CHAT.search(model_id.lower())
+def is_chat_model(model_id: str, *, official: bool = True) -> bool:
+    return not (NON_CHAT if official else NO_CHAT_ANYWHERE).search(model_id.lower())
 
 
 class OpenAIProvider:
@@ -134,14 +137,12 @@ class OpenAIProvider:
         await self.client.close()
 
     async def list_models(self) -> list[str]:
-        """Model ids the server offers (chat models only, for OpenAI itself); raises a ProviderError on failure."""
+        """Model ids the server offers that can chat; raises a ProviderError on failure."""
         try:
             ids = {model.id async for model in self.client.models.list()}
         except (openai.OpenAIError, ValueError) as exc:
             raise listing_error(self.error(exc, streaming=False), VERSIONED_URL) from exc
-        if self.official:
-            ids = {model_id for model_id in ids if is_chat_model(model_id)}
-        return sorted(ids)
+        return sorted(model_id for model_id in ids if is_chat_model(model_id, official=self.official))
 
     def error(self, exc: Exception, *, streaming: bool) -> ProviderError:
         """Map an SDK failure onto the taxonomy; once the stream has started, every failure means it broke off."""

@@ -30,7 +30,7 @@ from providers.errors import (
     ServerError,
     StreamError,
 )
-from providers.openai import OpenAIProvider, openai_provider, usage_of
+from providers.openai import OpenAIProvider, is_chat_model, openai_provider, usage_of
 from tests.fakes.script import script_for
 from tests.fakes.server import BAD_KEY, FakeServer, free_port
 
@@ -194,9 +194,21 @@ async def test_list_models_keeps_only_chat_models(provider: OpenAIProvider) -> N
     assert await provider.list_models() == ['gpt-4.1', 'gpt-4o', 'gpt-4o-mini', 'o3-mini']
 
 
-async def test_compatible_servers_list_everything(make_provider: MakeProvider) -> None:
+async def test_compatible_servers_list_all_but_the_kinds_no_server_chats_with(make_provider: MakeProvider) -> None:
     models = await make_provider(name='vllm').list_models()
-    assert {'text-embedding-3-small', 'whisper-1', 'gpt-4o-mini'} <= set(models)
+    # a compatible server names its models as it likes: only what can never chat is left out
+    assert {'gpt-4o-mini', 'dall-e-3', 'gpt-4o-realtime-preview', 'davinci-002', 'gpt-4o-search-preview'} <= set(models)
+    assert not {'text-embedding-3-small', 'whisper-1', 'tts-1', 'omni-moderation-latest'} & set(models)
+
+
+@pytest.mark.parametrize(('model_id', 'chats'), [
+    ('nomic-embed-text:latest', False), ('mxbai-embed-large', False), ('text-embedding-nomic-embed-text-v1.5', False),
+    ('bge-reranker-v2-m3', False), ('kokoro-tts', False), ('tts-1-hd', False),
+    ('llama3.1:8b', True), ('qwen2.5-coder:7b', True), ('mistral-small3.2', True), ('deepseek-r1:14b', True),
+    ('gpt-4o-mini', True), ('meta-llama/llama-3.3-70b-instruct', True), ('gpt-4o-audio-preview', True),
+])
+def test_what_a_compatible_server_lists_as_chat_models(model_id: str, chats: bool) -> None:
+    assert is_chat_model(model_id, official=False) is chats
 
 
 async def test_list_models_raises_a_provider_error(make_provider: MakeProvider) -> None:
