@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -71,13 +72,21 @@ def test_a_link_defined_at_the_end_of_the_answer_is_a_link_as_streamed_and_after
                                                                                             parley: ParleyApp) -> None:
     # The answer is rendered a block at a time as it streams: its first paragraph is on screen, frozen, before the
     # definition of the reference it uses arrives. Once the answer is whole, the reference is a link all the same.
+    streamed_and_reloaded(page, parley, REFERENCES, shows_reference_links)
+
+
+def streamed_and_reloaded(page: Page, parley: ParleyApp, text: str, shows: Callable[[Page], object]) -> None:
+    """Check with `shows` an answer of `text` (echoed a token at a time) as streamed, and again after a reload,
+    where it is rendered whole: both times the page's text is the same."""
     open_parley(page, parley)
-    send(page, f'[[echo]] [[delay=10]] {REFERENCES}')
+    send(page, f'[[echo]] [[delay=10]] {text}')
     wait_for_status(answers(page).last, 'complete')
-    shows_reference_links(page)
+    shows(page)
+    streamed = answers(page).last.locator('.parley-markdown').first.inner_text()
     page.reload()
     wait_for_status(answers(page).last, 'complete')
-    shows_reference_links(page)
+    shows(page)
+    assert answers(page).last.locator('.parley-markdown').first.inner_text() == streamed
 
 
 def shows_reference_links(page: Page) -> None:
@@ -93,26 +102,17 @@ FOOTNOTES = ('Parley streams answers[^1] and keeps them.[^note]\n\nA paragraph b
 
 def test_footnotes_show_as_raised_labels_and_small_notes_as_streamed_and_after_a_reload(page: Page,
                                                                                         parley: ParleyApp) -> None:
-    open_parley(page, parley)
-    send(page, f'[[echo]] [[delay=10]] {FOOTNOTES}')
-    wait_for_status(answers(page).last, 'complete')
-    streamed = shows_footnotes(page)
-    page.reload()
-    wait_for_status(answers(page).last, 'complete')
-    assert shows_footnotes(page) == streamed
+    streamed_and_reloaded(page, parley, FOOTNOTES, shows_footnotes)
 
 
-def shows_footnotes(page: Page) -> str:
-    """The answer's text as shown, once its footnotes are drawn as such."""
+def shows_footnotes(page: Page) -> None:
     text = answers(page).last.locator('.parley-markdown').first
     expect(text.locator('sup.pm-fn-ref')).to_have_text(['1', 'note'])
     notes = text.locator('p.pm-fn-def')
     expect(notes).to_have_text([re.compile(r'^1\s*Token by token\.$'),
                                 re.compile(r'^note\s*In SQLite or PostgreSQL,\s+whichever you run\.$')])
     expect(notes.last.locator('strong')).to_have_text('PostgreSQL')
-    shown = text.inner_text()
-    assert '[^' not in shown
-    return shown
+    assert '[^' not in text.inner_text()
 
 
 PROSE = ('It was the best of times, it was the worst of times, it was the age of wisdom, it was the age of '
