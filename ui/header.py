@@ -16,7 +16,7 @@ from .account_controls import account_controls
 from .current_user import is_admin
 from .preferences import DARK_MODE, add_dark_mode, remember
 
-UNAVAILABLE = '(not available)'
+UNAVAILABLE = '· not available'  # ends in a letter: the picker shows labels right-to-left (parley.css)
 SYSTEM_DARK = 'parley-system-dark'  # the page's event: the system's light or dark, as the page starts and on a change
 
 

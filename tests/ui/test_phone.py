@@ -112,9 +112,11 @@ def test_a_tablet_offers_no_keyboard_shortcuts_but_a_desk_does(browser: Browser,
         desk.close()
 
 
-def test_a_long_model_id_shows_whole_at_a_desk_and_ends_in_an_ellipsis_on_a_phone(browser: Browser,
-                                                                                   parley: ParleyApp) -> None:
-    """Cut mid-word, 'claude-sonnet-4-5-20250929' showed as 'claude-sonnet-4-5-20', which reads as another model."""
+def test_a_long_model_id_shows_whole_at_a_desk_and_its_end_after_an_ellipsis_on_a_phone(browser: Browser,
+                                                                                          parley: ParleyApp) -> None:
+    """Cut mid-word, 'claude-sonnet-4-5-20250929' showed as 'claude-sonnet-4-5-20', which reads as another model; cut
+    at its end, 'anthropic/claude-…' hid the model itself, so a phone shows '…/claude-sonnet-4-5-20250929' (the text
+    laid out right-to-left while the box is not being typed in)."""
     model = 'anthropic/claude-sonnet-4-5-20250929'
     desk = browser.new_context(viewport={'width': 1280, 'height': 800})
     phone = phone_context(browser)
@@ -128,7 +130,11 @@ def test_a_long_model_id_shows_whole_at_a_desk_and_ends_in_an_ellipsis_on_a_phon
             expect(picker).to_have_value(model)
             page.evaluate('document.activeElement && document.activeElement.blur()')
             fits = picker.evaluate('e => e.scrollWidth <= e.clientWidth')
-            assert fits if whole else picker.evaluate('e => getComputedStyle(e).textOverflow') == 'ellipsis'
+            style = picker.evaluate('e => [getComputedStyle(e).textOverflow, getComputedStyle(e).direction]')
+            assert fits if whole else style == ['ellipsis', 'rtl']  # the ellipsis at the start
+            if not whole:
+                picker.focus()  # typing in it goes left to right, as ever
+                assert picker.evaluate('e => getComputedStyle(e).direction') == 'ltr'
             page.close()
     finally:
         desk.close()
