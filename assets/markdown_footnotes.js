@@ -5,7 +5,8 @@
 // a reader expects them since models put the definitions last: a reference as its label raised, a definition as a
 // small paragraph led by its label. Labels are shown as written ("1", "note"); a model's labels are its numbering.
 
-const LABEL = String.raw`\[\^([^\]\s\\]{1,40})\]`;
+const MAX_LABEL = 40;
+const LABEL = String.raw`\[\^([^\]\s\\]{1,${MAX_LABEL}})\]`;
 const REFERENCE = new RegExp(`^${LABEL}`);
 const DEFINITION = new RegExp(`^${LABEL}:[ \\t]*`);
 const OPEN_BRACKET = 0x5b;
@@ -16,7 +17,7 @@ export function useFootnotes(md) {
   const escape = md.utils.escapeHtml;
   md.inline.ruler.before("link", "parley_footnote_ref", (state, silent) => {
     if (state.src.charCodeAt(state.pos) !== OPEN_BRACKET || state.src.charCodeAt(state.pos + 1) !== CARET) return false;
-    const match = REFERENCE.exec(state.src.slice(state.pos, state.pos + 45));
+    const match = REFERENCE.exec(state.src.slice(state.pos, state.pos + MAX_LABEL + 3)); // "[^", the label, "]"
     if (match === null) return false;
     if (!silent) state.push("parley_footnote_ref", "sup", 0).meta = { label: match[1] };
     state.pos += match[0].length;

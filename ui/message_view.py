@@ -39,7 +39,7 @@ class MessageView:
 
     def __init__(self, message: Message, *, on_retry: Callable[[str], Awaitable[None]],
                  on_version: Callable[[str, int], Awaitable[None]], on_finished: Callable[[Generation], None],
-                 admin: bool = False) -> None:
+                 admin: bool) -> None:
         """`admin`: the reader is an administrator, who is not told to ask one (about a refused key, say)."""
         self.message_id = message.id
         self.admin = admin
