@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.fakes.script import script_for
 from ui import names
@@ -246,25 +246,54 @@ def test_new_message_from_one_tab_appears_in_the_other(page: Page, parley: Parle
     assert answers(other).last.inner_text() == answers(page).last.inner_text()
 
 
-# The elements of the answer's text that end with the pulsing dot (a pseudo-element: no node of its own).
-PULSING = """(answer) => [...answer.querySelectorAll('.parley-markdown *')]
-    .filter((e) => getComputedStyle(e, '::after').animationName === 'parley-pulse')
-    .map((e) => e.tagName + '.' + e.className)"""
+# The dot that ends the answer's text while it is written, as (the element it ends, its animation): a pseudo-element,
+# with no node of its own.
+DOTS = """(answer) => [...answer.querySelectorAll('.parley-markdown *')]
+    .filter((e) => getComputedStyle(e, '::after').content === '""' && getComputedStyle(e, '::after').width !== 'auto')
+    .map((e) => [e.tagName, getComputedStyle(e, '::after').animationName])"""
+
+
+# Animations that run until stopped, anywhere on the page: each asks for a frame at every vsync, which a streaming
+# page cannot afford (a pulsing dot cost 70% more of Chromium's CPU; bench/page_cost.py).
+ENDLESS_ANIMATIONS = """() => document.getAnimations()
+    .filter((a) => a.playState === 'running' && a.effect.getTiming().iterations === Infinity)
+    .map((a) => a.animationName || a.constructor.name)"""
 
 
 @pytest.mark.parametrize('after', [20, 40], ids=['mid-paragraph', 'at-its-end'])
-def test_a_pulsing_dot_ends_the_text_while_the_answer_is_written(page: Page, parley: ParleyApp, after: int) -> None:
-    # A pause (a slow server, a model thinking) reads as "still writing", as in ChatGPT and Claude. The 40th token
-    # ends a paragraph: the paragraph stays open (in the renderer's tail) until the next block starts, so the dot
-    # ends its line there too.
+def test_a_dot_ends_the_text_while_the_answer_is_written_and_pulses_in_a_pause(page: Page, parley: ParleyApp,
+                                                                               after: int) -> None:
+    # A pause (a slow server, a model thinking) reads as "still writing", as in ChatGPT and Claude. While text
+    # arrives the dot stays still: the moving text says as much, and an animation costs the page a frame at every
+    # vsync. The 40th token ends a paragraph: the paragraph stays open (in the renderer's tail) until the next block
+    # starts, so the dot ends its line there too.
     open_parley(page, parley)
-    send(page, f'Keep me posted [[tokens=60]] [[stall=2]] [[after={after}]]')
+    send(page, f'Keep me posted [[tokens=60]] [[delay=50]] [[stall=2]] [[after={after}]]')
     answer = answers(page).last
     expect(answer).to_contain_text('alpha bravo')
-    wait_until(lambda: len(answer.evaluate(PULSING)) == 1, message='one pulsing dot while the answer pauses')
-    assert answer.evaluate(PULSING) == ['P.']  # after the last paragraph's text, inline
+    wait_until(lambda: answer.evaluate(DOTS) == [['P', 'none']], message='a still dot while the text arrives')
+    assert page.evaluate(ENDLESS_ANIMATIONS) == []
+    wait_until(lambda: answer.evaluate(DOTS) == [['P', 'parley-pulse']], message='the dot pulsing in the pause')
     wait_for_status(answer, 'complete')
-    assert answer.evaluate(PULSING) == []
+    assert answer.evaluate(DOTS) == []
+
+
+def test_the_dot_stays_still_in_a_pause_for_a_reader_who_asked_for_less_motion(browser: Browser,
+                                                                               parley: ParleyApp) -> None:
+    context = browser.new_context(reduced_motion='reduce')
+    try:
+        page = context.new_page()
+        open_parley(page, parley)
+        send(page, 'Keep me posted [[tokens=60]] [[stall=4]] [[after=20]]')
+        answer = answers(page).last
+        expect(answer).to_contain_text('alpha bravo')
+        page.wait_for_timeout(500)  # the 20 tokens before the pause, sent at once, are on screen
+        text = answer.inner_text()
+        page.wait_for_timeout(1500)  # well into the pause, when the dot would pulse
+        assert answer.inner_text() == text, 'the answer should be paused'
+        assert answer.evaluate(DOTS) == [['P', 'none']]
+    finally:
+        context.close()
 
 
 def test_stop_keeps_the_partial_answer(page: Page, parley: ParleyApp) -> None:
