@@ -27,7 +27,8 @@ const MESSAGE_AT_ONCE_MS = 250;
 const HALF_CLOSING_FENCE = /^[ \t]*[`~]{1,}$/;
 const BRACKETS = /\[[^\]\n]*\]/;
 // The dot that ends a streaming answer (parley.css) stays still while text arrives and pulses once nothing has come
-// for this long. An animation asks for a frame at every vsync: it cost a streaming page 70% more of Chromium's CPU.
+// for this long. An animation asks for a frame at every vsync: it cost a streaming page about half as much again of
+// Chromium's CPU (bench/page_cost.py).
 const ARRIVING_MS = 800;
 
 // Finished messages of a page being opened wait for their first render here, the newest last: they are rendered

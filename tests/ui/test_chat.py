@@ -254,7 +254,7 @@ DOTS = """(answer) => [...answer.querySelectorAll('.parley-markdown *')]
 
 
 # Animations that run until stopped, anywhere on the page: each asks for a frame at every vsync, which a streaming
-# page cannot afford (a pulsing dot cost 70% more of Chromium's CPU; bench/page_cost.py).
+# page cannot afford (a pulsing dot cost Chromium about half as much again; bench/page_cost.py).
 ENDLESS_ANIMATIONS = """() => document.getAnimations()
     .filter((a) => a.playState === 'running' && a.effect.getTiming().iterations === Infinity)
     .map((a) => a.animationName || a.constructor.name)"""
