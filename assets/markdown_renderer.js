@@ -8,9 +8,10 @@
 // long plain code fence 64 KB at a time, while streaming and when frozen, without rendering anything twice (a
 // whole message set with `reset` renders its ordinary blocks at once, see there). A block being built in pieces
 // is shown in the tail and moves to `.pm-frozen` once whole (freeze_jobs.js). Markdown to HTML and sanitising:
-// markdown_html.js; code headers, images and links: markdown_decorate.js; block ends: block_scanner.js. No Vue
-// here: assets/streaming_markdown.js wraps this class for NiceGUI.
+// markdown_html.js; code headers, images and links: markdown_decorate.js; block ends: block_scanner.js; whether
+// text is arriving: arrival_mark.js. No Vue here: assets/streaming_markdown.js wraps this class for NiceGUI.
 
+import { ArrivalMark } from "arrival_mark";
 import { BlockScanner } from "block_scanner";
 import { freezeJob } from "freeze_jobs";
 import { referencesIn, renderFragment } from "markdown_html";
@@ -26,10 +27,6 @@ const RESYNC_RETRY_MS = 2000;
 const MESSAGE_AT_ONCE_MS = 250;
 const HALF_CLOSING_FENCE = /^[ \t]*[`~]{1,}$/;
 const BRACKETS = /\[[^\]\n]*\]/;
-// The dot that ends a streaming answer (parley.css) stays still while text arrives and pulses once nothing has come
-// for this long. An animation asks for a frame at every vsync: it cost a streaming page about half as much again of
-// Chromium's CPU (bench/page_cost.py).
-const ARRIVING_MS = 800;
 
 // Finished messages of a page being opened wait for their first render here, the newest last: they are rendered
 // newest first under the shared budget, so the messages the reader sees are on screen at the first paint and the
@@ -112,8 +109,7 @@ export class MarkdownRenderer {
     this.frame = 0;
     this.timer = 0;
     this.waiting = null; // text whose first render is queued (renderSoon)
-    this.arrivedAt = 0;
-    this.arrivingTimer = 0;
+    this.arrival = new ArrivalMark(this.tail); // while text arrives, the answer's closing dot stays still
     this.reset("", { streaming: true });
   }
 
@@ -163,7 +159,7 @@ export class MarkdownRenderer {
     this.references = text ? referencesIn(text) : null; // link references the text defines (see linkReferences)
     this.unlinked = []; // {start, end, nodes} of frozen blocks that may use a reference defined further down
     this.gapReportedAt = null;
-    this.stopArriving();
+    this.arrival.stop();
     this.askedFor = text.length; // a new text: its first render is reported (the server counts it as unshown)
     this.frozen.replaceChildren();
     this.tail.replaceChildren();
@@ -194,35 +190,8 @@ export class MarkdownRenderer {
     }
     if (!this.text) this.root.classList.remove("pm-empty");
     this.text += fresh;
-    this.arrived();
+    this.arrival.arrived();
     this.schedule();
-  }
-
-  /**
-   * `data-arriving` on the tail while text keeps coming (see ARRIVING_MS); one timer per pause, not per delta. An
-   * attribute, not a class: adding a class to the tail made Chromium restyle and lay out every answer on the page.
-   */
-  arrived() {
-    this.arrivedAt = performance.now();
-    if (this.arrivingTimer) return;
-    this.tail.dataset.arriving = "";
-    const check = () => {
-      const left = this.arrivedAt + ARRIVING_MS - performance.now();
-      if (left > 0) {
-        this.arrivingTimer = setTimeout(check, left);
-      } else {
-        this.arrivingTimer = 0;
-        delete this.tail.dataset.arriving;
-      }
-    };
-    this.arrivingTimer = setTimeout(check, ARRIVING_MS);
-  }
-
-  /** Nothing is arriving: the text was replaced or is finished (whose DOM is then the same however it came). */
-  stopArriving() {
-    if (this.arrivingTimer) clearTimeout(this.arrivingTimer);
-    this.arrivingTimer = 0;
-    delete this.tail.dataset.arriving;
   }
 
   /** The answer is complete at `length`: render the tail as a finished block (or ask for what is missing). */
@@ -233,7 +202,7 @@ export class MarkdownRenderer {
       return;
     }
     this.finished = true;
-    this.stopArriving();
+    this.arrival.stop(); // a finished text's DOM is then the same however it came
     this.linkReferences();
     // At once, not next frame: the final text is on screen before the status says complete (if it fits the budget).
     this.flush({ atLeastOne: true });
@@ -482,7 +451,7 @@ export class MarkdownRenderer {
     this.waiting = null;
     if (this.frame) cancelAnimationFrame(this.frame);
     if (this.timer) clearTimeout(this.timer);
-    this.stopArriving();
+    this.arrival.stop();
     this.root.removeEventListener("click", this.onClick);
   }
 }

@@ -20,7 +20,7 @@ from .browser_call import call_method
 ASSETS = Path(__file__).resolve().parent.parent / 'assets'
 # The renderer's ES modules in assets/, imported by bare name (see markdown_renderer.js for who does what).
 RENDERER_MODULES = ('markdown_renderer', 'block_scanner', 'freeze_jobs', 'markdown_html', 'markdown_math',
-                    'markdown_footnotes', 'markdown_decorate', 'table_chunks', 'render_budget')
+                    'markdown_footnotes', 'markdown_decorate', 'table_chunks', 'render_budget', 'arrival_mark')
 
 
 # Imported as parley-vendor/NAME and preloaded with the page; katex.min.js is not: it loads with a page's first formula.
